@@ -1,0 +1,47 @@
+package bot
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Platform names a chat platform copbot speaks to.
+type Platform string
+
+// The platforms copbot has adapters for.
+const (
+	Slack   Platform = "slack"
+	Discord Platform = "discord"
+	Console Platform = "console"
+)
+
+// ConsoleCommunityID is the external id of the single console community.
+const ConsoleCommunityID = "console"
+
+// CommunityRef names a community the way the platform does: a Slack team id,
+// a Discord guild id, or the console. Its text form, used on the command line,
+// is "slack:T0123", "discord:81384788765712384" or "console".
+type CommunityRef struct {
+	Platform   Platform
+	ExternalID string
+}
+
+// String gives the command-line form of the reference.
+func (r CommunityRef) String() string {
+	if r.Platform == Console {
+		return string(Console)
+	}
+	return string(r.Platform) + ":" + r.ExternalID
+}
+
+// ParseCommunityRef reads the command-line form written by String.
+func ParseCommunityRef(s string) (CommunityRef, error) {
+	if s == string(Console) {
+		return CommunityRef{Platform: Console, ExternalID: ConsoleCommunityID}, nil
+	}
+	platform, id, ok := strings.Cut(s, ":")
+	if ok && id != "" && (Platform(platform) == Slack || Platform(platform) == Discord) {
+		return CommunityRef{Platform: Platform(platform), ExternalID: id}, nil
+	}
+	return CommunityRef{}, fmt.Errorf("community %q: want slack:<team id>, discord:<guild id> or console", s)
+}

@@ -1,0 +1,57 @@
+package bot
+
+import (
+	"reflect"
+	"testing"
+)
+
+func TestTextf(t *testing.T) {
+	tests := []struct {
+		name string
+		got  Text
+		want Text
+	}{
+		{"markup only", Textf("tip %d", 12), Text{{Kind: Markup, Text: "tip 12"}}},
+		{"user text between markup", Textf("Saved %s as tip %d.", Untrusted("<!channel> hi"), 3), Text{
+			{Kind: Markup, Text: "Saved "}, {Kind: UserText, Text: "<!channel> hi"}, {Kind: Markup, Text: " as tip 3."},
+		}},
+		{"mention and link at the edges", Textf("%s see %s", MentionOf("U1"), LinkTo{Label: "tip", URL: "https://x"}), Text{
+			{Kind: Mention, Text: "U1"}, {Kind: Markup, Text: " see "}, {Kind: Link, Text: "tip", URL: "https://x"},
+		}},
+		{"user text that looks like a placeholder stays user text", Textf("%s", Untrusted("\x00\x010\x01\x00")), Text{
+			{Kind: UserText, Text: "\x00\x010\x01\x00"},
+		}},
+		{"line joins with a newline", Plain("a").Line("b %s", Untrusted("c")), Text{
+			{Kind: Markup, Text: "a"}, {Kind: Markup, Text: "\n"}, {Kind: Markup, Text: "b "}, {Kind: UserText, Text: "c"},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if !reflect.DeepEqual(tt.got, tt.want) {
+				t.Errorf("got %#v\nwant %#v", tt.got, tt.want)
+			}
+		})
+	}
+}
+
+func TestText_Render(t *testing.T) {
+	txt := Textf("%s saved %s", MentionOf("U1"), Untrusted("<@U2>"))
+	got := txt.Render(nil, func(s string) string { return "[" + s + "]" }, func(id string) string { return "<@" + id + ">" }, nil)
+	if want := "<@U1> saved [<@U2>]"; got != want {
+		t.Errorf("Render = %q, want %q", got, want)
+	}
+}
+
+func TestParseCommunityRef(t *testing.T) {
+	for _, s := range []string{"slack:T0123", "discord:81384788765712384", "console"} {
+		ref, err := ParseCommunityRef(s)
+		if err != nil || ref.String() != s {
+			t.Errorf("ParseCommunityRef(%q) = %v, %v; want a round trip", s, ref, err)
+		}
+	}
+	for _, s := range []string{"", "slack:", "teams:1", "T0123", "console:x"} {
+		if _, err := ParseCommunityRef(s); err == nil {
+			t.Errorf("ParseCommunityRef(%q) succeeded, want an error", s)
+		}
+	}
+}

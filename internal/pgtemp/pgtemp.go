@@ -1,0 +1,244 @@
+// Package pgtemp starts a throwaway PostgreSQL cluster from the machine's own
+// server binaries, for `copbot dev` and for tests. The cluster lives in a
+// temporary directory, listens only on a Unix socket inside it, and is removed
+// by Stop. Nothing is ever downloaded.
+package pgtemp
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// ErrNoBinaries is returned when initdb and postgres cannot be found.
+var ErrNoBinaries = errors.New("PostgreSQL server binaries (initdb, postgres) not found on PATH or under /usr/lib/postgresql/*/bin; " +
+	"install them (Debian/Ubuntu: apt-get install postgresql; macOS: brew install postgresql) or set DATABASE_URL to an existing database")
+
+// Cluster is a running throwaway PostgreSQL server.
+type Cluster struct {
+	dir      string
+	cmd      *exec.Cmd
+	exited   chan struct{}
+	exitErr  error
+	logFile  *os.File
+	database string
+}
+
+// Options tune Start. A nil *Options uses the defaults.
+type Options struct {
+	// Database is created after start and named in URL; default "copbot".
+	Database string
+	// BinDir overrides the search for the server binaries.
+	BinDir string
+}
+
+// Start creates a cluster in a new temporary directory and waits until it
+// accepts connections. When the process runs as root the server runs as the
+// "postgres" user, because PostgreSQL refuses to run as root.
+func Start(ctx context.Context, opts *Options) (*Cluster, error) {
+	if opts == nil {
+		opts = &Options{}
+	}
+	db := opts.Database
+	if db == "" {
+		db = "copbot"
+	}
+	bin := opts.BinDir
+	if bin == "" {
+		var err error
+		if bin, err = FindBinDir(); err != nil {
+			return nil, err
+		}
+	}
+	cred, err := serverCredential()
+	if err != nil {
+		return nil, err
+	}
+
+	dir, err := os.MkdirTemp("", "copbot-pg-")
+	if err != nil {
+		return nil, fmt.Errorf("create cluster directory: %w", err)
+	}
+	c := &Cluster{dir: dir, database: db, exited: make(chan struct{})}
+	ok := false
+	defer func() {
+		if !ok {
+			c.Stop()
+		}
+	}()
+	if cred != nil {
+		if err := os.Chown(dir, int(cred.Uid), int(cred.Gid)); err != nil {
+			return nil, fmt.Errorf("hand cluster directory to postgres user: %w", err)
+		}
+	}
+
+	data := filepath.Join(dir, "data")
+	initdb := exec.CommandContext(ctx, filepath.Join(bin, "initdb"),
+		"-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C",
+		"--no-sync", "--no-instructions")
+	initdb.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+	if out, err := initdb.CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("initdb: %w: %s", err, bytes.TrimSpace(out))
+	}
+
+	if c.logFile, err = os.Create(filepath.Join(dir, "postgres.log")); err != nil {
+		return nil, fmt.Errorf("create server log: %w", err)
+	}
+	// fsync is off: the cluster is thrown away, so durability buys nothing.
+	c.cmd = exec.Command(filepath.Join(bin, "postgres"),
+		"-D", data, "-k", dir, "-c", "listen_addresses=",
+		"-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
+		"-c", "max_connections=200", "-c", "shared_buffers=64MB")
+	c.cmd.Stdout, c.cmd.Stderr = c.logFile, c.logFile
+	// Own process group so a terminal's Ctrl-C reaches only copbot, which then
+	// stops the server in order; Pdeathsig ends the server if copbot dies hard.
+	c.cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred, Setpgid: true, Pdeathsig: syscall.SIGQUIT}
+	if err := c.cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start postgres: %w", err)
+	}
+	go func() {
+		c.exitErr = c.cmd.Wait()
+		close(c.exited)
+	}()
+
+	if err := c.waitReady(ctx); err != nil {
+		return nil, err
+	}
+	ok = true
+	return c, nil
+}
+
+// waitReady polls the socket until the server answers, then creates the database.
+func (c *Cluster) waitReady(ctx context.Context) error {
+	deadline := time.Now().Add(30 * time.Second)
+	sock := filepath.Join(c.dir, ".s.PGSQL.5432")
+	for {
+		if _, err := os.Stat(sock); err == nil {
+			if err := c.createDatabase(ctx); err == nil {
+				return nil
+			} else if time.Now().After(deadline) {
+				return fmt.Errorf("create database %s: %w", c.database, err)
+			}
+		}
+		select {
+		case <-c.exited:
+			return fmt.Errorf("postgres exited during start (%v): %s", c.exitErr, c.tailLog())
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(10 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("postgres did not accept connections within 30s: %s", c.tailLog())
+		}
+	}
+}
+
+func (c *Cluster) createDatabase(ctx context.Context) error {
+	conn, err := pgx.Connect(ctx, c.DatabaseURL("postgres"))
+	if err != nil {
+		return err
+	}
+	defer conn.Close(ctx)
+	_, err = conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{c.database}.Sanitize())
+	return err
+}
+
+// Dir is the cluster's directory; its Unix socket lives there.
+func (c *Cluster) Dir() string { return c.dir }
+
+// URL is a connection string for the cluster's database over the Unix socket.
+func (c *Cluster) URL() string { return c.DatabaseURL(c.database) }
+
+// DatabaseURL is a connection string for another database of the cluster.
+func (c *Cluster) DatabaseURL(database string) string {
+	q := url.Values{"host": {c.dir}, "sslmode": {"disable"}}
+	return (&url.URL{Scheme: "postgres", User: url.User("postgres"), Path: "/" + database, RawQuery: q.Encode()}).String()
+}
+
+// Stop shuts the server down and removes the directory. It is safe to call
+// more than once.
+func (c *Cluster) Stop() {
+	if c.cmd != nil && c.cmd.Process != nil {
+		// SIGINT is PostgreSQL's fast shutdown; SIGQUIT if it lingers.
+		_ = c.cmd.Process.Signal(syscall.SIGINT)
+		select {
+		case <-c.exited:
+		case <-time.After(5 * time.Second):
+			_ = c.cmd.Process.Signal(syscall.SIGQUIT)
+			<-c.exited
+		}
+	}
+	if c.logFile != nil {
+		c.logFile.Close()
+	}
+	if c.dir != "" {
+		_ = os.RemoveAll(c.dir)
+	}
+}
+
+// Signal sends sig to the server, for tests that crash or stop it on purpose.
+func (c *Cluster) Signal(sig os.Signal) error { return c.cmd.Process.Signal(sig) }
+
+func (c *Cluster) tailLog() string {
+	b, _ := os.ReadFile(filepath.Join(c.dir, "postgres.log"))
+	if len(b) > 2000 {
+		b = b[len(b)-2000:]
+	}
+	return strings.TrimSpace(string(b))
+}
+
+// FindBinDir locates a directory holding initdb and postgres: first PATH, then
+// the newest /usr/lib/postgresql/<version>/bin (Debian's layout).
+func FindBinDir() (string, error) {
+	if p, err := exec.LookPath("initdb"); err == nil {
+		if real, err := filepath.EvalSymlinks(p); err == nil {
+			p = real
+		}
+		dir := filepath.Dir(p)
+		if _, err := os.Stat(filepath.Join(dir, "postgres")); err == nil {
+			return dir, nil
+		}
+	}
+	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
+	sort.Slice(dirs, func(i, j int) bool { return versionOf(dirs[i]) > versionOf(dirs[j]) })
+	for _, dir := range dirs {
+		if _, err := os.Stat(filepath.Join(dir, "initdb")); err == nil {
+			return dir, nil
+		}
+	}
+	return "", ErrNoBinaries
+}
+
+func versionOf(binDir string) float64 {
+	v, _ := strconv.ParseFloat(filepath.Base(filepath.Dir(binDir)), 64)
+	return v
+}
+
+// serverCredential is nil when the server can run as the current user, and the
+// postgres user's identity when the current user is root.
+func serverCredential() (*syscall.Credential, error) {
+	if os.Geteuid() != 0 {
+		return nil, nil
+	}
+	u, err := user.Lookup("postgres")
+	if err != nil {
+		return nil, fmt.Errorf("running as root, PostgreSQL must run as the \"postgres\" user, which does not exist (%w); "+
+			"create it (useradd --system postgres) or run copbot as another user", err)
+	}
+	uid, _ := strconv.ParseUint(u.Uid, 10, 32)
+	gid, _ := strconv.ParseUint(u.Gid, 10, 32)
+	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}, nil
+}

@@ -1,0 +1,152 @@
+package knowledge
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Community is one tenant: a Slack workspace, a Discord server or the console.
+type Community struct {
+	ID         int64
+	Platform   string
+	ExternalID string
+}
+
+// Member is a person (or bot) known in one community.
+type Member struct {
+	ID             int64
+	CommunityID    int64
+	PlatformUserID string
+	DisplayName    string
+	IsBot          bool
+	IsAdmin        bool
+	IsFacilitator  bool
+	FirstSeen      time.Time
+	JoinedAt       *time.Time
+}
+
+// Person is a member as a platform describes them on an event.
+type Person struct {
+	PlatformUserID string
+	DisplayName    string
+	IsBot          bool
+	IsAdmin        bool
+}
+
+type communityKey struct{ platform, externalID string }
+
+// Community returns the community for a platform's id, creating it on first
+// contact.
+func (s *Store) Community(ctx context.Context, platform, externalID string) (Community, error) {
+	key := communityKey{platform, externalID}
+	if id, ok := s.communities.Load(key); ok {
+		return Community{ID: id.(int64), Platform: platform, ExternalID: externalID}, nil
+	}
+	c := Community{Platform: platform, ExternalID: externalID}
+	// DO UPDATE (a no-op) rather than DO NOTHING so RETURNING always yields the id.
+	err := s.pool.QueryRow(ctx, `
+		INSERT INTO communities (platform, external_id) VALUES ($1, $2)
+		ON CONFLICT (platform, external_id) DO UPDATE SET platform = excluded.platform
+		RETURNING id`, platform, externalID).Scan(&c.ID)
+	if err != nil {
+		return Community{}, fmt.Errorf("upsert community %s:%s: %w", platform, externalID, err)
+	}
+	s.communities.Store(key, c.ID)
+	return c, nil
+}
+
+// FindCommunity returns an existing community, or ErrNotFound.
+func (s *Store) FindCommunity(ctx context.Context, platform, externalID string) (Community, error) {
+	c := Community{Platform: platform, ExternalID: externalID}
+	err := s.pool.QueryRow(ctx, `SELECT id FROM communities WHERE platform = $1 AND external_id = $2`,
+		platform, externalID).Scan(&c.ID)
+	if err != nil {
+		return Community{}, notFound(err, "find community")
+	}
+	return c, nil
+}
+
+const memberColumns = `m.id, m.community_id, m.platform_user_id, m.display_name, m.is_bot, m.is_admin,
+	m.is_admin OR EXISTS (SELECT 1 FROM facilitators f WHERE f.community_id = m.community_id AND f.member_id = m.id),
+	m.first_seen, m.joined_at`
+
+func scanMember(row interface{ Scan(...any) error }) (Member, error) {
+	var m Member
+	err := row.Scan(&m.ID, &m.CommunityID, &m.PlatformUserID, &m.DisplayName, &m.IsBot, &m.IsAdmin,
+		&m.IsFacilitator, &m.FirstSeen, &m.JoinedAt)
+	return m, err
+}
+
+// SeeMember records that p acted in the community: it creates the member on
+// first sight and refreshes what the platform says of them.
+func (s *Store) SeeMember(ctx context.Context, communityID int64, p Person) (Member, error) {
+	m, err := scanMember(s.pool.QueryRow(ctx, `
+		WITH m AS (
+			INSERT INTO members (community_id, platform_user_id, display_name, is_bot, is_admin)
+			VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT (community_id, platform_user_id) DO UPDATE SET
+				display_name = COALESCE(NULLIF(excluded.display_name, ''), members.display_name),
+				is_bot = excluded.is_bot, is_admin = excluded.is_admin, last_seen = now()
+			RETURNING *
+		)
+		SELECT `+memberColumns+` FROM m`,
+		communityID, p.PlatformUserID, p.DisplayName, p.IsBot, p.IsAdmin))
+	if err != nil {
+		return Member{}, fmt.Errorf("upsert member %s: %w", p.PlatformUserID, err)
+	}
+	return m, nil
+}
+
+// ReferMember returns the member a person mentioned by platform id, creating
+// them if copbot has not seen them yet. Unlike SeeMember it changes nothing
+// about a member it already knows: a mention says nothing of admin rights.
+func (s *Store) ReferMember(ctx context.Context, communityID int64, platformUserID, displayName string) (Member, error) {
+	m, err := scanMember(s.pool.QueryRow(ctx, `
+		WITH ins AS (
+			INSERT INTO members (community_id, platform_user_id, display_name) VALUES ($1, $2, $3)
+			ON CONFLICT (community_id, platform_user_id) DO NOTHING
+			RETURNING *
+		), m AS (
+			SELECT * FROM ins
+			UNION ALL
+			SELECT * FROM members WHERE community_id = $1 AND platform_user_id = $2
+		)
+		SELECT `+memberColumns+` FROM m LIMIT 1`, communityID, platformUserID, displayName))
+	if err != nil {
+		return Member{}, fmt.Errorf("refer to member %s: %w", platformUserID, err)
+	}
+	return m, nil
+}
+
+// MemberByName finds a member by display name (case-insensitive), for people
+// who type @name where the platform sends no id.
+func (s *Store) MemberByName(ctx context.Context, communityID int64, name string) (Member, error) {
+	m, err := scanMember(s.pool.QueryRow(ctx, `
+		SELECT `+memberColumns+` FROM members m
+		WHERE m.community_id = $1 AND lower(m.display_name) = lower($2)
+		ORDER BY m.last_seen DESC LIMIT 1`, communityID, name))
+	if err != nil {
+		return Member{}, notFound(err, "find member by name")
+	}
+	return m, nil
+}
+
+// MemberJoined records when a member joined; the first join counts.
+func (s *Store) MemberJoined(ctx context.Context, communityID int64, p Person, at time.Time) (Member, error) {
+	m, err := scanMember(s.pool.QueryRow(ctx, `
+		WITH m AS (
+			INSERT INTO members (community_id, platform_user_id, display_name, is_bot, joined_at)
+			VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT (community_id, platform_user_id) DO UPDATE SET
+				display_name = COALESCE(NULLIF(excluded.display_name, ''), members.display_name),
+				joined_at = COALESCE(members.joined_at, excluded.joined_at)
+			RETURNING *
+		)
+		SELECT `+memberColumns+` FROM m`,
+		communityID, p.PlatformUserID, p.DisplayName, p.IsBot, at))
+	if err != nil {
+		return Member{}, fmt.Errorf("record join of %s: %w", p.PlatformUserID, err)
+	}
+	return m, nil
+}

@@ -1,0 +1,117 @@
+package knowledge
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Setting describes one key of /cop config.
+type Setting struct {
+	Key     string
+	Default string
+	// Help says what the key changes, in one line for people.
+	Help string
+	// Example is a value to show in help.
+	Example string
+	// normalize checks a typed value and returns the form to store.
+	normalize func(string) (string, error)
+}
+
+// Settings lists every key /cop config accepts, in the order help shows them.
+func Settings() []Setting {
+	return []Setting{
+		{
+			Key: "save-emoji", Default: "bulb", Example: "star",
+			Help:      "the reaction that saves a message as a tip",
+			normalize: normalizeEmoji,
+		},
+	}
+}
+
+// LookupSetting finds a key's description.
+func LookupSetting(key string) (Setting, bool) {
+	for _, s := range Settings() {
+		if s.Key == key {
+			return s, true
+		}
+	}
+	return Setting{}, false
+}
+
+// Config is a community's settings, defaults filled in.
+type Config map[string]string
+
+// SaveEmoji is the reaction that captures a tip.
+func (c Config) SaveEmoji() string { return c["save-emoji"] }
+
+// Config reads a community's settings.
+func (s *Store) Config(ctx context.Context, communityID int64) (Config, error) {
+	cfg := Config{}
+	for _, st := range Settings() {
+		cfg[st.Key] = st.Default
+	}
+	rows, err := s.pool.Query(ctx, `SELECT key, value FROM community_settings WHERE community_id = $1`, communityID)
+	if err != nil {
+		return nil, fmt.Errorf("read settings: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k, v string
+		if err := rows.Scan(&k, &v); err != nil {
+			return nil, fmt.Errorf("scan setting: %w", err)
+		}
+		cfg[k] = v
+	}
+	return cfg, rows.Err()
+}
+
+// SetConfig changes one setting and returns the stored value. Only
+// facilitators may change settings.
+func (s *Store) SetConfig(ctx context.Context, by Member, key, value string) (string, error) {
+	if !by.IsFacilitator {
+		return "", ErrForbidden
+	}
+	st, ok := LookupSetting(key)
+	if !ok {
+		return "", invalidf("There is no setting called %q.", key)
+	}
+	v, err := st.normalize(strings.TrimSpace(value))
+	if err != nil {
+		return "", err
+	}
+	_, err = s.pool.Exec(ctx, `
+		INSERT INTO community_settings (community_id, key, value, updated_by) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (community_id, key) DO UPDATE SET value = excluded.value,
+			updated_by = excluded.updated_by, updated_at = now()`,
+		by.CommunityID, key, v, by.ID)
+	if err != nil {
+		return "", fmt.Errorf("store setting %s: %w", key, err)
+	}
+	return v, nil
+}
+
+var emojiName = regexp.MustCompile(`^[a-z0-9_+'-]{1,64}$`)
+
+// normalizeEmoji accepts a Slack-style name (":bulb:" or "bulb"), a Discord
+// custom emoji ("<:name:id>", kept as its name) or one Unicode emoji.
+func normalizeEmoji(v string) (string, error) {
+	if strings.HasPrefix(v, "<") && strings.HasSuffix(v, ">") {
+		if parts := strings.Split(strings.Trim(v, "<>"), ":"); len(parts) == 3 {
+			v = parts[1]
+		}
+	}
+	name := strings.ToLower(strings.Trim(v, ":"))
+	if emojiName.MatchString(name) {
+		return name, nil
+	}
+	if v != "" && utf8.RuneCountInString(v) <= 8 && !strings.ContainsFunc(v, func(r rune) bool {
+		return r < 0x80 || unicode.IsSpace(r) || unicode.IsLetter(r)
+	}) {
+		return v, nil
+	}
+	return "", invalidf("%q is not an emoji name; try a name like `bulb` or `:star:`.", v)
+}

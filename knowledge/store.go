@@ -1,0 +1,59 @@
+package knowledge
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// Domain errors. Commands turn them into friendly answers.
+var (
+	ErrNotFound  = errors.New("not found")
+	ErrForbidden = errors.New("not allowed")
+)
+
+// InvalidError says a value a person typed cannot be used, in words meant
+// for that person.
+type InvalidError struct{ Msg string }
+
+func (e *InvalidError) Error() string { return e.Msg }
+
+func invalidf(format string, args ...any) error {
+	return &InvalidError{Msg: fmt.Sprintf(format, args...)}
+}
+
+// Store is the PostgreSQL store behind every community.
+type Store struct {
+	pool *pgxpool.Pool
+	log  *slog.Logger
+
+	// communities caches community ids by platform and external id; the
+	// mapping never changes once made, and every event needs it.
+	communities sync.Map
+}
+
+// NewStore wraps a pool whose database is migrated.
+func NewStore(pool *pgxpool.Pool, log *slog.Logger) *Store {
+	return &Store{pool: pool, log: log}
+}
+
+// Pool exposes the pool for components that share it (jobs, health checks).
+func (s *Store) Pool() *pgxpool.Pool { return s.pool }
+
+// inTx runs fn in a transaction that commits when fn returns nil.
+func (s *Store) inTx(ctx context.Context, fn func(pgx.Tx) error) error {
+	return pgx.BeginFunc(ctx, s.pool, fn)
+}
+
+// notFound maps "no rows" to ErrNotFound and wraps other errors with what.
+func notFound(err error, what string) error {
+	if errors.Is(err, pgx.ErrNoRows) {
+		return ErrNotFound
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}
