@@ -136,15 +136,15 @@ func (s *Store) MemberByName(ctx context.Context, communityID int64, name string
 func (s *Store) MemberJoined(ctx context.Context, communityID int64, p Person, at time.Time) (Member, error) {
 	m, err := scanMember(s.pool.QueryRow(ctx, `
 		WITH m AS (
-			INSERT INTO members (community_id, platform_user_id, display_name, is_bot, joined_at)
-			VALUES ($1, $2, $3, $4, $5)
+			INSERT INTO members (community_id, platform_user_id, display_name, is_bot, is_admin, joined_at)
+			VALUES ($1, $2, $3, $4, $5, $6)
 			ON CONFLICT (community_id, platform_user_id) DO UPDATE SET
 				display_name = COALESCE(NULLIF(excluded.display_name, ''), members.display_name),
 				joined_at = COALESCE(members.joined_at, excluded.joined_at)
 			RETURNING *
 		)
 		SELECT `+memberColumns+` FROM m`,
-		communityID, p.PlatformUserID, p.DisplayName, p.IsBot, at))
+		communityID, p.PlatformUserID, p.DisplayName, p.IsBot, p.IsAdmin, at))
 	if err != nil {
 		return Member{}, fmt.Errorf("record join of %s: %w", p.PlatformUserID, err)
 	}

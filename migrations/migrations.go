@@ -32,17 +32,31 @@ func Up(ctx context.Context, conn *pgx.Conn) error {
 	return nil
 }
 
-// Pending reports how many migrations the database has not applied yet.
-func Pending(ctx context.Context, conn *pgx.Conn) (int, error) {
-	m, err := newMigrator(ctx, conn)
+// Querier is the part of a connection or pool that Pending needs.
+type Querier interface {
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// Pending reports how many migrations the database has not applied yet. It
+// only reads, takes no lock, and so can serve a readiness probe while another
+// process migrates.
+func Pending(ctx context.Context, db Querier) (int, error) {
+	names, err := migrate.FindMigrations(files)
 	if err != nil {
-		return 0, err
+		return 0, fmt.Errorf("find migrations: %w", err)
 	}
-	v, err := m.GetCurrentVersion(ctx)
-	if err != nil {
+	var exists bool
+	if err := db.QueryRow(ctx, "SELECT to_regclass($1) IS NOT NULL", VersionTable).Scan(&exists); err != nil {
+		return 0, fmt.Errorf("look for schema version table: %w", err)
+	}
+	if !exists {
+		return len(names), nil
+	}
+	var v int32
+	if err := db.QueryRow(ctx, "SELECT version FROM "+VersionTable).Scan(&v); err != nil {
 		return 0, fmt.Errorf("read schema version: %w", err)
 	}
-	return len(m.Migrations) - int(v), nil
+	return len(names) - int(v), nil
 }
 
 func newMigrator(ctx context.Context, conn *pgx.Conn) (*migrate.Migrator, error) {

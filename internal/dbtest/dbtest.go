@@ -30,26 +30,25 @@ var (
 		urlFor   func(db string) string
 		template string
 		cluster  *pgtemp.Cluster
-		err      error
 	}
 	createMu sync.Mutex
 	seq      atomic.Int64
 )
 
-// Main starts the database server, runs the tests and stops the server.
-func Main(m *testing.M) {
-	code := func() int {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		server.err = setUp(ctx)
-		cancel()
-		if server.err != nil {
-			fmt.Fprintf(os.Stderr, "dbtest: %v\n", server.err)
-			return 1
-		}
-		defer tearDown()
-		return m.Run()
-	}()
-	os.Exit(code)
+// Main starts the database server, runs the tests, stops the server and exits.
+func Main(m *testing.M) { os.Exit(Run(m)) }
+
+// Run is Main for a TestMain with work of its own: it returns the exit code.
+func Run(m *testing.M) int {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	err := setUp(ctx)
+	cancel()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "dbtest: %v\n", err)
+		return 1
+	}
+	defer tearDown()
+	return m.Run()
 }
 
 func setUp(ctx context.Context) error {

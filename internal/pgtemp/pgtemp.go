@@ -68,7 +68,7 @@ func Start(ctx context.Context, opts *Options) (*Cluster, error) {
 		return nil, err
 	}
 
-	dir, err := os.MkdirTemp("", "copbot-pg-")
+	dir, err := os.MkdirTemp(baseDir(cred != nil), "copbot-pg-")
 	if err != nil {
 		return nil, fmt.Errorf("create cluster directory: %w", err)
 	}
@@ -202,8 +202,10 @@ func (c *Cluster) tailLog() string {
 
 // FindBinDir locates a directory holding initdb and postgres: first PATH, then
 // the newest /usr/lib/postgresql/<version>/bin (Debian's layout).
-func FindBinDir() (string, error) {
-	if p, err := exec.LookPath("initdb"); err == nil {
+func FindBinDir() (string, error) { return findBinDir(exec.LookPath, "/usr/lib/postgresql") }
+
+func findBinDir(lookPath func(string) (string, error), debianRoot string) (string, error) {
+	if p, err := lookPath("initdb"); err == nil {
 		if real, err := filepath.EvalSymlinks(p); err == nil {
 			p = real
 		}
@@ -212,7 +214,7 @@ func FindBinDir() (string, error) {
 			return dir, nil
 		}
 	}
-	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
+	dirs, _ := filepath.Glob(filepath.Join(debianRoot, "*", "bin"))
 	sort.Slice(dirs, func(i, j int) bool { return versionOf(dirs[i]) > versionOf(dirs[j]) })
 	for _, dir := range dirs {
 		if _, err := os.Stat(filepath.Join(dir, "initdb")); err == nil {
@@ -225,6 +227,31 @@ func FindBinDir() (string, error) {
 func versionOf(binDir string) float64 {
 	v, _ := strconv.ParseFloat(filepath.Base(filepath.Dir(binDir)), 64)
 	return v
+}
+
+// baseDir picks where the cluster directory goes: the temporary directory,
+// unless its path is too long for the Unix socket inside it (the kernel allows
+// about 107 bytes) or, when the server runs as another user, that user could
+// not reach it; then /tmp.
+func baseDir(otherUser bool) string {
+	tmp := os.TempDir()
+	if len(tmp) > 60 || (otherUser && !traversable(tmp)) {
+		return "/tmp"
+	}
+	return tmp
+}
+
+// traversable reports whether every directory on the path lets others in.
+func traversable(dir string) bool {
+	for d := filepath.Clean(dir); ; d = filepath.Dir(d) {
+		fi, err := os.Stat(d)
+		if err != nil || fi.Mode().Perm()&0o001 == 0 {
+			return false
+		}
+		if d == filepath.Dir(d) {
+			return true
+		}
+	}
 }
 
 // serverCredential is nil when the server can run as the current user, and the

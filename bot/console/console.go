@@ -1,0 +1,264 @@
+package console
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/copbot/copbot/bot"
+)
+
+// Host is the member a console session starts as: the console community's
+// first member and a facilitator.
+const Host = "host"
+
+// Options tune an Adapter. A nil *Options uses the defaults.
+type Options struct {
+	// Interactive shows a banner and a prompt, for a person at a terminal.
+	// Otherwise each input line is echoed after the prompt, so that the
+	// output of a script reads as a transcript.
+	Interactive bool
+	// Now gives event times; default time.Now.
+	Now func() time.Time
+}
+
+// Adapter is the console. It is not safe for concurrent use: one person
+// types into it.
+type Adapter struct {
+	in   io.Reader
+	out  io.Writer
+	opts Options
+
+	run      string // makes event and message ids unique across runs
+	user     string
+	channel  string
+	users    map[string]bool
+	messages []message
+	seq      int
+}
+
+type message struct {
+	id      string
+	author  string
+	channel string
+	text    string
+}
+
+var _ bot.Adapter = (*Adapter)(nil)
+
+// New returns a console reading lines from in and writing to out.
+func New(in io.Reader, out io.Writer, opts *Options) *Adapter {
+	a := &Adapter{in: in, out: out, user: Host, channel: "general", users: map[string]bool{Host: true}}
+	if opts != nil {
+		a.opts = *opts
+	}
+	if a.opts.Now == nil {
+		a.opts.Now = time.Now
+	}
+	a.run = strconv.FormatInt(a.opts.Now().UnixNano(), 36)
+	return a
+}
+
+// Name is the platform name.
+func (a *Adapter) Name() string { return string(bot.Console) }
+
+// Run reads lines until the input ends (nil) or ctx is done.
+func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
+	lines := make(chan string)
+	readErr := make(chan error, 1)
+	go func() {
+		sc := bufio.NewScanner(a.in)
+		sc.Buffer(make([]byte, 64*1024), 1<<20)
+		for sc.Scan() {
+			select {
+			case lines <- sc.Text():
+			case <-ctx.Done():
+				return
+			}
+		}
+		readErr <- sc.Err()
+	}()
+
+	if err := a.dispatch(ctx, h, &bot.Event{Kind: bot.MemberJoined}); err != nil {
+		return err
+	}
+	if a.opts.Interactive {
+		fmt.Fprintln(a.out, "copbot console — you are "+Host+", a facilitator, in #"+a.channel+".")
+		fmt.Fprintln(a.out, "Type a message, /cop help for copbot, /help for console lines; Ctrl-D quits.")
+	}
+	for {
+		if a.opts.Interactive {
+			fmt.Fprint(a.out, a.prompt())
+		}
+		select {
+		case <-ctx.Done():
+			if a.opts.Interactive {
+				fmt.Fprintln(a.out)
+			}
+			return nil
+		case err := <-readErr:
+			if a.opts.Interactive {
+				fmt.Fprintln(a.out)
+			}
+			if err != nil {
+				return fmt.Errorf("read console input: %w", err)
+			}
+			return nil
+		case line := <-lines:
+			if !a.opts.Interactive {
+				fmt.Fprintln(a.out, a.prompt()+line)
+			}
+			if err := a.line(ctx, h, strings.TrimSpace(line)); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+func (a *Adapter) prompt() string { return a.user + " #" + a.channel + "> " }
+
+// line handles one console line. Problems with the line are printed; an
+// error is returned only when the core could not record an event.
+func (a *Adapter) line(ctx context.Context, h bot.Handler, line string) error {
+	if line == "" {
+		return nil
+	}
+	if !strings.HasPrefix(line, "/") {
+		a.messages = append(a.messages, message{
+			id: "m" + strconv.Itoa(len(a.messages)+1), author: a.user, channel: a.channel, text: line,
+		})
+		fmt.Fprintf(a.out, "[%s]\n", a.messages[len(a.messages)-1].id)
+		return nil
+	}
+	word, rest, _ := strings.Cut(line, " ")
+	rest = strings.TrimSpace(rest)
+	switch word {
+	case "/cop":
+		return a.dispatch(ctx, h, &bot.Event{Kind: bot.Command, Text: a.mentions(rest)})
+	case "/as":
+		name, ok := a.name(rest, "/as <name>")
+		if ok {
+			a.user = name
+			a.users[name] = true
+		}
+	case "/join":
+		name, ok := a.name(rest, "/join <name>")
+		if !ok {
+			return nil
+		}
+		a.users[name] = true
+		fmt.Fprintf(a.out, "* %s joined the community\n", name)
+		return a.dispatch(ctx, h, &bot.Event{Kind: bot.MemberJoined, User: a.person(name)})
+	case "/channel":
+		name, ok := a.name(strings.TrimPrefix(rest, "#"), "/channel <name>")
+		if ok {
+			a.channel = name
+		}
+	case "/react", "/unreact":
+		return a.react(ctx, h, word, rest)
+	case "/help":
+		a.printHelp()
+	default:
+		fmt.Fprintf(a.out, "! unknown console line %s; /help lists them\n", word)
+	}
+	return nil
+}
+
+func (a *Adapter) react(ctx context.Context, h bot.Handler, word, rest string) error {
+	fields := strings.Fields(rest)
+	if len(fields) != 2 {
+		fmt.Fprintf(a.out, "! usage: %s <message id> <emoji>, e.g. %s m1 bulb\n", word, word)
+		return nil
+	}
+	var msg *message
+	for i := range a.messages {
+		if a.messages[i].id == fields[0] {
+			msg = &a.messages[i]
+		}
+	}
+	if msg == nil {
+		fmt.Fprintf(a.out, "! there is no message %s\n", fields[0])
+		return nil
+	}
+	kind := bot.ReactionAdded
+	if word == "/unreact" {
+		kind = bot.ReactionRemoved
+	}
+	return a.dispatch(ctx, h, &bot.Event{
+		Kind:    kind,
+		Emoji:   strings.Trim(fields[1], ":"),
+		Channel: bot.Channel{ID: msg.channel, Name: msg.channel},
+		Message: bot.MessageRef{ID: a.run + "." + msg.id, Author: a.person(msg.author), Text: msg.text},
+	})
+}
+
+// dispatch fills in who, where and when, hands the event to the core and
+// prints its replies.
+func (a *Adapter) dispatch(ctx context.Context, h bot.Handler, ev *bot.Event) error {
+	a.seq++
+	ev.ID = a.run + "." + strconv.Itoa(a.seq)
+	ev.Community = bot.CommunityRef{Platform: bot.Console, ExternalID: bot.ConsoleCommunityID}
+	if ev.User.ID == "" {
+		ev.User = a.person(a.user)
+	}
+	if ev.Channel.ID == "" {
+		ev.Channel = bot.Channel{ID: a.channel, Name: a.channel}
+	}
+	ev.Time = a.opts.Now()
+	replies, err := h.HandleEvent(ctx, ev)
+	if err != nil {
+		return fmt.Errorf("console %s event: %w", ev.Kind, err)
+	}
+	for _, r := range replies {
+		a.print(r)
+	}
+	return nil
+}
+
+func (a *Adapter) person(name string) bot.User {
+	return bot.User{ID: name, Name: name, IsAdmin: name == Host}
+}
+
+// mentions turns @name of a known console member into the platform mention
+// form the parser reads as an id; other @words stay names.
+func (a *Adapter) mentions(text string) string {
+	words := strings.Fields(text)
+	for i, w := range words {
+		prefix := ""
+		if k, v, ok := strings.Cut(w, ":@"); ok && !strings.ContainsAny(k, `@"`) {
+			prefix, w = k+":", "@"+v
+		}
+		if strings.HasPrefix(w, "@") && a.users[w[1:]] {
+			words[i] = prefix + "<@" + w[1:] + ">"
+		}
+	}
+	return strings.Join(words, " ")
+}
+
+func (a *Adapter) name(s, usage string) (string, bool) {
+	s = strings.TrimPrefix(strings.TrimSpace(s), "@")
+	if s == "" || strings.ContainsFunc(s, func(r rune) bool {
+		return !(unicode.IsLetter(r) || unicode.IsDigit(r) || r == '-' || r == '_' || r == '.')
+	}) {
+		fmt.Fprintf(a.out, "! usage: %s (letters, digits, - _ .)\n", usage)
+		return "", false
+	}
+	return s, true
+}
+
+func (a *Adapter) printHelp() {
+	fmt.Fprint(a.out, `console lines:
+  any text                  a message from the current member; copbot prints its id, e.g. [m3]
+  /as <name>                act as another member (created on first use)
+  /channel <name>           move to another channel
+  /react <msg id> <emoji>   add a reaction, e.g. /react m3 bulb
+  /unreact <msg id> <emoji> remove it
+  /join <name>              a new member joins the community
+  /cop ...                  any copbot command (/cop help lists them)
+`)
+}

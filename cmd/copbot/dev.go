@@ -1,0 +1,46 @@
+package main
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"os"
+
+	"github.com/copbot/copbot/bot/console"
+	"github.com/copbot/copbot/commands"
+	"github.com/copbot/copbot/knowledge"
+)
+
+// runDev opens the console on DATABASE_URL or a throwaway database. Logs
+// go to stderr at warning level and up, so they do not drown the console.
+func runDev(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer) error {
+	cfg, err := loadConfig(false)
+	if err != nil {
+		return err
+	}
+	log := newLogger(stderr, cfg.Level(slog.LevelWarn))
+
+	url, cleanup, err := devDatabase(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	pool, err := openDatabase(ctx, url)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+
+	core := commands.NewCore(knowledge.NewStore(pool, log), log)
+	con := console.New(stdin, stdout, &console.Options{Interactive: isTerminal(stdin)})
+	return con.Run(ctx, core)
+}
+
+func isTerminal(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}

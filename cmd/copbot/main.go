@@ -1,0 +1,93 @@
+// Command copbot runs the copbot chat bot: `serve` runs the platform adapters
+// and the HTTP server, `dev` opens a local console on a throwaway database,
+// `migrate` applies the schema, and `version` says which build this is.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"syscall"
+	_ "time/tzdata" // community time zones must work on minimal images
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+const usage = `copbot — a bot for communities of practice on Slack and Discord
+
+Usage:
+  copbot dev        open a local console (a throwaway database unless DATABASE_URL is set)
+  copbot serve      run the Slack and Discord adapters and the HTTP server
+  copbot migrate    apply database migrations to DATABASE_URL
+  copbot version    print the version
+
+Configuration is read from the environment; see the README.
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// run is main without the process: it returns the exit status. Status 2
+// means the command line or the configuration is wrong.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	var err error
+	switch args[0] {
+	case "dev":
+		err = runDev(ctx, stdin, stdout, stderr)
+	case "serve":
+		err = runServe(ctx, stderr)
+	case "migrate":
+		err = runMigrate(ctx, stdout)
+	case "version", "--version", "-v":
+		fmt.Fprintln(stdout, "copbot", buildVersion())
+	case "help", "--help", "-h":
+		fmt.Fprint(stdout, usage)
+	default:
+		fmt.Fprintf(stderr, "copbot: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+	if err == nil {
+		return 0
+	}
+	fmt.Fprintf(stderr, "copbot %s: %v\n", args[0], err)
+	var cfgErr *ConfigError
+	if errors.As(err, &cfgErr) {
+		return 2
+	}
+	return 1
+}
+
+func buildVersion() string {
+	if version != "dev" {
+		return version
+	}
+	if info, ok := debug.ReadBuildInfo(); ok && info.Main.Version != "" && info.Main.Version != "(devel)" {
+		return info.Main.Version
+	}
+	return version
+}
+
+// newLogger logs JSON for machines and text for people at a terminal.
+func newLogger(w io.Writer, level slog.Level) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: level}
+	if f, ok := w.(*os.File); ok {
+		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+			return slog.New(slog.NewTextHandler(w, opts))
+		}
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}

@@ -1,0 +1,99 @@
+package commands
+
+import (
+	"context"
+	"strings"
+
+	"github.com/copbot/copbot/bot"
+	"github.com/copbot/copbot/knowledge"
+)
+
+func (c *Core) facilitatorCommand() Command {
+	return Command{
+		Name:    "facilitator",
+		Summary: "who looks after the community and its settings",
+		Usage:   []string{"facilitator list", "facilitator add @user [@user …]", "facilitator remove @user"},
+		Examples: []string{
+			"facilitator add @ada",
+			"facilitator list",
+		},
+		Notes: "Workspace admins and owners (Slack) and members with Manage Server (Discord) are facilitators " +
+			"automatically. Facilitators can add and remove others.",
+		Handler: Subcommands{
+			"":       c.facilitatorList,
+			"list":   c.facilitatorList,
+			"add":    c.facilitatorAdd,
+			"remove": c.facilitatorRemove,
+		},
+	}
+}
+
+func (c *Core) facilitatorList(ctx context.Context, req *Request) (bot.Reply, error) {
+	fs, err := c.store.Facilitators(ctx, req.Community.ID)
+	if err != nil {
+		return bot.Reply{}, err
+	}
+	if len(fs) == 0 {
+		return bot.Reply{Text: bot.Plain("This community has no facilitators yet.")}, nil
+	}
+	t := bot.Plain("Facilitators:")
+	for _, f := range fs {
+		if f.IsAdmin {
+			t = t.Line("• %s (admin)", bot.Untrusted(displayName(f)))
+		} else {
+			t = t.Line("• %s", bot.Untrusted(displayName(f)))
+		}
+	}
+	return bot.Reply{Text: t}, nil
+}
+
+func (c *Core) facilitatorAdd(ctx context.Context, req *Request) (bot.Reply, error) {
+	return c.changeFacilitators(ctx, req, c.store.AddFacilitator, "is now a facilitator", "was already a facilitator")
+}
+
+func (c *Core) facilitatorRemove(ctx context.Context, req *Request) (bot.Reply, error) {
+	return c.changeFacilitators(ctx, req, c.store.RemoveFacilitator, "is no longer a facilitator", "was not a facilitator")
+}
+
+// changeFacilitators applies change to every mentioned member. Each
+// mention is its own change; the reply reports each one.
+func (c *Core) changeFacilitators(ctx context.Context, req *Request,
+	change func(context.Context, knowledge.Member, knowledge.Member) (bool, error), done, unchanged string,
+) (bot.Reply, error) {
+	if !req.Member.IsFacilitator {
+		return bot.Reply{}, knowledge.ErrForbidden
+	}
+	mentions := req.Args.Mentions()
+	if len(mentions) == 0 || req.Args.Len() > 0 {
+		return bot.Reply{}, usagef("facilitator", "Mention the members, for example `/cop "+req.Path+" @ada`.")
+	}
+	targets := make([]knowledge.Member, 0, len(mentions))
+	for _, m := range mentions {
+		target, err := c.member(ctx, req, m)
+		if err != nil {
+			return bot.Reply{}, err
+		}
+		targets = append(targets, target)
+	}
+	var t bot.Text
+	for _, target := range targets {
+		changed, err := change(ctx, req.Member, target)
+		if err != nil {
+			return bot.Reply{}, err
+		}
+		if changed {
+			t = t.Line("%s %s.", bot.Untrusted(displayName(target)), done)
+		} else {
+			t = t.Line("%s %s.", bot.Untrusted(displayName(target)), unchanged)
+		}
+	}
+	return bot.Reply{Text: t}, nil
+}
+
+// displayName is how copbot names a member in replies.
+func displayName(m knowledge.Member) string {
+	if strings.TrimSpace(m.DisplayName) != "" {
+		return m.DisplayName
+	}
+	return m.PlatformUserID
+}

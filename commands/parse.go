@@ -1,0 +1,245 @@
+package commands
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// TokenKind says what a token of a command is.
+type TokenKind int
+
+// Token kinds.
+const (
+	// Word is a bare word.
+	Word TokenKind = iota
+	// Quoted is a "quoted string", quotes removed.
+	Quoted
+	// Tag is a #tag; Text holds the normalised tag without '#'.
+	Tag
+	// Mention names a member: ID is set for platform mentions (<@U123>,
+	// <@!123>), Name for a plain @name.
+	Mention
+	// ChannelRef is a platform channel mention (<#C123|name>, <#123>).
+	ChannelRef
+)
+
+// Token is one piece of a command's text.
+type Token struct {
+	Kind TokenKind
+	// Text is the word, quoted text or tag; for mentions the @name as typed.
+	Text string
+	ID   string
+	Name string
+	// Key is set when the token was written as key:value, e.g. from:@ada.
+	Key string
+}
+
+// Args are a command's tokens, consumed from the front or by name.
+type Args struct {
+	toks []Token
+}
+
+var (
+	// Slack sends <@U123> or <@U123|name>; Discord <@123> or <@!123>.
+	userMention    = regexp.MustCompile(`^<@!?([A-Za-z0-9_.-]+)(?:\|([^>]*))?>`)
+	channelMention = regexp.MustCompile(`^<#([A-Za-z0-9_.-]+)(?:\|([^>]*))?>`)
+	// Slack escapes links as <https://…> or <https://…|label>.
+	slackLink = regexp.MustCompile(`^<((?:https?|mailto):[^|>]*)(?:\|[^>]*)?>`)
+	keyPrefix = regexp.MustCompile(`^([a-z]+):(?:[@#]|<[@#])`)
+)
+
+// ParseError is a command that cannot be tokenised, in words for people.
+type ParseError struct{ Msg string }
+
+func (e *ParseError) Error() string { return e.Msg }
+
+// Parse splits command text into tokens. Quotes may be straight or curly
+// (phones and Slack's formatting turn "x" into “x”).
+func Parse(text string) (*Args, error) {
+	var toks []Token
+	s := strings.TrimSpace(text)
+	for {
+		s = strings.TrimLeftFunc(s, unicode.IsSpace)
+		if s == "" {
+			return &Args{toks: toks}, nil
+		}
+		key := ""
+		if m := keyPrefix.FindStringSubmatch(s); m != nil {
+			key = m[1]
+			s = s[len(m[1])+1:]
+		}
+		tok, rest, err := nextToken(s)
+		if err != nil {
+			return nil, err
+		}
+		tok.Key = key
+		toks = append(toks, tok)
+		s = rest
+	}
+}
+
+func nextToken(s string) (Token, string, error) {
+	if m := userMention.FindStringSubmatch(s); m != nil {
+		return Token{Kind: Mention, Text: m[0], ID: m[1], Name: m[2]}, s[len(m[0]):], nil
+	}
+	if m := channelMention.FindStringSubmatch(s); m != nil {
+		return Token{Kind: ChannelRef, Text: m[0], ID: m[1], Name: m[2]}, s[len(m[0]):], nil
+	}
+	if m := slackLink.FindStringSubmatch(s); m != nil {
+		return Token{Kind: Word, Text: m[1]}, s[len(m[0]):], nil
+	}
+	if first, size := utf8.DecodeRuneInString(s); isQuote(first) {
+		inner := s[size:]
+		end := strings.IndexFunc(inner, isQuote)
+		if end < 0 {
+			return Token{}, "", &ParseError{Msg: "There is an opening quote without a closing one."}
+		}
+		_, qsize := utf8.DecodeRuneInString(inner[end:])
+		return Token{Kind: Quoted, Text: inner[:end]}, inner[end+qsize:], nil
+	}
+	end := strings.IndexFunc(s, unicode.IsSpace)
+	if end < 0 {
+		end = len(s)
+	}
+	word, rest := s[:end], s[end:]
+	switch {
+	case len(word) > 1 && word[0] == '#':
+		tag := NormalizeTag(word[1:])
+		if tag == "" {
+			return Token{}, "", &ParseError{Msg: fmt.Sprintf("`%s` is not a tag; tags are letters, digits, - and _.", word)}
+		}
+		return Token{Kind: Tag, Text: tag}, rest, nil
+	case len(word) > 1 && word[0] == '@':
+		return Token{Kind: Mention, Text: word, Name: word[1:]}, rest, nil
+	}
+	return Token{Kind: Word, Text: word}, rest, nil
+}
+
+// isQuote reports whether r is a double quote, straight or curly. Single
+// quotes are left alone: apostrophes are too common in plain words.
+func isQuote(r rune) bool { return r == '"' || r == '“' || r == '”' || r == '„' }
+
+// NormalizeTag gives a tag's canonical form: lower case, letters, digits,
+// '-' and '_' only, at most 50 runes; "" when nothing is left.
+func NormalizeTag(s string) string {
+	s = strings.ToLower(strings.TrimRight(s, ".,;:!?"))
+	var b strings.Builder
+	n := 0
+	for _, r := range s {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) || r == '-' || r == '_' {
+			b.WriteRune(r)
+			n++
+			if n == 50 {
+				break
+			}
+		}
+	}
+	return b.String()
+}
+
+// Len is the number of tokens left.
+func (a *Args) Len() int { return len(a.toks) }
+
+// Peek returns the first token without consuming it.
+func (a *Args) Peek() (Token, bool) {
+	if len(a.toks) == 0 {
+		return Token{}, false
+	}
+	return a.toks[0], true
+}
+
+// Shift consumes the first token.
+func (a *Args) Shift() (Token, bool) {
+	t, ok := a.Peek()
+	if ok {
+		a.toks = a.toks[1:]
+	}
+	return t, ok
+}
+
+// ShiftWord consumes the first token if it is a word or quoted string, lower-cased.
+func (a *Args) ShiftWord() (string, bool) {
+	t, ok := a.Peek()
+	if !ok || (t.Kind != Word && t.Kind != Quoted) || t.Key != "" {
+		return "", false
+	}
+	a.toks = a.toks[1:]
+	return strings.ToLower(t.Text), true
+}
+
+// Option consumes `name value` anywhere in the arguments and returns value.
+// found is true when name appeared, even without a value.
+func (a *Args) Option(name string) (value Token, found, hasValue bool) {
+	for i, t := range a.toks {
+		if t.Kind == Word && t.Key == "" && strings.EqualFold(t.Text, name) {
+			if i+1 < len(a.toks) {
+				value = a.toks[i+1]
+				a.toks = append(a.toks[:i:i], a.toks[i+2:]...)
+				return value, true, true
+			}
+			a.toks = a.toks[:i]
+			return Token{}, true, false
+		}
+	}
+	return Token{}, false, false
+}
+
+// Keyed consumes every token written as key:value with the given key.
+func (a *Args) Keyed(key string) []Token {
+	return a.take(func(t Token) bool { return t.Key == key })
+}
+
+// Tags consumes every #tag and returns them, duplicates removed, in order.
+func (a *Args) Tags() []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, t := range a.take(func(t Token) bool { return t.Kind == Tag && t.Key == "" }) {
+		if !seen[t.Text] {
+			seen[t.Text] = true
+			out = append(out, t.Text)
+		}
+	}
+	return out
+}
+
+// Mentions consumes every mention.
+func (a *Args) Mentions() []Token {
+	return a.take(func(t Token) bool { return t.Kind == Mention && t.Key == "" })
+}
+
+// Rest consumes every token and joins their text with spaces.
+func (a *Args) Rest() string {
+	parts := make([]string, 0, len(a.toks))
+	for _, t := range a.toks {
+		s := t.Text
+		switch {
+		case t.Kind == Tag:
+			s = "#" + s
+		case t.Kind == Quoted:
+			s = `"` + s + `"`
+		}
+		if t.Key != "" {
+			s = t.Key + ":" + s
+		}
+		parts = append(parts, s)
+	}
+	a.toks = nil
+	return strings.Join(parts, " ")
+}
+
+func (a *Args) take(match func(Token) bool) []Token {
+	var out []Token
+	kept := a.toks[:0:0]
+	for _, t := range a.toks {
+		if match(t) {
+			out = append(out, t)
+		} else {
+			kept = append(kept, t)
+		}
+	}
+	a.toks = kept
+	return out
+}

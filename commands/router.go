@@ -1,0 +1,193 @@
+package commands
+
+import (
+	"context"
+	"sort"
+	"strings"
+
+	"github.com/copbot/copbot/bot"
+	"github.com/copbot/copbot/knowledge"
+)
+
+// Request is one /cop command to serve, with who sent it and where.
+type Request struct {
+	Event     *bot.Event
+	Community knowledge.Community
+	Member    knowledge.Member
+	// Args are the command's tokens after the family (and, within a family's
+	// subcommand handler, after the subcommand).
+	Args *Args
+	// Path is the family and subcommand words consumed so far, e.g. "mentor offer".
+	Path string
+}
+
+// Handler serves one command family or subcommand, in the manner of
+// net/http.Handler. Errors that are the user's (UsageError, InvalidError,
+// ErrForbidden, ErrNotFound) become friendly replies; anything else is
+// logged and answered with an apology.
+type Handler interface {
+	ServeCommand(ctx context.Context, req *Request) (bot.Reply, error)
+}
+
+// HandlerFunc lets a function serve as a Handler.
+type HandlerFunc func(ctx context.Context, req *Request) (bot.Reply, error)
+
+// ServeCommand calls f.
+func (f HandlerFunc) ServeCommand(ctx context.Context, req *Request) (bot.Reply, error) {
+	return f(ctx, req)
+}
+
+// Command describes one family of /cop for routing and for help.
+type Command struct {
+	Name    string
+	Summary string
+	// Usage lines, each without the leading "/cop ".
+	Usage []string
+	// Examples, each without the leading "/cop ".
+	Examples []string
+	// Notes is a longer explanation shown by /cop help <name>.
+	Notes   string
+	Handler Handler
+}
+
+// Router sends a command to its family's handler.
+type Router struct {
+	cmds map[string]Command
+}
+
+// NewRouter routes to the given families.
+func NewRouter(cmds ...Command) *Router {
+	r := &Router{cmds: map[string]Command{}}
+	for _, c := range cmds {
+		r.cmds[c.Name] = c
+	}
+	return r
+}
+
+// Lookup returns a family by name.
+func (r *Router) Lookup(name string) (Command, bool) {
+	c, ok := r.cmds[name]
+	return c, ok
+}
+
+// Names lists the families in alphabetical order.
+func (r *Router) Names() []string {
+	names := make([]string, 0, len(r.cmds))
+	for n := range r.cmds {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// ServeCommand routes on the first word; no word means help.
+func (r *Router) ServeCommand(ctx context.Context, req *Request) (bot.Reply, error) {
+	name, ok := req.Args.ShiftWord()
+	if !ok {
+		if req.Args.Len() > 0 {
+			return bot.Reply{}, &UsageError{Msg: "Start with a command word, for example `/cop help`."}
+		}
+		name = "help"
+	}
+	c, ok := r.cmds[name]
+	if !ok {
+		return bot.Reply{}, &UsageError{Msg: unknownMsg("/cop ", name, suggest(name, r.Names()), "/cop help")}
+	}
+	req.Path = name
+	return c.Handler.ServeCommand(ctx, req)
+}
+
+// Subcommands routes on the next word to a family's subcommands. The
+// handler for "" serves the family with no subcommand given, if present.
+type Subcommands map[string]HandlerFunc
+
+// ServeCommand routes to the named subcommand.
+func (s Subcommands) ServeCommand(ctx context.Context, req *Request) (bot.Reply, error) {
+	family := req.Path
+	name, ok := req.Args.ShiftWord()
+	if !ok {
+		if h, ok := s[""]; ok {
+			return h(ctx, req)
+		}
+		return bot.Reply{}, &UsageError{Topic: family, Msg: "`/cop " + family + "` needs a subcommand: " + s.list() + "."}
+	}
+	h, ok := s[name]
+	if !ok || name == "" {
+		names := make([]string, 0, len(s))
+		for n := range s {
+			if n != "" {
+				names = append(names, n)
+			}
+		}
+		return bot.Reply{}, &UsageError{Topic: family,
+			Msg: unknownMsg("/cop "+family+" ", name, suggest(name, names), "/cop help "+family)}
+	}
+	req.Path = family + " " + name
+	return h(ctx, req)
+}
+
+func (s Subcommands) list() string {
+	var names []string
+	for n := range s {
+		if n != "" {
+			names = append(names, "`"+n+"`")
+		}
+	}
+	sort.Strings(names)
+	return strings.Join(names, ", ")
+}
+
+// unknownMsg answers an unknown word after prefix ("/cop " or "/cop mentor ").
+func unknownMsg(prefix, word, suggestion, help string) string {
+	msg := "I don't know `" + prefix + word + "`."
+	if suggestion != "" {
+		msg += " Did you mean `" + prefix + suggestion + "`?"
+	}
+	return msg + " See `" + help + "`."
+}
+
+// suggest returns the candidate closest to word, if it is close enough to be
+// a likely typo: a prefix of it, or within an edit distance of about a third
+// of its length.
+func suggest(word string, candidates []string) string {
+	sort.Strings(candidates)
+	best, bestD := "", len(word)/3+1
+	if bestD > 3 {
+		bestD = 3
+	}
+	for _, c := range candidates {
+		if len(word) >= 2 && strings.HasPrefix(c, word) {
+			return c
+		}
+		if d := editDistance(word, c); d <= bestD && (best == "" || d < editDistance(word, best)) {
+			best = c
+		}
+	}
+	return best
+}
+
+// editDistance is the Damerau–Levenshtein distance (adjacent swaps count one).
+func editDistance(a, b string) int {
+	x, y := []rune(a), []rune(b)
+	d := make([][]int, len(x)+1)
+	for i := range d {
+		d[i] = make([]int, len(y)+1)
+		d[i][0] = i
+	}
+	for j := range y {
+		d[0][j+1] = j + 1
+	}
+	for i := 1; i <= len(x); i++ {
+		for j := 1; j <= len(y); j++ {
+			cost := 1
+			if x[i-1] == y[j-1] {
+				cost = 0
+			}
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && x[i-1] == y[j-2] && x[i-2] == y[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
+		}
+	}
+	return d[len(x)][len(y)]
+}

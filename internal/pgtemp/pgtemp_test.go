@@ -1,0 +1,70 @@
+package pgtemp
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+)
+
+func TestFindBinDir(t *testing.T) {
+	root := t.TempDir()
+	for _, v := range []string{"9.6", "13", "15"} {
+		dir := filepath.Join(root, v, "bin")
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if v != "9.6" {
+			for _, name := range []string{"initdb", "postgres"} {
+				if err := os.WriteFile(filepath.Join(dir, name), nil, 0o755); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+	notOnPath := func(string) (string, error) { return "", exec.ErrNotFound }
+
+	got, err := findBinDir(notOnPath, root)
+	if want := filepath.Join(root, "15", "bin"); err != nil || got != want {
+		t.Errorf("findBinDir = %q, %v; want the newest version %q", got, err, want)
+	}
+	_, err = findBinDir(notOnPath, t.TempDir())
+	if !errors.Is(err, ErrNoBinaries) || !strings.Contains(err.Error(), "apt-get install postgresql") ||
+		!strings.Contains(err.Error(), "DATABASE_URL") {
+		t.Errorf("without binaries: err = %v; want ErrNoBinaries saying how to install or what to set", err)
+	}
+	onPath := func(string) (string, error) { return filepath.Join(root, "13", "bin", "initdb"), nil }
+	if got, _ := findBinDir(onPath, root); got != filepath.Join(root, "13", "bin") {
+		t.Errorf("PATH should win over the Debian layout, got %q", got)
+	}
+}
+
+func TestStart_ServesAndCleansUp(t *testing.T) {
+	ctx := context.Background()
+	c, err := Start(ctx, &Options{Database: "probe"})
+	if err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	conn, err := pgx.Connect(ctx, c.URL())
+	if err != nil {
+		c.Stop()
+		t.Fatalf("connect: %v", err)
+	}
+	var db string
+	err = conn.QueryRow(ctx, "SELECT current_database()").Scan(&db)
+	conn.Close(ctx)
+	if err != nil || db != "probe" {
+		t.Errorf("current_database = %q, %v", db, err)
+	}
+	dir := c.Dir()
+	c.Stop()
+	c.Stop() // a second Stop is harmless
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("cluster directory %s still exists after Stop (%v)", dir, err)
+	}
+}
