@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -53,7 +55,11 @@ func devDatabase(ctx context.Context, cfg Config, log *slog.Logger) (string, fun
 		return cfg.DatabaseURL, func() {}, nil
 	}
 	start := time.Now()
-	c, err := pgtemp.Start(ctx, nil)
+	opts := &pgtemp.Options{}
+	if dir, err := os.UserCacheDir(); err == nil {
+		opts.CacheDir = filepath.Join(dir, "copbot")
+	}
+	c, err := pgtemp.Start(ctx, opts)
 	if err != nil {
 		return "", nil, fmt.Errorf("start a throwaway PostgreSQL: %w", err)
 	}

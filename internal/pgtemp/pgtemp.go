@@ -43,6 +43,10 @@ type Options struct {
 	Database string
 	// BinDir overrides the search for the server binaries.
 	BinDir string
+	// CacheDir, when set, keeps one pristine initdb output there (per server
+	// binary) and copies it for each new cluster, which is several times
+	// faster than running initdb. The clusters are still new and thrown away.
+	CacheDir string
 }
 
 // Start creates a cluster in a new temporary directory and waits until it
@@ -86,12 +90,13 @@ func Start(ctx context.Context, opts *Options) (*Cluster, error) {
 	}
 
 	data := filepath.Join(dir, "data")
-	initdb := exec.CommandContext(ctx, filepath.Join(bin, "initdb"),
-		"-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C",
-		"--no-sync", "--no-instructions")
-	initdb.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
-	if out, err := initdb.CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("initdb: %w: %s", err, bytes.TrimSpace(out))
+	if opts.CacheDir == "" {
+		err = initdb(ctx, bin, data, cred)
+	} else {
+		err = fromCache(ctx, opts.CacheDir, bin, data, cred)
+	}
+	if err != nil {
+		return nil, err
 	}
 
 	if c.logFile, err = os.Create(filepath.Join(dir, "postgres.log")); err != nil {
@@ -119,6 +124,17 @@ func Start(ctx context.Context, opts *Options) (*Cluster, error) {
 	}
 	ok = true
 	return c, nil
+}
+
+func initdb(ctx context.Context, bin, data string, cred *syscall.Credential) error {
+	cmd := exec.CommandContext(ctx, filepath.Join(bin, "initdb"),
+		"-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C",
+		"--no-sync", "--no-instructions")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("initdb: %w: %s", err, bytes.TrimSpace(out))
+	}
+	return nil
 }
 
 // waitReady polls the socket until the server answers, then creates the database.

@@ -68,3 +68,27 @@ func TestStart_ServesAndCleansUp(t *testing.T) {
 		t.Errorf("cluster directory %s still exists after Stop (%v)", dir, err)
 	}
 }
+
+func TestStart_FromCache(t *testing.T) {
+	ctx := context.Background()
+	cache := t.TempDir()
+	for i := range 2 { // the first start fills the cache, the second copies it
+		c, err := Start(ctx, &Options{CacheDir: cache})
+		if err != nil {
+			t.Fatalf("start %d: %v", i, err)
+		}
+		conn, err := pgx.Connect(ctx, c.URL())
+		if err == nil {
+			_, err = conn.Exec(ctx, "CREATE TABLE t (id int)") // the copy is writable
+			conn.Close(ctx)
+		}
+		c.Stop()
+		if err != nil {
+			t.Fatalf("start %d: %v", i, err)
+		}
+	}
+	entries, _ := filepath.Glob(filepath.Join(cache, "pgdata-*", "PG_VERSION"))
+	if len(entries) != 1 {
+		t.Fatalf("cache holds %d entries, want 1", len(entries))
+	}
+}

@@ -1,0 +1,104 @@
+package main
+
+import (
+	"bufio"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// startDev starts `copbot dev` on a throwaway database in tmp and returns
+// its stdin and a reader of its stdout.
+func startDev(tb testing.TB, tmp string) (*exec.Cmd, io.WriteCloser, *bufio.Reader) {
+	tb.Helper()
+	cmd := exec.Command(binary, "dev")
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "TMPDIR=" + tmp}
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		tb.Fatal(err)
+	}
+	return cmd, stdin, bufio.NewReader(stdout)
+}
+
+// traversableTempDir is a temp dir the postgres user can enter when the
+// tests run as root, so the cluster is created inside it.
+func traversableTempDir(tb testing.TB) string {
+	tb.Helper()
+	dir := tb.TempDir()
+	for _, d := range []string{dir, filepath.Dir(dir)} { // the test's own root is private too
+		if err := os.Chmod(d, 0o755); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func TestDev_InterruptRemovesTheDatabase(t *testing.T) {
+	tmp := traversableTempDir(t)
+	cmd, stdin, out := startDev(t, tmp)
+	defer stdin.Close()
+	if _, err := io.WriteString(stdin, "/cop help\n"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := out.ReadString('\n'); err != nil { // the echoed line: copbot is up
+		t.Fatal(err)
+	}
+	clusters, _ := filepath.Glob(filepath.Join(tmp, "copbot-pg-*"))
+	if len(clusters) != 1 {
+		t.Fatalf("want one cluster directory in %s while running, found %v", tmp, clusters)
+	}
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("copbot dev after Ctrl-C: %v, want exit status 0", err)
+		}
+	case <-time.After(20 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("copbot dev did not stop within 20s of Ctrl-C")
+	}
+	if _, err := os.Stat(clusters[0]); !os.IsNotExist(err) {
+		t.Errorf("cluster directory %s left behind after Ctrl-C", clusters[0])
+	}
+}
+
+// BenchmarkDevFirstReply measures `copbot dev` from process start to its
+// first answer, a throwaway database included (target: under 2 s).
+func BenchmarkDevFirstReply(b *testing.B) {
+	tmp := traversableTempDir(b)
+	for b.Loop() {
+		cmd, stdin, out := startDev(b, tmp)
+		io.WriteString(stdin, "/cop help\n")
+		for {
+			line, err := out.ReadString('\n')
+			if err != nil {
+				b.Fatal(err)
+			}
+			if strings.HasPrefix(line, "copbot") {
+				break
+			}
+		}
+		b.StopTimer()
+		stdin.Close()
+		if err := cmd.Wait(); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+	}
+}

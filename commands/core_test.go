@@ -1,0 +1,121 @@
+package commands_test
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/copbot/copbot/bot"
+	"github.com/copbot/copbot/bot/console"
+	"github.com/copbot/copbot/commands"
+	"github.com/copbot/copbot/internal/dbtest"
+	"github.com/copbot/copbot/knowledge"
+)
+
+func TestMain(m *testing.M) { dbtest.Main(m) }
+
+// testLog collects what the core logs, to check that failures are logged.
+type testLog struct{ bytes.Buffer }
+
+func newCore(tb testing.TB, pool *pgxpool.Pool) (*commands.Core, *testLog) {
+	tb.Helper()
+	var logs testLog
+	log := slog.New(slog.NewTextHandler(&logs, nil))
+	return commands.NewCore(knowledge.NewStore(pool, log), log), &logs
+}
+
+// script runs console lines through the core and returns the transcript.
+func script(tb testing.TB, core bot.Handler, lines ...string) string {
+	tb.Helper()
+	var out bytes.Buffer
+	con := console.New(strings.NewReader(strings.Join(lines, "\n")+"\n"), &out, nil)
+	if err := con.Run(context.Background(), core); err != nil {
+		tb.Fatalf("console: %v\n%s", err, out.String())
+	}
+	return out.String()
+}
+
+func TestCore_Commands(t *testing.T) {
+	core, _ := newCore(t, dbtest.Pool(t))
+	tests := []struct {
+		name  string
+		lines []string
+		want  []string
+	}{
+		{"EmptyCommandIsHelp", []string{"/cop"}, []string{"`/cop facilitator`", "`/cop help <command>`"}},
+		{"HelpOnUnknownTopic", []string{"/cop help facilitatr"}, []string{"Did you mean `/cop help facilitator`?"}},
+		{"SubcommandTypo", []string{"/cop facilitator lst"}, []string{"Did you mean `/cop facilitator list`?", "Usage:"}},
+		{"MissingSubcommandListsThem", []string{"/cop config save-emoji"}, []string{"`save-emoji` = bulb"}},
+		{"AddWithoutMention", []string{"/cop facilitator add ada"}, []string{"Mention the members"}},
+		{"UnknownSetting", []string{"/cop config save-emoj star"}, []string{"Did you mean `/cop config save-emoji`?"}},
+		{"BadValueChangesNothing", []string{"/cop config save-emoji two words", "/cop config save-emoji"},
+			[]string{"is not an emoji name", "`save-emoji` = bulb"}},
+		{"SeveralMentions", []string{"/join ada", "/join bob", "/cop facilitator add @ada @bob"},
+			[]string{"ada is now a facilitator.", "bob is now a facilitator."}},
+		{"MentionedUserTextIsInert", []string{"/cop facilitator add @<!channel>"}, []string{"I don't know anyone called @<!channel>"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out := script(t, core, tt.lines...)
+			for _, w := range tt.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("transcript lacks %q:\n%s", w, out)
+				}
+			}
+		})
+	}
+}
+
+func TestCore_DatabaseDown(t *testing.T) {
+	pool := dbtest.Pool(t)
+	core, logs := newCore(t, pool)
+	pool.Close() // every query now fails, as when PostgreSQL is unreachable
+
+	replies, err := core.HandleEvent(context.Background(), &bot.Event{
+		ID: "e1", Kind: bot.Command, Text: "help",
+		Community: bot.CommunityRef{Platform: bot.Slack, ExternalID: "T1"}, User: bot.User{ID: "U1"},
+	})
+	if err != nil || len(replies) != 1 || !strings.Contains(replies[0].Text.String(), "can't reach my database") {
+		t.Errorf("command with the database down = %v, %v; want a friendly reply and no error", replies, err)
+	}
+	if !strings.Contains(logs.String(), "command not served") {
+		t.Errorf("the failure was not logged:\n%s", logs.String())
+	}
+	_, err = core.HandleEvent(context.Background(), &bot.Event{
+		ID: "e2", Kind: bot.MemberJoined,
+		Community: bot.CommunityRef{Platform: bot.Slack, ExternalID: "T1"}, User: bot.User{ID: "U2"},
+	})
+	if err == nil {
+		t.Error("a join that was not recorded returned no error; the platform would not retry it")
+	}
+}
+
+func TestCore_CommunitiesAreSeparate(t *testing.T) {
+	core, _ := newCore(t, dbtest.Pool(t))
+	ctx := context.Background()
+	send := func(team, user, text string, admin bool) string {
+		replies, err := core.HandleEvent(ctx, &bot.Event{ID: team + text, Kind: bot.Command, Text: text,
+			Community: bot.CommunityRef{Platform: bot.Slack, ExternalID: team},
+			User:      bot.User{ID: user, Name: user, IsAdmin: admin}})
+		if err != nil || len(replies) != 1 {
+			t.Fatalf("%s: %v, %v", text, replies, err)
+		}
+		return replies[0].Text.String()
+	}
+	send("T1", "U1", "config save-emoji star", true)
+	if got := send("T2", "U1", "config save-emoji", true); !strings.Contains(got, "= bulb") {
+		t.Errorf("T2 sees T1's setting: %s", got)
+	}
+	// The same platform user id in another workspace is another member.
+	if got := send("T2", "U9", "facilitator list", false); !strings.Contains(got, "U1") {
+		t.Errorf("T2's admin U1 missing from its list: %s", got)
+	}
+	send("T1", "U1", "facilitator add <@U5|eve>", true)
+	if got := send("T2", "U9", "facilitator list", false); strings.Contains(got, "eve") {
+		t.Errorf("T1's facilitator shows in T2: %s", got)
+	}
+}
