@@ -50,5 +50,6 @@ func (c *Core) config(ctx context.Context, req *Request) (bot.Reply, error) {
 	if err != nil {
 		return bot.Reply{}, err
 	}
+	c.configs.Delete(req.Community.ID)
 	return bot.Reply{Text: bot.Textf("`%s` is now %s.", key, bot.Untrusted(value)), Visibility: bot.InChannel}, nil
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
+	"time"
 
 	"github.com/copbot/copbot/bot"
 	"github.com/copbot/copbot/knowledge"
@@ -14,19 +16,57 @@ type Core struct {
 	store  *knowledge.Store
 	log    *slog.Logger
 	router *Router
+	// adapters by platform, for their optional abilities (fetching messages,
+	// sending notices).
+	adapters map[bot.Platform]bot.Adapter
+	// configs caches community settings briefly: every reaction needs the
+	// save emoji.
+	configs sync.Map // int64 → cachedConfig
 }
+
+type cachedConfig struct {
+	cfg knowledge.Config
+	at  time.Time
+}
+
+// configTTL bounds how stale another process's view of a changed setting
+// can be.
+const configTTL = 5 * time.Second
 
 var _ bot.Handler = (*Core)(nil)
 
-// NewCore wires the command families to the store.
-func NewCore(store *knowledge.Store, log *slog.Logger) *Core {
-	c := &Core{store: store, log: log}
+// NewCore wires the command families to the store. The adapters are those
+// the core may call back (to fetch a message, to send a notice).
+func NewCore(store *knowledge.Store, log *slog.Logger, adapters ...bot.Adapter) *Core {
+	c := &Core{store: store, log: log, adapters: map[bot.Platform]bot.Adapter{}}
+	for _, a := range adapters {
+		c.adapters[bot.Platform(a.Name())] = a
+	}
 	c.router = NewRouter(
 		c.helpCommand(),
 		c.facilitatorCommand(),
 		c.configCommand(),
+		c.saveCommand(),
+		c.searchCommand(),
+		c.tipsCommand(),
+		c.tagCommand(),
+		c.untagCommand(),
+		c.removeCommand(),
 	)
 	return c
+}
+
+// settings reads a community's settings through the cache.
+func (c *Core) settings(ctx context.Context, communityID int64) (knowledge.Config, error) {
+	if v, ok := c.configs.Load(communityID); ok && time.Since(v.(cachedConfig).at) < configTTL {
+		return v.(cachedConfig).cfg, nil
+	}
+	cfg, err := c.store.Config(ctx, communityID)
+	if err != nil {
+		return nil, err
+	}
+	c.configs.Store(communityID, cachedConfig{cfg: cfg, at: time.Now()})
+	return cfg, nil
 }
 
 // HandleEvent records who acted, then serves the event. Commands always get
@@ -53,6 +93,12 @@ func (c *Core) HandleEvent(ctx context.Context, ev *bot.Event) ([]bot.Reply, err
 	switch ev.Kind {
 	case bot.Command:
 		return []bot.Reply{c.command(ctx, ev, community, member)}, nil
+	case bot.ReactionAdded, bot.ReactionRemoved:
+		return nil, c.reaction(ctx, ev, community, member)
+	case bot.MessageEdited:
+		return nil, c.store.MessageEdited(ctx, community.ID, ev.Message.ID, ev.Message.Text)
+	case bot.MessageDeleted:
+		return nil, c.store.MessageDeleted(ctx, community.ID, ev.Message.ID)
 	default:
 		c.log.DebugContext(ctx, "event ignored", slog.String("kind", ev.Kind.String()))
 		return nil, nil

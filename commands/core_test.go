@@ -5,6 +5,7 @@ import (
 	"context"
 	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -18,14 +19,34 @@ import (
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
 
-// testLog collects what the core logs, to check that failures are logged.
-type testLog struct{ bytes.Buffer }
+// testLog collects what the core logs, to check that failures are logged;
+// job workers log from their own goroutines.
+type testLog struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
 
-func newCore(tb testing.TB, pool *pgxpool.Pool) (*commands.Core, *testLog) {
+func (l *testLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *testLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
+func newCore(tb testing.TB, pool *pgxpool.Pool, adapters ...bot.Adapter) (*commands.Core, *testLog) {
 	tb.Helper()
-	var logs testLog
-	log := slog.New(slog.NewTextHandler(&logs, nil))
-	return commands.NewCore(knowledge.NewStore(pool, log), log), &logs
+	logs := &testLog{}
+	log := slog.New(slog.NewTextHandler(logs, nil))
+	store, err := knowledge.NewStore(pool, log)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return commands.NewCore(store, log, adapters...), logs
 }
 
 // script runs console lines through the core and returns the transcript.

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/copbot/copbot/knowledge"
 )
 
 // TokenKind says what a token of a command is.
@@ -107,7 +109,7 @@ func nextToken(s string) (Token, string, error) {
 	word, rest := s[:end], s[end:]
 	switch {
 	case len(word) > 1 && word[0] == '#':
-		tag := NormalizeTag(word[1:])
+		tag := knowledge.NormalizeTag(word[1:])
 		if tag == "" {
 			return Token{}, "", &ParseError{Msg: fmt.Sprintf("`%s` is not a tag; tags are letters, digits, - and _.", word)}
 		}
@@ -121,24 +123,6 @@ func nextToken(s string) (Token, string, error) {
 // isQuote reports whether r is a double quote, straight or curly. Single
 // quotes are left alone: apostrophes are too common in plain words.
 func isQuote(r rune) bool { return r == '"' || r == '“' || r == '”' || r == '„' }
-
-// NormalizeTag gives a tag's canonical form: lower case, letters, digits,
-// '-' and '_' only, at most 50 runes; "" when nothing is left.
-func NormalizeTag(s string) string {
-	s = strings.ToLower(strings.TrimRight(s, ".,;:!?"))
-	var b strings.Builder
-	n := 0
-	for _, r := range s {
-		if unicode.IsLetter(r) || unicode.IsDigit(r) || r == '-' || r == '_' {
-			b.WriteRune(r)
-			n++
-			if n == 50 {
-				break
-			}
-		}
-	}
-	return b.String()
-}
 
 // Len is the number of tokens left.
 func (a *Args) Len() int { return len(a.toks) }

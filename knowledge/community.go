@@ -102,7 +102,11 @@ func (s *Store) SeeMember(ctx context.Context, communityID int64, p Person) (Mem
 // them if copbot has not seen them yet. Unlike SeeMember it changes nothing
 // about a member it already knows: a mention says nothing of admin rights.
 func (s *Store) ReferMember(ctx context.Context, communityID int64, platformUserID, displayName string) (Member, error) {
-	m, err := scanMember(s.pool.QueryRow(ctx, `
+	return referMember(ctx, s.pool, communityID, platformUserID, displayName)
+}
+
+func referMember(ctx context.Context, db querier, communityID int64, platformUserID, displayName string) (Member, error) {
+	m, err := scanMember(db.QueryRow(ctx, `
 		WITH ins AS (
 			INSERT INTO members (community_id, platform_user_id, display_name) VALUES ($1, $2, $3)
 			ON CONFLICT (community_id, platform_user_id) DO NOTHING

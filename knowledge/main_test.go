@@ -14,5 +14,9 @@ func TestMain(m *testing.M) { dbtest.Main(m) }
 // newStore gives a test a store on its own fresh database.
 func newStore(tb testing.TB) *knowledge.Store {
 	tb.Helper()
-	return knowledge.NewStore(dbtest.Pool(tb), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	s, err := knowledge.NewStore(dbtest.Pool(tb), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return s
 }

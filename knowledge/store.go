@@ -8,7 +8,10 @@ import (
 	"sync"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 )
 
 // Domain errors. Commands turn them into friendly answers.
@@ -27,10 +30,20 @@ func invalidf(format string, args ...any) error {
 	return &InvalidError{Msg: fmt.Sprintf(format, args...)}
 }
 
+// querier is what a pool and a transaction have in common.
+type querier interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
 // Store is the PostgreSQL store behind every community.
 type Store struct {
 	pool *pgxpool.Pool
 	log  *slog.Logger
+	// jobs inserts follow-up jobs in the transaction of the data they
+	// follow; it works none (the river client in main does).
+	jobs *river.Client[pgx.Tx]
 
 	// communities caches community ids by platform and external id; the
 	// mapping never changes once made, and every event needs it.
@@ -38,8 +51,12 @@ type Store struct {
 }
 
 // NewStore wraps a pool whose database is migrated.
-func NewStore(pool *pgxpool.Pool, log *slog.Logger) *Store {
-	return &Store{pool: pool, log: log}
+func NewStore(pool *pgxpool.Pool, log *slog.Logger) (*Store, error) {
+	jobs, err := river.NewClient(riverpgxv5.New(pool), &river.Config{Logger: log})
+	if err != nil {
+		return nil, fmt.Errorf("create insert-only job client: %w", err)
+	}
+	return &Store{pool: pool, log: log, jobs: jobs}, nil
 }
 
 // Pool exposes the pool for components that share it (jobs, health checks).

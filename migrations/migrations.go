@@ -7,9 +7,12 @@ import (
 	"context"
 	"embed"
 	"fmt"
+	"log/slog"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/tern/v2/migrate"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivermigrate"
 )
 
 //go:embed *.sql
@@ -18,16 +21,43 @@ var files embed.FS
 // VersionTable records which migrations a database has applied.
 const VersionTable = "copbot_schema_version"
 
-// Up applies every migration the database lacks. tern holds a session-level
-// advisory lock while it reads and raises the version, so concurrent callers
-// wait for each other and each migration runs once.
-func Up(ctx context.Context, conn *pgx.Conn) error {
+// lockKey is copbot's advisory lock for migrating: tern locks its own
+// steps, and this one keeps copbot's and river's schemas moving together.
+const lockKey = int64(0x636f70626f74) // "copbot"
+
+// Up applies every migration the database lacks: copbot's own, with tern,
+// and river's job tables. A session-level advisory lock is held throughout,
+// so concurrent callers wait for each other and each migration runs once.
+func Up(ctx context.Context, conn *pgx.Conn) (err error) {
+	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", lockKey); err != nil {
+		return fmt.Errorf("take migration lock: %w", err)
+	}
+	defer func() {
+		if _, unlockErr := conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", lockKey); err == nil && unlockErr != nil {
+			err = fmt.Errorf("release migration lock: %w", unlockErr)
+		}
+	}()
 	m, err := newMigrator(ctx, conn)
 	if err != nil {
 		return err
 	}
 	if err := m.Migrate(ctx); err != nil {
 		return fmt.Errorf("apply migrations: %w", err)
+	}
+	rm, err := rivermigrate.New(riverpgxv5.New(nil), &rivermigrate.Config{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		return fmt.Errorf("create river migrator: %w", err)
+	}
+	// One transaction per river version: some add an enum value that the
+	// next statement uses, which PostgreSQL forbids within one transaction.
+	for _, v := range rm.AllVersions() {
+		err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+			_, err := rm.MigrateTx(ctx, tx, rivermigrate.DirectionUp, &rivermigrate.MigrateOpts{TargetVersion: v.Version})
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("apply river migration %d: %w", v.Version, err)
+		}
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 
@@ -31,8 +32,11 @@ type Options struct {
 // types into it.
 type Adapter struct {
 	in   io.Reader
-	out  io.Writer
 	opts Options
+
+	// outMu guards out: notices arrive from job workers.
+	outMu sync.Mutex
+	out   io.Writer
 
 	run      string // makes event and message ids unique across runs
 	user     string
@@ -49,7 +53,16 @@ type message struct {
 	text    string
 }
 
-var _ bot.Adapter = (*Adapter)(nil)
+var (
+	_ bot.Adapter  = (*Adapter)(nil)
+	_ bot.Notifier = (*Adapter)(nil)
+)
+
+// settler is the core's optional ability to finish an event's background
+// work (captures) before the console reads the next line.
+type settler interface {
+	Settle(ctx context.Context, community bot.CommunityRef) error
+}
 
 // New returns a console reading lines from in and writing to out.
 func New(in io.Reader, out io.Writer, opts *Options) *Adapter {
@@ -88,22 +101,22 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 		return err
 	}
 	if a.opts.Interactive {
-		fmt.Fprintln(a.out, "copbot console — you are "+Host+", a facilitator, in #"+a.channel+".")
-		fmt.Fprintln(a.out, "Type a message, /cop help for copbot, /help for console lines; Ctrl-D quits.")
+		a.say("copbot console — you are " + Host + ", a facilitator, in #" + a.channel + ".\n")
+		a.say("Type a message, /cop help for copbot, /help for console lines; Ctrl-D quits.\n")
 	}
 	for {
 		if a.opts.Interactive {
-			fmt.Fprint(a.out, a.prompt())
+			a.say(a.prompt())
 		}
 		select {
 		case <-ctx.Done():
 			if a.opts.Interactive {
-				fmt.Fprintln(a.out)
+				a.say("\n")
 			}
 			return nil
 		case err := <-readErr:
 			if a.opts.Interactive {
-				fmt.Fprintln(a.out)
+				a.say("\n")
 			}
 			if err != nil {
 				return fmt.Errorf("read console input: %w", err)
@@ -111,9 +124,12 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 			return nil
 		case line := <-lines:
 			if !a.opts.Interactive {
-				fmt.Fprintln(a.out, a.prompt()+line)
+				a.say(a.prompt() + line + "\n")
 			}
 			if err := a.line(ctx, h, strings.TrimSpace(line)); err != nil {
+				if ctx.Err() != nil {
+					return nil // interrupted mid-line: the person asked to leave
+				}
 				return err
 			}
 		}
@@ -132,7 +148,7 @@ func (a *Adapter) line(ctx context.Context, h bot.Handler, line string) error {
 		a.messages = append(a.messages, message{
 			id: "m" + strconv.Itoa(len(a.messages)+1), author: a.user, channel: a.channel, text: line,
 		})
-		fmt.Fprintf(a.out, "[%s]\n", a.messages[len(a.messages)-1].id)
+		a.sayf("[%s]\n", a.messages[len(a.messages)-1].id)
 		return nil
 	}
 	word, rest, _ := strings.Cut(line, " ")
@@ -152,7 +168,7 @@ func (a *Adapter) line(ctx context.Context, h bot.Handler, line string) error {
 			return nil
 		}
 		a.users[name] = true
-		fmt.Fprintf(a.out, "* %s joined the community\n", name)
+		a.sayf("* %s joined the community\n", name)
 		return a.dispatch(ctx, h, &bot.Event{Kind: bot.MemberJoined, User: a.person(name)})
 	case "/channel":
 		name, ok := a.name(strings.TrimPrefix(rest, "#"), "/channel <name>")
@@ -164,7 +180,7 @@ func (a *Adapter) line(ctx context.Context, h bot.Handler, line string) error {
 	case "/help":
 		a.printHelp()
 	default:
-		fmt.Fprintf(a.out, "! unknown console line %s; /help lists them\n", word)
+		a.sayf("! unknown console line %s; /help lists them\n", word)
 	}
 	return nil
 }
@@ -172,7 +188,7 @@ func (a *Adapter) line(ctx context.Context, h bot.Handler, line string) error {
 func (a *Adapter) react(ctx context.Context, h bot.Handler, word, rest string) error {
 	fields := strings.Fields(rest)
 	if len(fields) != 2 {
-		fmt.Fprintf(a.out, "! usage: %s <message id> <emoji>, e.g. %s m1 bulb\n", word, word)
+		a.sayf("! usage: %s <message id> <emoji>, e.g. %s m1 bulb\n", word, word)
 		return nil
 	}
 	var msg *message
@@ -182,7 +198,7 @@ func (a *Adapter) react(ctx context.Context, h bot.Handler, word, rest string) e
 		}
 	}
 	if msg == nil {
-		fmt.Fprintf(a.out, "! there is no message %s\n", fields[0])
+		a.sayf("! there is no message %s\n", fields[0])
 		return nil
 	}
 	kind := bot.ReactionAdded
@@ -215,7 +231,12 @@ func (a *Adapter) dispatch(ctx context.Context, h bot.Handler, ev *bot.Event) er
 		return fmt.Errorf("console %s event: %w", ev.Kind, err)
 	}
 	for _, r := range replies {
-		a.print(r)
+		a.print(r, "")
+	}
+	if s, ok := h.(settler); ok {
+		if err := s.Settle(ctx, ev.Community); err != nil {
+			return fmt.Errorf("console %s event: %w", ev.Kind, err)
+		}
 	}
 	return nil
 }
@@ -245,14 +266,14 @@ func (a *Adapter) name(s, usage string) (string, bool) {
 	if s == "" || strings.ContainsFunc(s, func(r rune) bool {
 		return !(unicode.IsLetter(r) || unicode.IsDigit(r) || r == '-' || r == '_' || r == '.')
 	}) {
-		fmt.Fprintf(a.out, "! usage: %s (letters, digits, - _ .)\n", usage)
+		a.sayf("! usage: %s (letters, digits, - _ .)\n", usage)
 		return "", false
 	}
 	return s, true
 }
 
 func (a *Adapter) printHelp() {
-	fmt.Fprint(a.out, `console lines:
+	a.say(`console lines:
   any text                  a message from the current member; copbot prints its id, e.g. [m3]
   /as <name>                act as another member (created on first use)
   /channel <name>           move to another channel

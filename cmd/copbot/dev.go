@@ -31,8 +31,17 @@ func runDev(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer) erro
 	}
 	defer pool.Close()
 
-	core := commands.NewCore(knowledge.NewStore(pool, log), log)
+	store, err := knowledge.NewStore(pool, log)
+	if err != nil {
+		return err
+	}
 	con := console.New(stdin, stdout, &console.Options{Interactive: isTerminal(stdin)})
+	core := commands.NewCore(store, log, con)
+	jobs, err := startJobs(ctx, pool, core, log, true)
+	if err != nil {
+		return err
+	}
+	defer jobs.Stop(context.WithoutCancel(ctx))
 	return con.Run(ctx, core)
 }
 

@@ -1,0 +1,302 @@
+package commands
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/copbot/copbot/bot"
+	"github.com/copbot/copbot/knowledge"
+)
+
+// pageSize is how many tips a search or browse shows at once.
+const pageSize = 10
+
+func (c *Core) saveCommand() Command {
+	return Command{
+		Name: "save", Summary: "save a tip directly",
+		Usage:    []string{"save <text> [#tag …]"},
+		Examples: []string{"save Quarantine flaky tests behind a tag and fix one a day #testing"},
+		Notes: "The easier way: react to any useful message with the save emoji (`/cop config save-emoji` shows it). " +
+			"#hashtags in the text become the tip's tags.",
+		Handler: HandlerFunc(c.save),
+	}
+}
+
+func (c *Core) save(ctx context.Context, req *Request) (bot.Reply, error) {
+	text := restAfterFirstWord(req.Event.Text)
+	tip, err := c.store.SaveTip(ctx, req.Member, knowledge.NewTip{
+		Text: text, ChannelID: req.Event.Channel.ID, ChannelName: req.Event.Channel.Name,
+	})
+	if err != nil {
+		return bot.Reply{}, err
+	}
+	t := bot.Textf("Saved as tip %d.", tip.Number)
+	if len(tip.Tags) == 0 {
+		t = t.Append(bot.Textf(" Add tags with `/cop tag %d #testing`.", tip.Number))
+	} else {
+		t = t.Append(bot.Textf(" Tags: %s.", bot.Untrusted(hashTags(tip.Tags))))
+	}
+	return bot.Reply{Text: t}, nil
+}
+
+func (c *Core) searchCommand() Command {
+	return Command{
+		Name: "search", Summary: "find tips, best first",
+		Usage:    []string{"search <words> [#tag] [from:@user] [page:N]"},
+		Examples: []string{"search flaky tests", `search "code review" #onboarding`, "search from:@ada"},
+		Notes: "Words are matched by their stem (\"testing\" finds \"tests\") in the text and tags. " +
+			"Put phrases in quotes and exclude a word with -word.",
+		Handler: HandlerFunc(c.search),
+	}
+}
+
+func (c *Core) search(ctx context.Context, req *Request) (bot.Reply, error) {
+	q := knowledge.SearchQuery{Tags: req.Args.Tags(), Limit: pageSize}
+	page, err := pageOption(req.Args)
+	if err != nil {
+		return bot.Reply{}, err
+	}
+	q.Offset = (page - 1) * pageSize
+	var describe []string // the search in words, for the reply and the next page
+	for _, tag := range q.Tags {
+		describe = append(describe, "#"+tag)
+	}
+	if from := req.Args.Keyed("from"); len(from) > 0 {
+		if len(from) > 1 || from[0].Kind != Mention {
+			return bot.Reply{}, usagef("search", "Name one author, like `from:@ada`.")
+		}
+		author, err := c.member(ctx, req, from[0])
+		if err != nil {
+			return bot.Reply{}, err
+		}
+		q.AuthorID = &author.ID
+		describe = append(describe, "from:@"+displayName(author))
+	}
+	q.Words = req.Args.Rest()
+	if q.Words != "" {
+		describe = append([]string{q.Words}, describe...)
+	}
+	tips, more, err := c.store.Search(ctx, req.Community.ID, q)
+	if err != nil {
+		return bot.Reply{}, err
+	}
+	what := strings.Join(describe, " ")
+	if len(tips) == 0 {
+		if page > 1 {
+			return bot.Reply{Text: bot.Textf("No more tips match “%s”.", bot.Untrusted(what))}, nil
+		}
+		return bot.Reply{Text: bot.Textf("No tips match “%s” yet. Try fewer or other words, or `/cop tips` to browse.", bot.Untrusted(what))}, nil
+	}
+	head := bot.Textf("Tips matching “%s”, best first:", bot.Untrusted(what))
+	return c.tipList(head, tips, more, page, "search "+what), nil
+}
+
+func (c *Core) tipsCommand() Command {
+	return Command{
+		Name: "tips", Summary: "browse the practice repository",
+		Usage:    []string{"tips [top|recent] [#tag] [page:N]"},
+		Examples: []string{"tips", "tips recent", "tips #testing"},
+		Handler:  HandlerFunc(c.tips),
+	}
+}
+
+func (c *Core) tips(ctx context.Context, req *Request) (bot.Reply, error) {
+	tags := req.Args.Tags()
+	if len(tags) > 1 {
+		return bot.Reply{}, usagef("tips", "Browse one tag at a time; `/cop search` combines several.")
+	}
+	page, err := pageOption(req.Args)
+	if err != nil {
+		return bot.Reply{}, err
+	}
+	order := knowledge.BrowseTop
+	if w, ok := req.Args.ShiftWord(); ok {
+		if w != knowledge.BrowseTop && w != knowledge.BrowseRecent {
+			return bot.Reply{}, usagef("tips", fmt.Sprintf("`%s` is not an order; use `top` or `recent`.", w))
+		}
+		order = w
+	}
+	if req.Args.Len() > 0 {
+		return bot.Reply{}, usagef("tips", "To find tips by words, use `/cop search`.")
+	}
+	tag := ""
+	if len(tags) == 1 {
+		tag = tags[0]
+	}
+	tips, more, err := c.store.Tips(ctx, req.Community.ID, order, tag, (page-1)*pageSize, pageSize)
+	if err != nil {
+		return bot.Reply{}, err
+	}
+	what := "The repository"
+	if tag != "" {
+		what = "#" + tag
+	}
+	if len(tips) == 0 {
+		if tag != "" {
+			return bot.Reply{Text: bot.Textf("No tips are tagged %s yet.", bot.Untrusted(what))}, nil
+		}
+		return bot.Reply{Text: bot.Plain("The repository is empty so far. React to a useful message with the save emoji, or use `/cop save`.")}, nil
+	}
+	head := bot.Textf("%s, %s first:", bot.Untrusted(what), map[string]string{knowledge.BrowseTop: "best", knowledge.BrowseRecent: "newest"}[order])
+	cmd := "tips " + order
+	if tag != "" {
+		cmd += " #" + tag
+	}
+	return c.tipList(head, tips, more, page, cmd), nil
+}
+
+// tipList renders a page of tips with a button for the next page.
+func (c *Core) tipList(head bot.Text, tips []knowledge.Tip, more bool, page int, cmd string) bot.Reply {
+	t := head
+	for _, tip := range tips {
+		t = t.Append(bot.Plain("\n"), tipLine(tip))
+	}
+	r := bot.Reply{Text: t}
+	if more {
+		next := cmd + " page:" + strconv.Itoa(page+1)
+		r.Text = r.Text.Line("More: `/cop %s`", bot.Untrusted(next))
+		r.Buttons = []bot.Button{{Label: "More results", Command: next}}
+	}
+	return r
+}
+
+// tipLine shows a tip in one line: number, first line of text, author,
+// votes, tags and a link back to the source.
+func tipLine(tip knowledge.Tip) bot.Text {
+	first, _, _ := strings.Cut(strings.TrimSpace(tip.Text), "\n")
+	if utf8.RuneCountInString(first) > 140 {
+		first = string([]rune(first)[:139]) + "…"
+	}
+	t := bot.Textf("*%d* %s", tip.Number, bot.Untrusted(first))
+	if tip.AuthorName != "" {
+		t = t.Append(bot.Textf(" — %s", bot.Untrusted(tip.AuthorName)))
+	}
+	if tip.Votes > 0 {
+		t = t.Append(bot.Textf(" · %d %s", tip.Votes, plural(tip.Votes, "vote", "votes")))
+	}
+	if len(tip.Tags) > 0 {
+		t = t.Append(bot.Textf(" · %s", bot.Untrusted(hashTags(tip.Tags))))
+	}
+	if tip.Permalink != "" {
+		t = t.Append(bot.Textf(" · %s", bot.LinkTo{Label: "source", URL: tip.Permalink}))
+	}
+	return t
+}
+
+func (c *Core) tagCommand() Command {
+	return Command{
+		Name: "tag", Summary: "add tags to a tip",
+		Usage: []string{"tag <tip> #tag [#tag …]"}, Examples: []string{"tag 12 #testing #ci"},
+		Handler: HandlerFunc(func(ctx context.Context, req *Request) (bot.Reply, error) {
+			return c.retag(ctx, req, c.store.TagTip)
+		}),
+	}
+}
+
+func (c *Core) untagCommand() Command {
+	return Command{
+		Name: "untag", Summary: "remove tags from a tip",
+		Usage: []string{"untag <tip> #tag [#tag …]"}, Examples: []string{"untag 12 #ci"},
+		Handler: HandlerFunc(func(ctx context.Context, req *Request) (bot.Reply, error) {
+			return c.retag(ctx, req, c.store.UntagTip)
+		}),
+	}
+}
+
+func (c *Core) retag(ctx context.Context, req *Request,
+	change func(context.Context, knowledge.Member, int, []string) (knowledge.Tip, error),
+) (bot.Reply, error) {
+	tags := req.Args.Tags()
+	number, err := tipNumber(req)
+	if err != nil {
+		return bot.Reply{}, err
+	}
+	if len(tags) == 0 || req.Args.Len() > 0 {
+		return bot.Reply{}, usagef(req.Path, fmt.Sprintf("Name the tags with #, like `/cop %s %d #testing`.", req.Path, number))
+	}
+	tip, err := change(ctx, req.Member, number, tags)
+	if err != nil {
+		return bot.Reply{}, tipNotFound(err, number)
+	}
+	if len(tip.Tags) == 0 {
+		return bot.Reply{Text: bot.Textf("Tip %d has no tags now.", number)}, nil
+	}
+	return bot.Reply{Text: bot.Textf("Tip %d is tagged %s.", number, bot.Untrusted(hashTags(tip.Tags)))}, nil
+}
+
+func (c *Core) removeCommand() Command {
+	return Command{
+		Name: "remove", Summary: "take a tip out of the repository (its savers and facilitators)",
+		Usage: []string{"remove <tip>"}, Examples: []string{"remove 12"},
+		Handler: HandlerFunc(c.remove),
+	}
+}
+
+func (c *Core) remove(ctx context.Context, req *Request) (bot.Reply, error) {
+	number, err := tipNumber(req)
+	if err != nil {
+		return bot.Reply{}, err
+	}
+	if _, err := c.store.RemoveTip(ctx, req.Member, number); err != nil {
+		if err == knowledge.ErrForbidden {
+			return bot.Reply{Text: bot.Textf("Only the people who saved tip %d and facilitators can remove it. "+
+				"If it should go, ask a facilitator (`/cop facilitator list`).", number)}, nil
+		}
+		return bot.Reply{}, tipNotFound(err, number)
+	}
+	return bot.Reply{Text: bot.Textf("Tip %d is out of the repository.", number)}, nil
+}
+
+// tipNumber consumes the tip number that starts a command's arguments.
+func tipNumber(req *Request) (int, error) {
+	t, ok := req.Args.Shift()
+	if ok && (t.Kind == Word || t.Kind == Tag) {
+		if n, err := strconv.Atoi(strings.TrimPrefix(t.Text, "#")); err == nil && n > 0 {
+			return n, nil
+		}
+	}
+	return 0, usagef(firstWord(req.Path), fmt.Sprintf("Which tip? Give its number, like `/cop %s 12`.", req.Path))
+}
+
+func tipNotFound(err error, number int) error {
+	if err == knowledge.ErrNotFound {
+		return &knowledge.InvalidError{Msg: fmt.Sprintf("There is no tip %d in the repository.", number)}
+	}
+	return err
+}
+
+// pageOption consumes page:N.
+func pageOption(a *Args) (int, error) {
+	page := 1
+	for _, t := range a.take(func(t Token) bool { return t.Kind == Word && strings.HasPrefix(strings.ToLower(t.Text), "page:") }) {
+		n, err := strconv.Atoi(t.Text[len("page:"):])
+		if err != nil || n < 1 || n > 20 {
+			return 0, &knowledge.InvalidError{Msg: "Pages go from `page:1` to `page:20`."}
+		}
+		page = n
+	}
+	return page, nil
+}
+
+// restAfterFirstWord is the command text after its first word, as typed.
+func restAfterFirstWord(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexFunc(s, func(r rune) bool { return r == ' ' || r == '\t' || r == '\n' }); i >= 0 {
+		return strings.TrimSpace(s[i:])
+	}
+	return ""
+}
+
+func hashTags(tags []string) string {
+	return "#" + strings.Join(tags, " #")
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}

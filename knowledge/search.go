@@ -1,0 +1,123 @@
+package knowledge
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// SearchLanguage is the text search configuration tips are stemmed with.
+const SearchLanguage = "english"
+
+// searchCandidates bounds how many matches are ranked: the best-voted ones.
+// A common word then costs the same as a rare one.
+const searchCandidates = 200
+
+// SearchQuery is what /cop search asks for.
+type SearchQuery struct {
+	// Words uses web search syntax: "quoted phrases", -excluded, or.
+	Words    string
+	Tags     []string
+	AuthorID *int64
+	Offset   int
+	Limit    int
+}
+
+// Search finds visible tips by words (stemmed full-text search over text and
+// tags), tags and author. Among the best-voted matches it ranks by relevance
+// weighted by votes. more is true when another page exists.
+func (s *Store) Search(ctx context.Context, communityID int64, q SearchQuery) (tips []Tip, more bool, err error) {
+	words := strings.TrimSpace(q.Words)
+	if words == "" && len(q.Tags) == 0 && q.AuthorID == nil {
+		return nil, false, invalidf("Tell me what to look for, for example `/cop search flaky tests`.")
+	}
+	if words != "" && len(q.Tags) == 0 && q.AuthorID == nil && utf8.RuneCountInString(words) < 2 {
+		return nil, false, invalidf("%q is too short to search for; try a whole word.", words)
+	}
+	if words != "" {
+		var nodes int
+		if err := s.pool.QueryRow(ctx, `SELECT numnode(websearch_to_tsquery($1::regconfig, $2))`, SearchLanguage, words).Scan(&nodes); err != nil {
+			return nil, false, fmt.Errorf("parse search words: %w", err)
+		}
+		if nodes == 0 {
+			return nil, false, invalidf("%q has only words too common to search for; add a more specific one.", words)
+		}
+	}
+	limit := max(1, min(q.Limit, 50))
+	var tags []string
+	if len(q.Tags) > 0 {
+		tags = normalizeTags(q.Tags)
+	}
+	// QueryExecModeExec plans each search with its own words, so the planner
+	// sees how common they are (a cached generic plan would not).
+	rows, err := s.pool.Query(ctx, `
+		WITH q AS (SELECT CASE WHEN $2 = '' THEN NULL ELSE websearch_to_tsquery($7::regconfig, $2) END AS q),
+		cand AS MATERIALIZED (
+			SELECT t.* FROM tips t, q
+			WHERE t.community_id = $1 AND t.state = 'saved' AND t.removed_at IS NULL
+			  AND (q.q IS NULL OR t.tsv @@ q.q)
+			  AND ($3::text[] IS NULL OR t.tags @> $3)
+			  AND ($4::bigint IS NULL OR t.author_id = $4)
+			ORDER BY t.votes DESC, t.id DESC
+			LIMIT `+fmt.Sprint(searchCandidates)+`
+		)
+		SELECT `+tipColumns+` FROM cand t, q
+		ORDER BY COALESCE(ts_rank_cd(t.tsv, q.q, 32), 0) * (1 + ln(1 + t.votes)) DESC, t.votes DESC, t.id DESC
+		OFFSET $5 LIMIT $6`,
+		pgx.QueryExecModeExec, communityID, words, tags, q.AuthorID, q.Offset, limit+1, SearchLanguage)
+	if err != nil {
+		return nil, false, fmt.Errorf("search tips: %w", err)
+	}
+	return collectPage(rows, limit)
+}
+
+// Browse orders for Tips.
+const (
+	BrowseTop    = "top"
+	BrowseRecent = "recent"
+)
+
+// Tips browses visible tips, best-voted or newest first, optionally by tag.
+func (s *Store) Tips(ctx context.Context, communityID int64, order, tag string, offset, limit int) ([]Tip, bool, error) {
+	orderBy := "t.votes DESC, t.id DESC"
+	if order == BrowseRecent {
+		orderBy = "t.saved_at DESC, t.id DESC"
+	}
+	var tags []string
+	if tag != "" {
+		tags = []string{NormalizeTag(tag)}
+	}
+	limit = max(1, min(limit, 50))
+	rows, err := s.pool.Query(ctx, `
+		SELECT `+tipColumns+` FROM tips t
+		WHERE t.community_id = $1 AND t.state = 'saved' AND t.removed_at IS NULL
+		  AND ($2::text[] IS NULL OR t.tags @> $2)
+		ORDER BY `+orderBy+` OFFSET $3 LIMIT $4`, communityID, tags, offset, limit+1)
+	if err != nil {
+		return nil, false, fmt.Errorf("browse tips: %w", err)
+	}
+	return collectPage(rows, limit)
+}
+
+// collectPage reads up to limit tips and reports whether there were more.
+func collectPage(rows pgx.Rows, limit int) ([]Tip, bool, error) {
+	defer rows.Close()
+	var tips []Tip
+	for rows.Next() {
+		t, err := scanTip(rows)
+		if err != nil {
+			return nil, false, fmt.Errorf("scan tip: %w", err)
+		}
+		tips = append(tips, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, false, fmt.Errorf("read tips: %w", err)
+	}
+	if len(tips) > limit {
+		return tips[:limit], true, nil
+	}
+	return tips, false, nil
+}

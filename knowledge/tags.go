@@ -1,0 +1,65 @@
+package knowledge
+
+import (
+	"regexp"
+	"strings"
+	"unicode"
+)
+
+// NormalizeTag gives a tag's canonical form: lower case, letters, digits,
+// '-' and '_' only, at most 50 runes; "" when nothing is left. "Testing",
+// "#testing" and "testing." all meet as "testing".
+func NormalizeTag(s string) string {
+	s = strings.ToLower(strings.TrimRight(strings.TrimPrefix(s, "#"), ".,;:!?"))
+	var b strings.Builder
+	n := 0
+	for _, r := range s {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) || r == '-' || r == '_' {
+			b.WriteRune(r)
+			n++
+			if n == 50 {
+				break
+			}
+		}
+	}
+	return b.String()
+}
+
+// hashtag finds #tags in message text; Slack's channel links (<#C1|x>) and
+// URL fragments (x.com/#a) do not match because they do not follow a space.
+var hashtag = regexp.MustCompile(`(?:^|\s)#([\p{L}\p{N}_-]+)`)
+
+// Hashtags returns the normalised #tags of a message, in order, without
+// duplicates.
+func Hashtags(text string) []string {
+	return mergeTags(nil, hashtagsOf(text))
+}
+
+func hashtagsOf(text string) []string {
+	var out []string
+	for _, m := range hashtag.FindAllStringSubmatch(text, -1) {
+		if t := NormalizeTag(m[1]); t != "" && !isNumber(t) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// mergeTags appends the tags of more that tags lacks.
+func mergeTags(tags []string, more []string) []string {
+	seen := make(map[string]bool, len(tags))
+	for _, t := range tags {
+		seen[t] = true
+	}
+	for _, t := range more {
+		if !seen[t] {
+			seen[t] = true
+			tags = append(tags, t)
+		}
+	}
+	return tags
+}
+
+func isNumber(s string) bool {
+	return strings.TrimFunc(s, unicode.IsDigit) == ""
+}

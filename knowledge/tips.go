@@ -1,0 +1,263 @@
+package knowledge
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Tip is one entry of the practice repository.
+type Tip struct {
+	ID            int64
+	CommunityID   int64
+	Number        int
+	Text          string
+	AuthorID      *int64
+	AuthorName    string
+	SavedBy       *int64
+	ChannelID     string
+	ChannelName   string
+	ThreadID      string
+	Permalink     string
+	SourceMessage string
+	Tags          []string
+	Votes         int
+	SavedAt       time.Time
+	RemovedAt     *time.Time
+	RemovedReason string
+}
+
+// MaxTipText bounds a tip's text; Slack messages stop at 40,000 characters,
+// and a tip is meant to be read.
+const MaxTipText = 40000
+
+const tipColumns = `t.id, t.community_id, t.number, t.text, t.author_id, t.author_name, t.saved_by,
+	t.channel_id, t.channel_name, t.thread_id, t.permalink, COALESCE(t.source_message, ''), t.tags, t.votes,
+	t.saved_at, t.removed_at, COALESCE(t.removed_reason, '')`
+
+func scanTip(row pgx.Row) (Tip, error) {
+	var t Tip
+	err := row.Scan(&t.ID, &t.CommunityID, &t.Number, &t.Text, &t.AuthorID, &t.AuthorName, &t.SavedBy,
+		&t.ChannelID, &t.ChannelName, &t.ThreadID, &t.Permalink, &t.SourceMessage, &t.Tags, &t.Votes,
+		&t.SavedAt, &t.RemovedAt, &t.RemovedReason)
+	return t, err
+}
+
+func tipByID(ctx context.Context, db querier, communityID, id int64) (Tip, error) {
+	t, err := scanTip(db.QueryRow(ctx, `SELECT `+tipColumns+` FROM tips t WHERE t.community_id = $1 AND t.id = $2`, communityID, id))
+	if err != nil {
+		return Tip{}, notFound(err, "read tip")
+	}
+	return t, nil
+}
+
+// Tip returns a saved tip by its number, removed or not.
+func (s *Store) Tip(ctx context.Context, communityID int64, number int) (Tip, error) {
+	return tipByNumber(ctx, s.pool, communityID, number, false)
+}
+
+func tipByNumber(ctx context.Context, db querier, communityID int64, number int, lock bool) (Tip, error) {
+	q := `SELECT ` + tipColumns + ` FROM tips t WHERE t.community_id = $1 AND t.number = $2`
+	if lock {
+		q += ` FOR UPDATE`
+	}
+	t, err := scanTip(db.QueryRow(ctx, q, communityID, number))
+	if err != nil {
+		return Tip{}, notFound(err, "read tip")
+	}
+	return t, nil
+}
+
+// NewTip is a tip saved directly with /cop save.
+type NewTip struct {
+	Text        string
+	Tags        []string
+	ChannelID   string
+	ChannelName string
+}
+
+// SaveTip saves a tip typed by a member; by is its author and saver.
+func (s *Store) SaveTip(ctx context.Context, by Member, n NewTip) (Tip, error) {
+	text := strings.TrimSpace(n.Text)
+	if err := checkTipText(text); err != nil {
+		return Tip{}, err
+	}
+	tags := mergeTags(normalizeTags(n.Tags), hashtagsOf(text))
+	var tip Tip
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		number, err := nextTipNumber(ctx, tx, by.CommunityID)
+		if err != nil {
+			return err
+		}
+		var id int64
+		err = tx.QueryRow(ctx, `
+			INSERT INTO tips (community_id, number, state, text, tags, author_id, author_name, saved_by,
+				channel_id, channel_name, saved_at)
+			VALUES ($1, $2, 'saved', $3, $4, $5, $6, $5, $7, $8, now())
+			RETURNING id`,
+			by.CommunityID, number, text, tags, by.ID, by.DisplayName, n.ChannelID, n.ChannelName).Scan(&id)
+		if err != nil {
+			return fmt.Errorf("insert tip: %w", err)
+		}
+		tip, err = tipByID(ctx, tx, by.CommunityID, id)
+		return err
+	})
+	return tip, err
+}
+
+func checkTipText(text string) error {
+	switch n := utf8.RuneCountInString(text); {
+	case n == 0:
+		return invalidf("A tip needs some text, for example `/cop save Pair on the first bug fix #onboarding`.")
+	case n < 3:
+		return invalidf("%q is too short to help anyone; say a little more.", text)
+	case n > MaxTipText:
+		return invalidf("That tip is %d characters long; the limit is %d.", n, MaxTipText)
+	}
+	return nil
+}
+
+func normalizeTags(tags []string) []string {
+	var out []string
+	for _, t := range tags {
+		if n := NormalizeTag(t); n != "" {
+			out = mergeTags(out, []string{n})
+		}
+	}
+	return out
+}
+
+// TagTip adds tags to a visible tip. Any member may tag: tags are how a
+// community files its practice, and every change can be undone.
+func (s *Store) TagTip(ctx context.Context, by Member, number int, tags []string) (Tip, error) {
+	return s.changeTags(ctx, by, number, normalizeTags(tags), func(have, change []string) []string {
+		return mergeTags(have, change)
+	})
+}
+
+// UntagTip removes tags from a visible tip.
+func (s *Store) UntagTip(ctx context.Context, by Member, number int, tags []string) (Tip, error) {
+	return s.changeTags(ctx, by, number, normalizeTags(tags), func(have, change []string) []string {
+		drop := map[string]bool{}
+		for _, t := range change {
+			drop[t] = true
+		}
+		kept := []string{}
+		for _, t := range have {
+			if !drop[t] {
+				kept = append(kept, t)
+			}
+		}
+		return kept
+	})
+}
+
+func (s *Store) changeTags(ctx context.Context, by Member, number int, change []string, apply func(have, change []string) []string) (Tip, error) {
+	if len(change) == 0 {
+		return Tip{}, invalidf("Name at least one #tag.")
+	}
+	var tip Tip
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		t, err := tipByNumber(ctx, tx, by.CommunityID, number, true)
+		if err != nil {
+			return err
+		}
+		if t.RemovedAt != nil {
+			return ErrNotFound
+		}
+		tags := apply(t.Tags, change)
+		if len(tags) > 20 {
+			return invalidf("A tip can have at most 20 tags.")
+		}
+		if _, err := tx.Exec(ctx, `UPDATE tips SET tags = $3 WHERE community_id = $1 AND id = $2`, by.CommunityID, t.ID, tags); err != nil {
+			return fmt.Errorf("update tags: %w", err)
+		}
+		t.Tags = tags
+		tip = t
+		return nil
+	})
+	return tip, err
+}
+
+// RemoveTip takes a tip out of the repository. Its savers (whoever saved it
+// directly or voted for it) and facilitators may; others get ErrForbidden.
+func (s *Store) RemoveTip(ctx context.Context, by Member, number int) (Tip, error) {
+	var tip Tip
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		t, err := tipByNumber(ctx, tx, by.CommunityID, number, true)
+		if err != nil {
+			return err
+		}
+		if t.RemovedAt != nil {
+			return ErrNotFound
+		}
+		if !by.IsFacilitator && (t.SavedBy == nil || *t.SavedBy != by.ID) {
+			var voted bool
+			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM tip_votes WHERE community_id = $1 AND tip_id = $2 AND member_id = $3)`,
+				by.CommunityID, t.ID, by.ID).Scan(&voted); err != nil {
+				return fmt.Errorf("check saver: %w", err)
+			}
+			if !voted {
+				return ErrForbidden
+			}
+		}
+		if _, err := tx.Exec(ctx, `UPDATE tips SET removed_at = now(), removed_reason = 'removed' WHERE community_id = $1 AND id = $2`,
+			by.CommunityID, t.ID); err != nil {
+			return fmt.Errorf("remove tip: %w", err)
+		}
+		tip = t
+		return nil
+	})
+	return tip, err
+}
+
+// MessageEdited makes a captured tip follow its edited source message; new
+// #tags in the text are added, tags given by hand are kept.
+func (s *Store) MessageEdited(ctx context.Context, communityID int64, messageID, text string) error {
+	_, err := s.pool.Exec(ctx, `
+		UPDATE tips SET text = $3,
+			tags = tags || ARRAY(SELECT unnest($4::text[]) EXCEPT SELECT unnest(tags))
+		WHERE community_id = $1 AND source_message = $2 AND state = 'saved'`,
+		communityID, messageID, text, Hashtags(text))
+	if err != nil {
+		return fmt.Errorf("follow edited message: %w", err)
+	}
+	return nil
+}
+
+// MessageDeleted hides the tip of a deleted message: privacy first, so a
+// deleted message stays out of the repository even if it is reacted to again.
+func (s *Store) MessageDeleted(ctx context.Context, communityID int64, messageID string) error {
+	_, err := s.pool.Exec(ctx, `
+		UPDATE tips SET removed_at = COALESCE(removed_at, now()), removed_reason = 'deleted', text = ''
+		WHERE community_id = $1 AND source_message = $2`, communityID, messageID)
+	if err != nil {
+		return fmt.Errorf("hide deleted message: %w", err)
+	}
+	return nil
+}
+
+// SetChannelPolicy excludes a channel from capture ("exclude"), allows a
+// private one ("allow"), or returns it to the default (""). Facilitators only.
+func (s *Store) SetChannelPolicy(ctx context.Context, by Member, channelID, policy string) error {
+	if !by.IsFacilitator {
+		return ErrForbidden
+	}
+	var err error
+	if policy == "" {
+		_, err = s.pool.Exec(ctx, `DELETE FROM channel_policies WHERE community_id = $1 AND channel_id = $2`, by.CommunityID, channelID)
+	} else {
+		_, err = s.pool.Exec(ctx, `
+			INSERT INTO channel_policies (community_id, channel_id, policy, set_by) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (community_id, channel_id) DO UPDATE SET policy = excluded.policy, set_by = excluded.set_by, set_at = now()`,
+			by.CommunityID, channelID, policy, by.ID)
+	}
+	if err != nil {
+		return fmt.Errorf("set channel policy: %w", err)
+	}
+	return nil
+}
