@@ -73,6 +73,8 @@ type ReactionResult struct {
 	Ignored string
 	// Queued is true when this reaction started a capture.
 	Queued bool
+	// TipID is the tip the reaction voted on (0 when ignored or duplicate).
+	TipID int64
 }
 
 // Reasons a reaction is ignored.
@@ -157,6 +159,7 @@ func (s *Store) addVote(ctx context.Context, tx pgx.Tx, r Reaction, res *Reactio
 			return fmt.Errorf("count vote: %w", err)
 		}
 	}
+	res.TipID = c.TipID
 	if created {
 		if _, err := s.jobs.InsertTx(ctx, tx, c, nil); err != nil {
 			return fmt.Errorf("queue capture: %w", err)

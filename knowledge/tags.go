@@ -45,8 +45,12 @@ func hashtagsOf(text string) []string {
 	return out
 }
 
-// mergeTags appends the tags of more that tags lacks.
+// mergeTags appends the tags of more that tags lacks. The result is never
+// nil, which pgx would send as NULL.
 func mergeTags(tags []string, more []string) []string {
+	if tags == nil {
+		tags = []string{}
+	}
 	seen := make(map[string]bool, len(tags))
 	for _, t := range tags {
 		seen[t] = true

@@ -122,7 +122,7 @@ func checkTipText(text string) error {
 }
 
 func normalizeTags(tags []string) []string {
-	var out []string
+	out := []string{}
 	for _, t := range tags {
 		if n := NormalizeTag(t); n != "" {
 			out = mergeTags(out, []string{n})

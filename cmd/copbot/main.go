@@ -25,6 +25,10 @@ Usage:
   copbot dev        open a local console (a throwaway database unless DATABASE_URL is set)
   copbot serve      run the Slack and Discord adapters and the HTTP server
   copbot migrate    apply database migrations to DATABASE_URL
+  copbot export --community slack:T0123 [--format json|md|csv] [--include-removed]
+                    write a community's practice repository to standard output
+  copbot import [--community ID] [--file F]
+                    read a JSON export back (idempotent)
   copbot version    print the version
 
 Configuration is read from the environment; see the README.
@@ -52,6 +56,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		err = runServe(ctx, stderr)
 	case "migrate":
 		err = runMigrate(ctx, stdout)
+	case "export":
+		err = runExport(ctx, args[1:], stdout, stderr)
+	case "import":
+		err = runImport(ctx, args[1:], stdin, stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "copbot", buildVersion())
 	case "help", "--help", "-h":
@@ -65,7 +73,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stderr, "copbot %s: %v\n", args[0], err)
 	var cfgErr *ConfigError
-	if errors.As(err, &cfgErr) {
+	var usage *usageError
+	if errors.As(err, &cfgErr) || errors.As(err, &usage) {
 		return 2
 	}
 	return 1

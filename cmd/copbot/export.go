@@ -1,0 +1,204 @@
+package main
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/copbot/copbot/bot"
+	"github.com/copbot/copbot/knowledge"
+)
+
+// exportDoc is the JSON shape of `copbot export --format json`, which
+// `copbot import` reads back.
+type exportDoc struct {
+	Community string                  `json:"community"`
+	Tips      []knowledge.ExportedTip `json:"tips"`
+}
+
+// usageError is a wrong command line: exit status 2, like bad configuration.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("export", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	community := fs.String("community", "", "community to export: slack:<team id>, discord:<guild id> or console")
+	format := fs.String("format", "json", "json, md or csv")
+	includeRemoved := fs.Bool("include-removed", false, "include tips that left the repository")
+	if err := fs.Parse(args); err != nil {
+		return &usageError{msg: err.Error()}
+	}
+	ref, err := bot.ParseCommunityRef(*community)
+	if err != nil {
+		return &usageError{msg: err.Error()}
+	}
+	write, ok := map[string]func(io.Writer, string, []knowledge.ExportedTip) error{
+		"json": writeJSON, "md": writeMarkdown, "csv": writeCSV,
+	}[*format]
+	if !ok {
+		return &usageError{msg: fmt.Sprintf("--format %q: want json, md or csv", *format)}
+	}
+	store, done, err := openStore(ctx, stderr)
+	if err != nil {
+		return err
+	}
+	defer done()
+	c, err := store.FindCommunity(ctx, string(ref.Platform), ref.ExternalID)
+	if errors.Is(err, knowledge.ErrNotFound) {
+		return fmt.Errorf("community %s has no data in this database", ref)
+	} else if err != nil {
+		return err
+	}
+	tips, err := store.ExportTips(ctx, c.ID, *includeRemoved)
+	if err != nil {
+		return err
+	}
+	return write(stdout, ref.String(), tips)
+}
+
+func runImport(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("import", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	community := fs.String("community", "", "community to import into (default: the file's)")
+	file := fs.String("file", "-", "JSON file written by copbot export, - for standard input")
+	if err := fs.Parse(args); err != nil {
+		return &usageError{msg: err.Error()}
+	}
+	in := stdin
+	if *file != "-" {
+		f, err := os.Open(*file)
+		if err != nil {
+			return &usageError{msg: err.Error()}
+		}
+		defer f.Close()
+		in = f
+	}
+	var doc exportDoc
+	dec := json.NewDecoder(io.LimitReader(in, 1<<30))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&doc); err != nil {
+		return &usageError{msg: "read export: " + err.Error()}
+	}
+	target := doc.Community
+	if *community != "" {
+		target = *community
+	}
+	ref, err := bot.ParseCommunityRef(target)
+	if err != nil {
+		return &usageError{msg: err.Error()}
+	}
+	store, done, err := openStore(ctx, stderr)
+	if err != nil {
+		return err
+	}
+	defer done()
+	c, err := store.Community(ctx, string(ref.Platform), ref.ExternalID)
+	if err != nil {
+		return err
+	}
+	created, err := store.ImportTips(ctx, c.ID, doc.Tips)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "copbot: imported %d of %d tips into %s (the others were there already)\n", created, len(doc.Tips), ref)
+	return nil
+}
+
+// openStore connects to DATABASE_URL for a one-off command.
+func openStore(ctx context.Context, stderr io.Writer) (*knowledge.Store, func(), error) {
+	cfg, err := loadConfig(true)
+	if err != nil {
+		return nil, nil, err
+	}
+	pool, err := openDatabase(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return nil, nil, err
+	}
+	store, err := knowledge.NewStore(pool, newLogger(stderr, cfg.Level(slog.LevelInfo)))
+	if err != nil {
+		pool.Close()
+		return nil, nil, err
+	}
+	return store, pool.Close, nil
+}
+
+func writeJSON(w io.Writer, community string, tips []knowledge.ExportedTip) error {
+	if tips == nil {
+		tips = []knowledge.ExportedTip{}
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(exportDoc{Community: community, Tips: tips})
+}
+
+func writeCSV(w io.Writer, _ string, tips []knowledge.ExportedTip) error {
+	cw := csv.NewWriter(w)
+	_ = cw.Write([]string{"number", "text", "author", "channel", "permalink", "tags", "votes", "saved_at"})
+	for _, t := range tips {
+		_ = cw.Write([]string{strconv.Itoa(t.Number), t.Text, t.Author, t.Channel, t.Permalink,
+			strings.Join(t.Tags, " "), strconv.Itoa(t.Votes), t.SavedAt.UTC().Format(time.RFC3339)})
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// writeMarkdown groups tips by tag, ready for a wiki; a tip with several
+// tags appears under each, untagged ones last.
+func writeMarkdown(w io.Writer, community string, tips []knowledge.ExportedTip) error {
+	byTag := map[string][]knowledge.ExportedTip{}
+	for _, t := range tips {
+		if len(t.Tags) == 0 {
+			byTag[""] = append(byTag[""], t)
+		}
+		for _, tag := range t.Tags {
+			byTag[tag] = append(byTag[tag], t)
+		}
+	}
+	tags := make([]string, 0, len(byTag))
+	for tag := range byTag {
+		if tag != "" {
+			tags = append(tags, tag)
+		}
+	}
+	sort.Strings(tags)
+	if _, ok := byTag[""]; ok {
+		tags = append(tags, "")
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "# Practice repository of %s\n\n%d tips, exported %s.\n", community, len(tips), time.Now().UTC().Format("2006-01-02"))
+	for _, tag := range tags {
+		if tag == "" {
+			b.WriteString("\n## Untagged\n\n")
+		} else {
+			fmt.Fprintf(&b, "\n## #%s\n\n", tag)
+		}
+		for _, t := range byTag[tag] {
+			text := strings.ReplaceAll(strings.TrimSpace(t.Text), "\n", "\n  ")
+			fmt.Fprintf(&b, "- **%d.** %s", t.Number, text)
+			if t.Author != "" {
+				fmt.Fprintf(&b, " — %s", t.Author)
+			}
+			if t.Votes > 0 {
+				fmt.Fprintf(&b, " (%d votes)", t.Votes)
+			}
+			if t.Permalink != "" {
+				fmt.Fprintf(&b, " [source](%s)", t.Permalink)
+			}
+			b.WriteString("\n")
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
