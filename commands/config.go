@@ -2,6 +2,7 @@ package commands
 
 import (
 	"context"
+	"strings"
 
 	"github.com/copbot/copbot/bot"
 	"github.com/copbot/copbot/knowledge"
@@ -11,7 +12,8 @@ func (c *Core) configCommand() Command {
 	cmd := Command{
 		Name:    "config",
 		Summary: "see and change this community's settings (facilitators)",
-		Usage:   []string{"config", "config <key>", "config <key> <value>"},
+		Usage: []string{"config", "config <key>", "config <key> <value>",
+			"config exclude #channel", "config include #channel", "config allow #private-channel"},
 		Notes:   "Settings:",
 		Handler: HandlerFunc(c.config),
 	}
@@ -19,6 +21,9 @@ func (c *Core) configCommand() Command {
 		cmd.Notes += "\n  `" + s.Key + "` — " + s.Help + " (default `" + s.Default + "`)"
 		cmd.Examples = append(cmd.Examples, "config "+s.Key+" "+s.Example)
 	}
+	cmd.Notes += "\nReactions in excluded channels save nothing; private channels and DMs save nothing " +
+		"unless allowed. `include` undoes either."
+	cmd.Examples = append(cmd.Examples, "config exclude #random")
 	return cmd
 }
 
@@ -34,6 +39,9 @@ func (c *Core) config(ctx context.Context, req *Request) (bot.Reply, error) {
 			t = t.Line("• `%s` = %s — %s", s.Key, bot.Untrusted(cfg[s.Key]), s.Help)
 		}
 		return bot.Reply{Text: t.Line("Facilitators change them with `/cop config <key> <value>`.")}, nil
+	}
+	if policy, ok := channelPolicies[key]; ok {
+		return c.channelPolicy(ctx, req, key, policy)
 	}
 	setting, ok := knowledge.LookupSetting(key)
 	if !ok {
@@ -52,4 +60,35 @@ func (c *Core) config(ctx context.Context, req *Request) (bot.Reply, error) {
 	}
 	c.configs.Delete(req.Community.ID)
 	return bot.Reply{Text: bot.Textf("`%s` is now %s.", key, bot.Untrusted(value)), Visibility: bot.InChannel}, nil
+}
+
+// channelPolicies maps the config words for channels to stored policies.
+var channelPolicies = map[string]string{"exclude": "exclude", "allow": "allow", "include": ""}
+
+func (c *Core) channelPolicy(ctx context.Context, req *Request, word, policy string) (bot.Reply, error) {
+	t, ok := req.Args.Shift()
+	var channelID, name string
+	switch {
+	case ok && t.Kind == ChannelRef:
+		channelID, name = t.ID, t.Name
+	case ok && t.Kind == Tag:
+		// A plain #name: the console (and a platform that sent the name
+		// unescaped) names channels by name.
+		channelID, name = t.Text, t.Text
+	}
+	if channelID == "" || req.Args.Len() > 0 {
+		return bot.Reply{}, usagef("config", "Name one channel, like `/cop config "+word+" #random`.")
+	}
+	if name == "" {
+		name = channelID
+	}
+	if err := c.store.SetChannelPolicy(ctx, req.Member, channelID, policy); err != nil {
+		return bot.Reply{}, err
+	}
+	msg := map[string]string{
+		"exclude": "Reactions in #%s no longer save tips.",
+		"allow":   "Reactions in #%s now save tips, though it is private.",
+		"":        "#%s is back to the default: public channels save tips, private ones do not.",
+	}[policy]
+	return bot.Reply{Text: bot.Textf(strings.Replace(msg, "%s", "%[1]s", 1), bot.Untrusted(name)), Visibility: bot.InChannel}, nil
 }

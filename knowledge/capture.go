@@ -260,13 +260,15 @@ func (s *Store) DropCapture(ctx context.Context, c CaptureArgs) error {
 	return nil
 }
 
-// PendingCaptures counts capture jobs not yet finished for a community, so
-// the console can finish a line's effects before it reads the next.
+// PendingCaptures counts a community's capture jobs that are waiting to run
+// or running, so the console can finish a line's effects before it reads the
+// next. A job whose attempt failed and waits for a retry does not count: it
+// is logged, and the console goes on.
 func (s *Store) PendingCaptures(ctx context.Context, communityID int64) (int, error) {
 	var n int
 	err := s.pool.QueryRow(ctx, `
 		SELECT count(*) FROM river_job
-		WHERE kind = $1 AND state IN ('available', 'running', 'retryable', 'scheduled', 'pending')
+		WHERE kind = $1 AND state IN ('available', 'running', 'pending')
 		  AND (args->>'community_id')::bigint = $2`, CaptureArgs{}.Kind(), communityID).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("count pending captures: %w", err)

@@ -1,0 +1,189 @@
+package commands_test
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+
+	"github.com/copbot/copbot/bot"
+	"github.com/copbot/copbot/commands"
+	"github.com/copbot/copbot/internal/dbtest"
+	"github.com/copbot/copbot/knowledge"
+)
+
+// runJobs works the core's jobs until the test ends.
+func runJobs(tb testing.TB, pool *pgxpool.Pool, core *commands.Core) *river.Client[pgx.Tx] {
+	tb.Helper()
+	workers := river.NewWorkers()
+	core.AddWorkers(workers)
+	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
+		Workers: workers, FetchCooldown: time.Millisecond, FetchPollInterval: 10 * time.Millisecond,
+		Queues: map[string]river.QueueConfig{knowledge.QueueCapture: {MaxWorkers: 4}},
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := client.Start(context.Background()); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { client.Stop(context.Background()) })
+	return client
+}
+
+// fakeSlack is an adapter whose reaction events carry no text, like Slack's:
+// the core fetches the message. It answers with a rate limit first when told.
+type fakeSlack struct {
+	mu        sync.Mutex
+	messages  map[string]bot.FetchedMessage
+	rateLimit int // this many fetches answer 429 first
+	fetches   int
+	notices   []bot.Notice
+}
+
+func (f *fakeSlack) Name() string                                 { return string(bot.Slack) }
+func (f *fakeSlack) Run(ctx context.Context, _ bot.Handler) error { <-ctx.Done(); return nil }
+
+func (f *fakeSlack) FetchMessage(_ context.Context, _ bot.CommunityRef, _, messageID, _ string) (bot.FetchedMessage, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.fetches++
+	if f.rateLimit > 0 {
+		f.rateLimit--
+		return bot.FetchedMessage{}, &bot.RateLimitedError{RetryAfter: time.Second}
+	}
+	m, ok := f.messages[messageID]
+	if !ok {
+		return bot.FetchedMessage{}, bot.ErrMessageGone
+	}
+	return m, nil
+}
+
+func (f *fakeSlack) Notify(_ context.Context, n bot.Notice) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.notices = append(f.notices, n)
+	return nil
+}
+
+func slackEvent(kind bot.EventKind, id, user string) *bot.Event {
+	return &bot.Event{ID: id, Kind: kind, Community: bot.CommunityRef{Platform: bot.Slack, ExternalID: "T1"},
+		User: bot.User{ID: user, Name: strings.ToLower(user)}, Channel: bot.Channel{ID: "C1", Name: "general"}}
+}
+
+func TestCore_CaptureFetchesTheMessage(t *testing.T) {
+	ctx := context.Background()
+	pool := dbtest.Pool(t)
+	slack := &fakeSlack{rateLimit: 1, messages: map[string]bot.FetchedMessage{
+		"1700000000.000100": {Text: "<!channel> @everyone ask <@U123> about #flaky tests", Author: bot.User{ID: "U9", Name: "nine"},
+			Permalink: "https://t1.slack.com/archives/C1/p1700000000000100"},
+	}}
+	core, _ := newCore(t, pool, slack)
+	runJobs(t, pool, core)
+
+	react := func(id, user, ts string) {
+		ev := slackEvent(bot.ReactionAdded, id, user)
+		ev.Emoji, ev.Message = "bulb", bot.MessageRef{ID: ts}
+		if _, err := core.HandleEvent(ctx, ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	react("Ev1", "U1", "1700000000.000100")
+	react("Ev1", "U1", "1700000000.000100") // Slack's retry of the same event
+	react("Ev2", "U2", "1700000000.000100")
+	react("Ev3", "U1", "1700000000.000999") // a message that is gone
+
+	// The first fetch is rate limited; the job snoozes and tries again.
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		if err := core.Settle(ctx, bot.CommunityRef{Platform: bot.Slack, ExternalID: "T1"}); err != nil {
+			t.Fatal(err)
+		}
+		slack.mu.Lock()
+		done := len(slack.notices) == 1 && slack.fetches >= 3
+		slack.mu.Unlock()
+		if done {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("capture did not finish: %d fetches, %d notices", slack.fetches, len(slack.notices))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	n := slack.notices[0]
+	if n.UserID != "U1" || n.ChannelID != "C1" || n.Reply.Visibility != bot.Ephemeral || !strings.Contains(n.Reply.Text.String(), "Saved as tip 1") {
+		t.Errorf("confirmation = %+v, want an ephemeral 'Saved as tip 1' to U1 in C1", n)
+	}
+
+	ev := slackEvent(bot.Command, "Cmd1", "U3")
+	ev.Text = "search flaky"
+	replies, err := core.HandleEvent(ctx, ev)
+	if err != nil || len(replies) != 1 {
+		t.Fatalf("search = %v, %v", replies, err)
+	}
+	reply := replies[0].Text
+	if !strings.Contains(reply.String(), "2 votes") || !strings.Contains(reply.String(), "— nine") {
+		t.Errorf("search reply = %q, want the tip by nine with 2 votes", reply.String())
+	}
+	// The saved text reaches adapters only as user text, which they escape:
+	// nothing in it can ping a channel or mention anyone through copbot.
+	for _, sp := range reply {
+		if sp.Kind == bot.Markup && (strings.Contains(sp.Text, "<!channel>") || strings.Contains(sp.Text, "@everyone") || strings.Contains(sp.Text, "<@U123>")) {
+			t.Errorf("user text leaked into copbot's own markup: %q", sp.Text)
+		}
+		if sp.Kind == bot.Mention {
+			t.Errorf("a search result mentions %q", sp.Text)
+		}
+	}
+	var sawLink bool
+	for _, sp := range reply {
+		sawLink = sawLink || (sp.Kind == bot.Link && strings.HasPrefix(sp.URL, "https://t1.slack.com/archives/C1/"))
+	}
+	if !sawLink {
+		t.Errorf("search result has no link back to the source: %#v", reply)
+	}
+	ev = slackEvent(bot.Command, "Cmd2", "U3")
+	ev.Text = "tips"
+	if replies, _ := core.HandleEvent(ctx, ev); strings.Count(replies[0].Text.String(), "\n") != 1 {
+		t.Errorf("the gone message became a tip:\n%s", replies[0].Text.String())
+	}
+}
+
+func TestCore_MessageEditedAndDeleted(t *testing.T) {
+	ctx := context.Background()
+	pool := dbtest.Pool(t)
+	core, _ := newCore(t, pool)
+	runJobs(t, pool, core)
+	script(t, core, "Use feature flags for risky changes", "/react m1 bulb")
+	// The console's message ids are private to its run; find the source id.
+	var source string
+	if err := pool.QueryRow(ctx, "SELECT source_message FROM tips WHERE number = 1").Scan(&source); err != nil {
+		t.Fatalf("no tip captured: %v", err)
+	}
+	console := bot.CommunityRef{Platform: bot.Console, ExternalID: bot.ConsoleCommunityID}
+	send := func(ev *bot.Event) string {
+		ev.Community, ev.User = console, bot.User{ID: "host", Name: "host", IsAdmin: true}
+		replies, err := core.HandleEvent(ctx, ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(replies) == 0 {
+			return ""
+		}
+		return replies[0].Text.String()
+	}
+	send(&bot.Event{ID: "ed1", Kind: bot.MessageEdited, Message: bot.MessageRef{ID: source, Text: "Use feature flags for every risky change #release"}})
+	if got := send(&bot.Event{ID: "s1", Kind: bot.Command, Text: "search release"}); !strings.Contains(got, "every risky change") {
+		t.Errorf("the tip did not follow the edit: %s", got)
+	}
+	send(&bot.Event{ID: "del1", Kind: bot.MessageDeleted, Message: bot.MessageRef{ID: source}})
+	if got := send(&bot.Event{ID: "s2", Kind: bot.Command, Text: "tips"}); strings.Contains(got, "feature flags") {
+		t.Errorf("the tip of a deleted message is still listed: %s", got)
+	}
+}
