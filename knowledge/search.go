@@ -12,9 +12,14 @@ import (
 // SearchLanguage is the text search configuration tips are stemmed with.
 const SearchLanguage = "english"
 
-// searchCandidates bounds how many matches are ranked: the best-voted ones.
-// A common word then costs the same as a rare one.
-const searchCandidates = 200
+// Search ranks only the best-voted matches: enough for the page asked for,
+// at least minCandidates, at most maxCandidates. A common word then costs
+// the same as a rare one: the work is bounded by the candidates, not by how
+// many tips match.
+const (
+	minCandidates = 50
+	maxCandidates = 200
+)
 
 // SearchQuery is what /cop search asks for.
 type SearchQuery struct {
@@ -51,23 +56,39 @@ func (s *Store) Search(ctx context.Context, communityID int64, q SearchQuery) (t
 	if len(q.Tags) > 0 {
 		tags = normalizeTags(q.Tags)
 	}
-	// QueryExecModeExec plans each search with its own words, so the planner
-	// sees how common they are (a cached generic plan would not).
+	// The conditions name the words' tsquery inline, never through a CTE or
+	// join, and QueryExecModeExec plans each search with its own values: the
+	// planner then folds the (immutable) tsquery into a constant and uses the
+	// words' statistics to choose between walking the votes index (common
+	// words) and the GIN index (rare ones).
+	args := []any{pgx.QueryExecModeExec}
+	arg := func(v any) string { // numbers a parameter where it is used
+		args = append(args, v)
+		return fmt.Sprintf("$%d", len(args)-1)
+	}
+	where := []string{`t.community_id = ` + arg(communityID), `t.state = 'saved'`, `t.removed_at IS NULL`}
+	rank := `0`
+	if words != "" {
+		tsq := `websearch_to_tsquery(` + arg(SearchLanguage) + `::regconfig, ` + arg(words) + `)`
+		where = append(where, `t.tsv @@ `+tsq)
+		rank = `ts_rank_cd(t.tsv, ` + tsq + `, 32)`
+	}
+	if len(tags) > 0 {
+		where = append(where, `t.tags @> `+arg(tags))
+	}
+	if q.AuthorID != nil {
+		where = append(where, `t.author_id = `+arg(*q.AuthorID))
+	}
 	rows, err := s.pool.Query(ctx, `
-		WITH q AS (SELECT CASE WHEN $2 = '' THEN NULL ELSE websearch_to_tsquery($7::regconfig, $2) END AS q),
-		cand AS MATERIALIZED (
-			SELECT t.* FROM tips t, q
-			WHERE t.community_id = $1 AND t.state = 'saved' AND t.removed_at IS NULL
-			  AND (q.q IS NULL OR t.tsv @@ q.q)
-			  AND ($3::text[] IS NULL OR t.tags @> $3)
-			  AND ($4::bigint IS NULL OR t.author_id = $4)
+		WITH cand AS MATERIALIZED (
+			SELECT t.* FROM tips t
+			WHERE `+strings.Join(where, " AND ")+`
 			ORDER BY t.votes DESC, t.id DESC
-			LIMIT `+fmt.Sprint(searchCandidates)+`
+			LIMIT `+fmt.Sprint(min(max(q.Offset+limit+1, minCandidates), maxCandidates))+`
 		)
-		SELECT `+tipColumns+` FROM cand t, q
-		ORDER BY COALESCE(ts_rank_cd(t.tsv, q.q, 32), 0) * (1 + ln(1 + t.votes)) DESC, t.votes DESC, t.id DESC
-		OFFSET $5 LIMIT $6`,
-		pgx.QueryExecModeExec, communityID, words, tags, q.AuthorID, q.Offset, limit+1, SearchLanguage)
+		SELECT `+tipColumns+` FROM cand t
+		ORDER BY `+rank+` * (1 + ln(1 + t.votes)) DESC, t.votes DESC, t.id DESC
+		OFFSET `+arg(q.Offset)+` LIMIT `+arg(limit+1), args...)
 	if err != nil {
 		return nil, false, fmt.Errorf("search tips: %w", err)
 	}
