@@ -160,15 +160,7 @@ func (s *Store) changeTags(ctx context.Context, by Member, number int, change []
 	if len(change) == 0 {
 		return Tip{}, invalidf("Name at least one #tag.")
 	}
-	var tip Tip
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		t, err := tipByNumber(ctx, tx, by.CommunityID, number, true)
-		if err != nil {
-			return err
-		}
-		if t.RemovedAt != nil {
-			return ErrNotFound
-		}
+	return s.changeVisibleTip(ctx, by.CommunityID, number, func(tx pgx.Tx, t *Tip) error {
 		tags := apply(t.Tags, change)
 		if len(tags) > 20 {
 			return invalidf("A tip can have at most 20 tags.")
@@ -177,6 +169,25 @@ func (s *Store) changeTags(ctx context.Context, by Member, number int, change []
 			return fmt.Errorf("update tags: %w", err)
 		}
 		t.Tags = tags
+		return nil
+	})
+}
+
+// changeVisibleTip locks a tip that is in the repository and lets change
+// alter it in the same transaction; a tip that left it is ErrNotFound.
+func (s *Store) changeVisibleTip(ctx context.Context, communityID int64, number int, change func(pgx.Tx, *Tip) error) (Tip, error) {
+	var tip Tip
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		t, err := tipByNumber(ctx, tx, communityID, number, true)
+		if err != nil {
+			return err
+		}
+		if t.RemovedAt != nil {
+			return ErrNotFound
+		}
+		if err := change(tx, &t); err != nil {
+			return err
+		}
 		tip = t
 		return nil
 	})
@@ -186,15 +197,7 @@ func (s *Store) changeTags(ctx context.Context, by Member, number int, change []
 // RemoveTip takes a tip out of the repository. Its savers (whoever saved it
 // directly or voted for it) and facilitators may; others get ErrForbidden.
 func (s *Store) RemoveTip(ctx context.Context, by Member, number int) (Tip, error) {
-	var tip Tip
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		t, err := tipByNumber(ctx, tx, by.CommunityID, number, true)
-		if err != nil {
-			return err
-		}
-		if t.RemovedAt != nil {
-			return ErrNotFound
-		}
+	return s.changeVisibleTip(ctx, by.CommunityID, number, func(tx pgx.Tx, t *Tip) error {
 		if !by.IsFacilitator && (t.SavedBy == nil || *t.SavedBy != by.ID) {
 			var voted bool
 			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM tip_votes WHERE community_id = $1 AND tip_id = $2 AND member_id = $3)`,
@@ -209,10 +212,8 @@ func (s *Store) RemoveTip(ctx context.Context, by Member, number int) (Tip, erro
 			by.CommunityID, t.ID); err != nil {
 			return fmt.Errorf("remove tip: %w", err)
 		}
-		tip = t
 		return nil
 	})
-	return tip, err
 }
 
 // MessageEdited makes a captured tip follow its edited source message; new
