@@ -2,6 +2,7 @@ package commands
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -132,7 +133,7 @@ func (c *Core) member(ctx context.Context, req *Request, t Token) (knowledge.Mem
 	}
 	m, err := c.store.MemberByName(ctx, req.Community.ID, t.Name)
 	if err != nil {
-		if err == knowledge.ErrNotFound {
+		if errors.Is(err, knowledge.ErrNotFound) {
 			return m, &knowledge.InvalidError{Msg: fmt.Sprintf("I don't know anyone called @%s here yet.", t.Name)}
 		}
 		return m, err

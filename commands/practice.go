@@ -2,6 +2,7 @@ package commands
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -241,7 +242,7 @@ func (c *Core) remove(ctx context.Context, req *Request) (bot.Reply, error) {
 		return bot.Reply{}, err
 	}
 	if _, err := c.store.RemoveTip(ctx, req.Member, number); err != nil {
-		if err == knowledge.ErrForbidden {
+		if errors.Is(err, knowledge.ErrForbidden) {
 			return bot.Reply{Text: bot.Textf("Only the people who saved tip %d and facilitators can remove it. "+
 				"If it should go, ask a facilitator (`/cop facilitator list`).", number)}, nil
 		}
@@ -262,7 +263,7 @@ func tipNumber(req *Request) (int, error) {
 }
 
 func tipNotFound(err error, number int) error {
-	if err == knowledge.ErrNotFound {
+	if errors.Is(err, knowledge.ErrNotFound) {
 		return &knowledge.InvalidError{Msg: fmt.Sprintf("There is no tip %d in the repository.", number)}
 	}
 	return err
