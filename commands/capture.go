@@ -15,13 +15,18 @@ import (
 )
 
 // reaction records a save reaction; the capture itself runs as a job.
-func (c *Core) reaction(ctx context.Context, ev *bot.Event, community knowledge.Community, voter knowledge.Member) error {
+// Other emoji are ignored before anything is written.
+func (c *Core) reaction(ctx context.Context, ev *bot.Event, community knowledge.Community) error {
 	cfg, err := c.settings(ctx, community.ID)
 	if err != nil {
 		return err
 	}
 	if !sameEmoji(ev.Emoji, cfg.SaveEmoji()) {
 		return nil
+	}
+	voter, err := c.store.SeeMember(ctx, community.ID, person(ev.User))
+	if err != nil {
+		return err
 	}
 	capture := knowledge.CaptureArgs{
 		CommunityID: community.ID, Platform: string(ev.Community.Platform), ExternalID: ev.Community.ExternalID,

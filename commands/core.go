@@ -70,40 +70,50 @@ func (c *Core) settings(ctx context.Context, communityID int64) (knowledge.Confi
 	return cfg, nil
 }
 
-// HandleEvent records who acted, then serves the event. Commands always get
-// a reply, an apology at worst; other events return an error when they were
-// not recorded, so that the adapter lets the platform deliver them again.
+// HandleEvent serves an event. Commands always get a reply, an apology at
+// worst; other events return an error when they were not recorded, so that
+// the adapter lets the platform deliver them again. A member is recorded only
+// where the event needs them: a platform sends every reaction, and one that is
+// not the save emoji must cost no write.
 func (c *Core) HandleEvent(ctx context.Context, ev *bot.Event) ([]bot.Reply, error) {
 	community, err := c.store.Community(ctx, string(ev.Community.Platform), ev.Community.ExternalID)
-	if err == nil && ev.Kind == bot.MemberJoined {
-		_, err = c.store.MemberJoined(ctx, community.ID, person(ev.User), ev.Time)
-		return nil, err
-	}
-	var member knowledge.Member
-	if err == nil {
-		member, err = c.store.SeeMember(ctx, community.ID, person(ev.User))
-	}
 	if err != nil {
-		if ev.Kind == bot.Command {
-			c.log.ErrorContext(ctx, "command not served", slog.String("community", ev.Community.String()),
-				slog.String("event_id", ev.ID), slog.Any("error", err))
-			return []bot.Reply{{Text: bot.Plain("I can't reach my database right now; please try again in a minute.")}}, nil
-		}
-		return nil, fmt.Errorf("record %s: %w", ev.Kind, err)
+		return c.notRecorded(ctx, ev, err)
 	}
 	switch ev.Kind {
 	case bot.Command:
+		member, err := c.store.SeeMember(ctx, community.ID, person(ev.User))
+		if err != nil {
+			return c.notRecorded(ctx, ev, err)
+		}
 		return []bot.Reply{c.command(ctx, ev, community, member)}, nil
 	case bot.ReactionAdded, bot.ReactionRemoved:
-		return nil, c.reaction(ctx, ev, community, member)
+		err = c.reaction(ctx, ev, community)
+	case bot.MemberJoined:
+		_, err = c.store.MemberJoined(ctx, community.ID, person(ev.User), ev.Time)
 	case bot.MessageEdited:
-		return nil, c.store.MessageEdited(ctx, community.ID, ev.Message.ID, ev.Message.Text)
+		err = c.store.MessageEdited(ctx, community.ID, ev.Message.ID, ev.Message.Text)
 	case bot.MessageDeleted:
-		return nil, c.store.MessageDeleted(ctx, community.ID, ev.Message.ID)
+		err = c.store.MessageDeleted(ctx, community.ID, ev.Message.ID)
 	default:
 		c.log.DebugContext(ctx, "event ignored", slog.String("kind", ev.Kind.String()))
-		return nil, nil
 	}
+	if err != nil {
+		return c.notRecorded(ctx, ev, err)
+	}
+	return nil, nil
+}
+
+// notRecorded answers an event the store could not take: a command gets a
+// friendly reply (and the failure is logged), anything else an error so the
+// platform delivers it again.
+func (c *Core) notRecorded(ctx context.Context, ev *bot.Event, err error) ([]bot.Reply, error) {
+	if ev.Kind != bot.Command {
+		return nil, fmt.Errorf("record %s: %w", ev.Kind, err)
+	}
+	c.log.ErrorContext(ctx, "command not served", slog.String("community", ev.Community.String()),
+		slog.String("event_id", ev.ID), slog.Any("error", err))
+	return []bot.Reply{{Text: bot.Plain("I can't reach my database right now; please try again in a minute.")}}, nil
 }
 
 func (c *Core) command(ctx context.Context, ev *bot.Event, community knowledge.Community, member knowledge.Member) bot.Reply {

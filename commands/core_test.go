@@ -140,3 +140,23 @@ func TestCore_CommunitiesAreSeparate(t *testing.T) {
 		t.Errorf("T1's facilitator shows in T2: %s", got)
 	}
 }
+
+func TestCore_OtherReactionsWriteNothing(t *testing.T) {
+	ctx := context.Background()
+	pool := dbtest.Pool(t)
+	core, _ := newCore(t, pool)
+	ev := &bot.Event{ID: "E1", Kind: bot.ReactionAdded, Emoji: "thumbsup",
+		Community: bot.CommunityRef{Platform: bot.Slack, ExternalID: "T1"}, User: bot.User{ID: "U77", Name: "new"},
+		Channel: bot.Channel{ID: "C1"}, Message: bot.MessageRef{ID: "1700.1"}}
+	if _, err := core.HandleEvent(ctx, ev); err != nil {
+		t.Fatal(err)
+	}
+	var members, tips, seen int
+	if err := pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM members), (SELECT count(*) FROM tips),
+		(SELECT count(*) FROM events_seen)`).Scan(&members, &tips, &seen); err != nil {
+		t.Fatal(err)
+	}
+	if members+tips+seen != 0 {
+		t.Errorf("a non-save reaction wrote %d members, %d tips, %d event ids; want none", members, tips, seen)
+	}
+}
