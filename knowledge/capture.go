@@ -233,18 +233,18 @@ func (s *Store) CompleteCapture(ctx context.Context, c CaptureArgs, m Message) (
 		if err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, `
-			UPDATE tips SET state = 'saved', number = $3, text = $4, tags = $5, author_id = $6, author_name = $7,
+		tip, err = scanTip(tx.QueryRow(ctx, `
+			UPDATE tips t SET state = 'saved', number = $3, text = $4, tags = $5, author_id = $6, author_name = $7,
 				permalink = $8, thread_id = COALESCE(NULLIF($9, ''), thread_id), saved_at = now(),
 				removed_at = CASE WHEN votes = 0 THEN now() END,
 				removed_reason = CASE WHEN votes = 0 THEN 'unvoted' END
-			WHERE community_id = $1 AND id = $2`,
-			c.CommunityID, c.TipID, number, m.Text, Hashtags(m.Text), authorID, m.AuthorName, m.Permalink, m.ThreadID)
+			WHERE community_id = $1 AND id = $2
+			RETURNING `+tipColumns,
+			c.CommunityID, c.TipID, number, m.Text, Hashtags(m.Text), authorID, m.AuthorName, m.Permalink, m.ThreadID))
 		if err != nil {
 			return fmt.Errorf("save tip: %w", err)
 		}
-		tip, err = tipByID(ctx, tx, c.CommunityID, c.TipID)
-		return err
+		return nil
 	})
 	return tip, err
 }

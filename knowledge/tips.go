@@ -93,18 +93,16 @@ func (s *Store) SaveTip(ctx context.Context, by Member, n NewTip) (Tip, error) {
 		if err != nil {
 			return err
 		}
-		var id int64
-		err = tx.QueryRow(ctx, `
-			INSERT INTO tips (community_id, number, state, text, tags, author_id, author_name, saved_by,
+		tip, err = scanTip(tx.QueryRow(ctx, `
+			INSERT INTO tips AS t (community_id, number, state, text, tags, author_id, author_name, saved_by,
 				channel_id, channel_name, saved_at)
 			VALUES ($1, $2, 'saved', $3, $4, $5, $6, $5, $7, $8, now())
-			RETURNING id`,
-			by.CommunityID, number, text, tags, by.ID, by.DisplayName, n.ChannelID, n.ChannelName).Scan(&id)
+			RETURNING `+tipColumns,
+			by.CommunityID, number, text, tags, by.ID, by.DisplayName, n.ChannelID, n.ChannelName))
 		if err != nil {
 			return fmt.Errorf("insert tip: %w", err)
 		}
-		tip, err = tipByID(ctx, tx, by.CommunityID, id)
-		return err
+		return nil
 	})
 	return tip, err
 }
