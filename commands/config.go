@@ -2,7 +2,6 @@ package commands
 
 import (
 	"context"
-	"strings"
 
 	"github.com/copbot/copbot/bot"
 	"github.com/copbot/copbot/knowledge"
@@ -28,20 +27,20 @@ func (c *Core) configCommand() Command {
 }
 
 func (c *Core) config(ctx context.Context, req *Request) (bot.Reply, error) {
+	key, ok := req.Args.ShiftWord()
+	if policy, isPolicy := channelPolicies[key]; ok && isPolicy {
+		return c.channelPolicy(ctx, req, key, policy)
+	}
 	cfg, err := c.store.Config(ctx, req.Community.ID)
 	if err != nil {
 		return bot.Reply{}, err
 	}
-	key, ok := req.Args.ShiftWord()
 	if !ok {
 		t := bot.Plain("Settings of this community:")
 		for _, s := range knowledge.Settings() {
 			t = t.Line("• `%s` = %s — %s", s.Key, bot.Untrusted(cfg[s.Key]), s.Help)
 		}
 		return bot.Reply{Text: t.Line("Facilitators change them with `/cop config <key> <value>`.")}, nil
-	}
-	if policy, ok := channelPolicies[key]; ok {
-		return c.channelPolicy(ctx, req, key, policy)
 	}
 	setting, ok := knowledge.LookupSetting(key)
 	if !ok {
@@ -90,5 +89,5 @@ func (c *Core) channelPolicy(ctx context.Context, req *Request, word, policy str
 		"allow":   "Reactions in #%s now save tips, though it is private.",
 		"":        "#%s is back to the default: public channels save tips, private ones do not.",
 	}[policy]
-	return bot.Reply{Text: bot.Textf(strings.Replace(msg, "%s", "%[1]s", 1), bot.Untrusted(name)), Visibility: bot.InChannel}, nil
+	return bot.Reply{Text: bot.Textf(msg, bot.Untrusted(name)), Visibility: bot.InChannel}, nil
 }

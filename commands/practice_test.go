@@ -1,6 +1,7 @@
 package commands_test
 
 import (
+	"bytes"
 	"context"
 	"strings"
 	"sync"
@@ -13,6 +14,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"github.com/copbot/copbot/bot"
+	"github.com/copbot/copbot/bot/console"
 	"github.com/copbot/copbot/commands"
 	"github.com/copbot/copbot/internal/dbtest"
 	"github.com/copbot/copbot/knowledge"
@@ -185,5 +187,26 @@ func TestCore_MessageEditedAndDeleted(t *testing.T) {
 	send(&bot.Event{ID: "del1", Kind: bot.MessageDeleted, Message: bot.MessageRef{ID: source}})
 	if got := send(&bot.Event{ID: "s2", Kind: bot.Command, Text: "tips"}); strings.Contains(got, "feature flags") {
 		t.Errorf("the tip of a deleted message is still listed: %s", got)
+	}
+}
+
+func TestConsole_ConfirmsCaptureToTheReactor(t *testing.T) {
+	pool := dbtest.Pool(t)
+	var out bytes.Buffer
+	lines := "Write the failing test first\n/as ada\n/react m1 bulb\n/as host\n/cop tips\n"
+	con := console.New(strings.NewReader(lines), &out, nil)
+	core, _ := newCore(t, pool, con)
+	runJobs(t, pool, core)
+	if err := con.Run(context.Background(), core); err != nil {
+		t.Fatal(err)
+	}
+	// The notice comes from a job worker, yet lands right after the line that
+	// caused it, addressed to the member who reacted.
+	want := "ada #general> /react m1 bulb\ncopbot (only you): Saved as tip 1"
+	if !strings.Contains(out.String(), want) {
+		t.Errorf("transcript lacks %q:\n%s", want, out.String())
+	}
+	if !strings.Contains(out.String(), "*1* Write the failing test first — host · 1 vote") {
+		t.Errorf("tip 1 not listed:\n%s", out.String())
 	}
 }

@@ -34,12 +34,13 @@ type Adapter struct {
 	in   io.Reader
 	opts Options
 
-	// outMu guards out: notices arrive from job workers.
+	// outMu guards out, and user against the job workers whose notices
+	// read it; the console's own goroutine is the only writer of user.
 	outMu sync.Mutex
 	out   io.Writer
+	user  string
 
 	run      string // makes event and message ids unique across runs
-	user     string
 	channel  string
 	users    map[string]bool
 	messages []message
@@ -159,7 +160,9 @@ func (a *Adapter) line(ctx context.Context, h bot.Handler, line string) error {
 	case "/as":
 		name, ok := a.name(rest, "/as <name>")
 		if ok {
+			a.outMu.Lock()
 			a.user = name
+			a.outMu.Unlock()
 			a.users[name] = true
 		}
 	case "/join":

@@ -23,6 +23,8 @@ func (a *Adapter) Notify(_ context.Context, n bot.Notice) error {
 // member), continuation lines indented, and buttons listed with the command
 // they run.
 func (a *Adapter) print(r bot.Reply, to string) {
+	a.outMu.Lock()
+	defer a.outMu.Unlock()
 	who := "copbot"
 	if r.Visibility == bot.Ephemeral {
 		who = "copbot (only you)"
@@ -35,7 +37,7 @@ func (a *Adapter) print(r bot.Reply, to string) {
 	for _, btn := range r.Buttons {
 		fmt.Fprintf(&b, "    [%s] /cop %s\n", btn.Label, btn.Command)
 	}
-	a.say(b.String())
+	fmt.Fprint(a.out, b.String())
 }
 
 // say writes to the output, whole, even when job workers print notices.

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -16,11 +14,7 @@ import (
 
 // openDatabase connects to url and applies any pending migrations.
 func openDatabase(ctx context.Context, url string) (*pgxpool.Pool, error) {
-	cfg, err := pgxpool.ParseConfig(url)
-	if err != nil {
-		return nil, fmt.Errorf("parse DATABASE_URL: %w", err)
-	}
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	pool, err := pgxpool.New(ctx, url)
 	if err != nil {
 		return nil, fmt.Errorf("open pool: %w", err)
 	}
@@ -55,11 +49,7 @@ func devDatabase(ctx context.Context, cfg Config, log *slog.Logger) (string, fun
 		return cfg.DatabaseURL, func() {}, nil
 	}
 	start := time.Now()
-	opts := &pgtemp.Options{}
-	if dir, err := os.UserCacheDir(); err == nil {
-		opts.CacheDir = filepath.Join(dir, "copbot")
-	}
-	c, err := pgtemp.Start(ctx, opts)
+	c, err := pgtemp.Start(ctx, &pgtemp.Options{CacheDir: pgtemp.DefaultCacheDir()})
 	if err != nil {
 		return "", nil, fmt.Errorf("start a throwaway PostgreSQL: %w", err)
 	}

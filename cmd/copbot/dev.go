@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"os"
 
 	"github.com/copbot/copbot/bot/console"
 	"github.com/copbot/copbot/commands"
@@ -43,13 +42,4 @@ func runDev(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer) erro
 	}
 	defer jobs.Stop(context.WithoutCancel(ctx))
 	return con.Run(ctx, core)
-}
-
-func isTerminal(r io.Reader) bool {
-	f, ok := r.(*os.File)
-	if !ok {
-		return false
-	}
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }

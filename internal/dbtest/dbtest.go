@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"net/url"
 	"os"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -60,11 +59,7 @@ func setUp(ctx context.Context) error {
 		server.adminURL = u
 		server.urlFor = func(db string) string { return replaceDatabase(u, db) }
 	} else {
-		opts := &pgtemp.Options{Database: "copbot_admin"}
-		if dir, err := os.UserCacheDir(); err == nil {
-			opts.CacheDir = filepath.Join(dir, "copbot")
-		}
-		c, err := pgtemp.Start(ctx, opts)
+		c, err := pgtemp.Start(ctx, &pgtemp.Options{Database: "copbot_admin", CacheDir: pgtemp.DefaultCacheDir()})
 		if err != nil {
 			return fmt.Errorf("start a throwaway PostgreSQL for the tests: %w (or set TEST_DATABASE_URL)", err)
 		}

@@ -49,6 +49,16 @@ type Options struct {
 	CacheDir string
 }
 
+// DefaultCacheDir is where copbot keeps its pristine cluster: the user's
+// cache directory, or "" (no cache) when there is none.
+func DefaultCacheDir() string {
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(dir, "copbot")
+}
+
 // Start creates a cluster in a new temporary directory and waits until it
 // accepts connections. When the process runs as root the server runs as the
 // "postgres" user, because PostgreSQL refuses to run as root.
