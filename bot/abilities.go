@@ -37,16 +37,31 @@ func (e *RateLimitedError) Error() string {
 }
 
 // Notice is a message copbot sends on its own, outside a command's reply.
+// Where it goes follows from ChannelID and UserID:
+//
+//   - ChannelID set, UserID set, Reply.Visibility Ephemeral: only UserID sees
+//     it, in that channel (a capture's confirmation);
+//   - ChannelID set otherwise: posted in the channel for everyone (a reminder,
+//     an introduction in a conversation opened with ConversationOpener);
+//   - ChannelID empty: a direct message to UserID.
 type Notice struct {
 	Community CommunityRef
 	ChannelID string
-	// UserID, when set with an Ephemeral reply, is the one person who sees it.
-	UserID string
-	Reply  Reply
+	UserID    string
+	Reply     Reply
 }
 
 // Notifier delivers notices: confirmations of captured tips, introductions,
 // reminders.
 type Notifier interface {
 	Notify(ctx context.Context, n Notice) error
+}
+
+// ConversationOpener opens a private conversation between some members and
+// copbot, for introductions (a mentor and a mentee). Slack opens a group DM;
+// Discord, which has no group DMs for bots, a private thread under
+// fromChannelID. Topic names the conversation where the platform shows one.
+// The returned channel id is what a Notice's ChannelID takes.
+type ConversationOpener interface {
+	OpenConversation(ctx context.Context, community CommunityRef, fromChannelID string, userIDs []string, topic string) (channelID string, err error)
 }

@@ -18,6 +18,10 @@ type Reply struct {
 	Text       Text
 	Visibility Visibility
 	Buttons    []Button
+	// Files are attachments (a chart). Adapters upload them where the
+	// platform allows files and otherwise leave them out; the text must make
+	// sense without them.
+	Files []File
 }
 
 // Button offers a follow-up action. Pressing it runs Command (text after
@@ -28,4 +32,15 @@ type Button struct {
 	Command string
 	// Style is "" (default), "primary" or "danger".
 	Style string
+}
+
+// File is an attachment of a reply.
+type File struct {
+	// Name is the file name with its extension, e.g. "objective-3.png".
+	Name string
+	// ContentType is the media type, e.g. "image/png".
+	ContentType string
+	Data        []byte
+	// AltText describes the file for people who cannot see it.
+	AltText string
 }

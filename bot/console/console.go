@@ -5,6 +5,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -26,6 +28,9 @@ type Options struct {
 	Interactive bool
 	// Now gives event times; default time.Now.
 	Now func() time.Time
+	// FileDir is where attachments (charts) are written; default a
+	// "copbot-files" directory in the system's temporary directory.
+	FileDir string
 }
 
 // Adapter is the console. It is not safe for concurrent use: one person
@@ -34,17 +39,18 @@ type Adapter struct {
 	in   io.Reader
 	opts Options
 
-	// outMu guards out, and user against the job workers whose notices
-	// read it; the console's own goroutine is the only writer of user.
-	outMu sync.Mutex
-	out   io.Writer
-	user  string
+	// outMu guards out, and user and channel against the job workers whose
+	// notices read them; the console's own goroutine is their only writer.
+	outMu   sync.Mutex
+	out     io.Writer
+	user    string
+	channel string
 
 	run      string // makes event and message ids unique across runs
-	channel  string
 	users    map[string]bool
 	messages []message
 	seq      int
+	files    int // attachments written, under outMu
 }
 
 type message struct {
@@ -55,8 +61,9 @@ type message struct {
 }
 
 var (
-	_ bot.Adapter  = (*Adapter)(nil)
-	_ bot.Notifier = (*Adapter)(nil)
+	_ bot.Adapter            = (*Adapter)(nil)
+	_ bot.Notifier           = (*Adapter)(nil)
+	_ bot.ConversationOpener = (*Adapter)(nil)
 )
 
 // settler is the core's optional ability to finish an event's background
@@ -73,6 +80,9 @@ func New(in io.Reader, out io.Writer, opts *Options) *Adapter {
 	}
 	if a.opts.Now == nil {
 		a.opts.Now = time.Now
+	}
+	if a.opts.FileDir == "" {
+		a.opts.FileDir = filepath.Join(os.TempDir(), "copbot-files")
 	}
 	a.run = strconv.FormatInt(a.opts.Now().UnixNano(), 36)
 	return a
@@ -176,7 +186,9 @@ func (a *Adapter) line(ctx context.Context, h bot.Handler, line string) error {
 	case "/channel":
 		name, ok := a.name(strings.TrimPrefix(rest, "#"), "/channel <name>")
 		if ok {
+			a.outMu.Lock()
 			a.channel = name
+			a.outMu.Unlock()
 		}
 	case "/react", "/unreact":
 		return a.react(ctx, h, word, rest)
@@ -234,7 +246,7 @@ func (a *Adapter) dispatch(ctx context.Context, h bot.Handler, ev *bot.Event) er
 		return fmt.Errorf("console %s event: %w", ev.Kind, err)
 	}
 	for _, r := range replies {
-		a.print(r, "")
+		a.print(r)
 	}
 	if s, ok := h.(settler); ok {
 		if err := s.Settle(ctx, ev.Community); err != nil {

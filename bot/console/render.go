@@ -3,41 +3,84 @@ package console
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"unicode"
 
 	"github.com/copbot/copbot/bot"
 )
 
-// Notify prints a notice; a private one names who it is for.
+// Notify prints a notice, saying where it went: privately to someone, as a
+// direct message, or in a channel other than the current one.
 func (a *Adapter) Notify(_ context.Context, n bot.Notice) error {
-	to := ""
-	if n.Reply.Visibility == bot.Ephemeral {
-		to = n.UserID
+	a.outMu.Lock()
+	defer a.outMu.Unlock()
+	var who string
+	switch {
+	case n.ChannelID == "":
+		who = "copbot (direct message to " + n.UserID + ")"
+	case n.Reply.Visibility == bot.Ephemeral && n.UserID != "" && n.UserID != a.user:
+		who = "copbot (only " + n.UserID + ")"
+	case n.Reply.Visibility == bot.Ephemeral:
+		who = "copbot (only you)"
+	case n.ChannelID != a.channel:
+		who = "copbot in #" + n.ChannelID
+	default:
+		who = "copbot"
 	}
-	a.print(n.Reply, to)
+	a.write(who, n.Reply)
 	return nil
 }
 
-// print writes a reply: private ones are marked (to "" is the current
-// member), continuation lines indented, and buttons listed with the command
-// they run.
-func (a *Adapter) print(r bot.Reply, to string) {
+// OpenConversation makes a private channel for the given members and says so.
+func (a *Adapter) OpenConversation(_ context.Context, _ bot.CommunityRef, _ string, userIDs []string, topic string) (string, error) {
+	id := "private-" + strings.Join(userIDs, "-")
+	a.sayf("* copbot opened #%s with %s: %s\n", id, strings.Join(userIDs, ", "), inert(topic))
+	return id, nil
+}
+
+// print writes a command's reply.
+func (a *Adapter) print(r bot.Reply) {
 	a.outMu.Lock()
 	defer a.outMu.Unlock()
 	who := "copbot"
 	if r.Visibility == bot.Ephemeral {
 		who = "copbot (only you)"
-		if to != "" && to != a.user {
-			who = "copbot (only " + to + ")"
-		}
 	}
+	a.write(who, r)
+}
+
+// write prints a reply after who: continuation lines indented, buttons listed
+// with the command they run, and files saved to FileDir with their path
+// shown. The caller holds outMu.
+func (a *Adapter) write(who string, r bot.Reply) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: %s\n", who, strings.ReplaceAll(Render(r.Text), "\n", "\n    "))
 	for _, btn := range r.Buttons {
 		fmt.Fprintf(&b, "    [%s] /cop %s\n", btn.Label, btn.Command)
 	}
+	for _, f := range r.Files {
+		path, err := a.saveFile(f)
+		if err != nil {
+			fmt.Fprintf(&b, "    [file %s not saved: %v]\n", inert(f.Name), err)
+			continue
+		}
+		fmt.Fprintf(&b, "    [file: %s]\n", path)
+	}
 	fmt.Fprint(a.out, b.String())
+}
+
+// saveFile writes an attachment into FileDir, numbered so that files of one
+// session never overwrite each other.
+func (a *Adapter) saveFile(f bot.File) (string, error) {
+	a.files++
+	name := fmt.Sprintf("%d-%s", a.files, filepath.Base(f.Name))
+	if err := os.MkdirAll(a.opts.FileDir, 0o755); err != nil {
+		return "", err
+	}
+	path := filepath.Join(a.opts.FileDir, name)
+	return path, os.WriteFile(path, f.Data, 0o644)
 }
 
 // say writes to the output, whole, even when job workers print notices.

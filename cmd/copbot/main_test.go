@@ -45,10 +45,16 @@ func TestMain(m *testing.M) {
 // HOME, so it can find PostgreSQL's binaries) and returns its output.
 func copbot(t *testing.T, stdin string, env []string, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
+	return copbotIn(t, t.TempDir(), stdin, env, args...)
+}
+
+// copbotIn is copbot with TMPDIR set to tmp.
+func copbotIn(t *testing.T, tmp, stdin string, env []string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, binary, args...)
-	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "TMPDIR=" + t.TempDir()}, env...)
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "TMPDIR=" + tmp}, env...)
 	cmd.Stdin = strings.NewReader(stdin)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
@@ -78,19 +84,34 @@ func golden(t *testing.T, name, got string) {
 	}
 }
 
-func TestDev_ScriptOnThrowawayDatabase(t *testing.T) {
-	script, err := os.ReadFile("testdata/demo.script")
-	if err != nil {
-		t.Fatal(err)
+// TestDev_Scripts runs every testdata/*.script through `copbot dev` on a
+// throwaway database and compares the transcript with its .golden file. Each
+// feature keeps its own script, so a transcript reads as one story. Paths
+// under the run's temporary directory (attachments) are shown as $TMPDIR.
+func TestDev_Scripts(t *testing.T) {
+	scripts, err := filepath.Glob("testdata/*.script")
+	if err != nil || len(scripts) == 0 {
+		t.Fatalf("no scripts in testdata (%v)", err)
 	}
-	out, errOut, code := copbot(t, string(script), nil, "dev")
-	if code != 0 {
-		t.Fatalf("copbot dev exited %d\nstderr: %s", code, errOut)
+	for _, path := range scripts {
+		name := strings.TrimSuffix(filepath.Base(path), ".script")
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			script, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tmp := t.TempDir()
+			out, errOut, code := copbotIn(t, tmp, string(script), nil, "dev")
+			if code != 0 {
+				t.Fatalf("copbot dev exited %d\nstderr: %s", code, errOut)
+			}
+			if errOut != "" {
+				t.Errorf("copbot dev wrote to stderr:\n%s", errOut)
+			}
+			golden(t, name+".golden", strings.ReplaceAll(out, tmp, "$TMPDIR"))
+		})
 	}
-	if errOut != "" {
-		t.Errorf("copbot dev wrote to stderr:\n%s", errOut)
-	}
-	golden(t, "demo.golden", out)
 }
 
 func TestDev_ScriptOnDatabaseURL(t *testing.T) {
