@@ -8,60 +8,106 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/copbot/copbot/bot"
+	"github.com/copbot/copbot/commands"
+	"github.com/copbot/copbot/knowledge"
 	"github.com/copbot/copbot/migrations"
 )
 
-// runServe runs the HTTP server (health and readiness now; the platform
-// routes as their adapters land) until ctx ends, then shuts down within
-// COPBOT_SHUTDOWN_TIMEOUT.
+// routedAdapter is an adapter that serves HTTP routes (Slack's Events API,
+// Discord's interactions endpoint) on copbot's one HTTP server.
+type routedAdapter interface {
+	bot.Adapter
+	Routes(mux *http.ServeMux, h bot.Handler)
+}
+
+// runServe runs the configured platform adapters, the durable jobs and the
+// HTTP server until ctx ends, then shuts down within COPBOT_SHUTDOWN_TIMEOUT.
 func runServe(ctx context.Context, stderr io.Writer) error {
 	cfg, err := loadConfig(true)
 	if err != nil {
 		return err
 	}
 	log := newLogger(stderr, cfg.Level(slog.LevelInfo))
-	if cfg.SlackHTTP() || cfg.SlackSocket() || cfg.DiscordGateway() || cfg.DiscordHTTP() {
-		return errors.New("this build of copbot has no Slack or Discord adapter yet; unset the SLACK_* and DISCORD_* variables or use a newer build")
+
+	var adapters []bot.Adapter
+	for _, build := range []func(Config, *slog.Logger) ([]bot.Adapter, error){slackAdapters, discordAdapters} {
+		a, err := build(cfg, log)
+		if err != nil {
+			return err
+		}
+		adapters = append(adapters, a...)
 	}
-	log.Warn("no chat platform is configured; serving health endpoints only")
+	if len(adapters) == 0 {
+		log.Warn("no chat platform is configured; serving health endpoints only")
+	}
 
 	pool, err := openDatabase(ctx, cfg.DatabaseURL)
 	if err != nil {
 		return err
 	}
 	defer pool.Close()
+	store, err := knowledge.NewStore(pool, log)
+	if err != nil {
+		return err
+	}
+	core := commands.NewCore(store, log, adapters...)
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		fmt.Fprintln(w, "ok")
 	})
 	mux.Handle("GET /readyz", readiness(pool))
+	for _, a := range adapters {
+		if r, ok := a.(routedAdapter); ok {
+			r.Routes(mux, core)
+		}
+	}
 
+	jobs, err := startJobs(ctx, pool, core, log, false)
+	if err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
 	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
-	log.Info("copbot serving", slog.String("addr", ln.Addr().String()), slog.String("version", buildVersion()))
+	failed := make(chan error, 1+len(adapters))
+	go func() { failed <- fmt.Errorf("http server: %w", srv.Serve(ln)) }()
+	runCtx, stopAdapters := context.WithCancel(ctx)
+	var running sync.WaitGroup
+	for _, a := range adapters {
+		running.Go(func() {
+			if err := a.Run(runCtx, core); err != nil && runCtx.Err() == nil {
+				failed <- fmt.Errorf("%s adapter: %w", a.Name(), err)
+			}
+		})
+	}
+	log.Info("copbot serving", slog.String("addr", ln.Addr().String()), slog.String("version", buildVersion()),
+		slog.Int("adapters", len(adapters)))
 
+	var runErr error
 	select {
-	case err := <-served:
-		return fmt.Errorf("http server: %w", err)
+	case runErr = <-failed:
+		log.Error("stopping", slog.Any("error", runErr))
 	case <-ctx.Done():
 	}
 	log.Info("shutting down", slog.Duration("timeout", cfg.Shutdown()))
-	shutCtx, cancel := context.WithTimeout(context.Background(), cfg.Shutdown())
+	shutCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.Shutdown())
 	defer cancel()
-	if err := srv.Shutdown(shutCtx); err != nil {
-		return fmt.Errorf("shut down http server: %w", err)
+	stopAdapters()
+	err = srv.Shutdown(shutCtx)
+	running.Wait()
+	if jobErr := jobs.Stop(shutCtx); jobErr != nil {
+		err = errors.Join(err, fmt.Errorf("stop jobs: %w", jobErr))
 	}
-	return nil
+	return errors.Join(runErr, err)
 }
 
 // readiness answers 200 only while the database answers and its schema is
