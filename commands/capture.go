@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -14,42 +15,30 @@ import (
 	"github.com/copbot/copbot/knowledge"
 )
 
-// reaction records a save reaction; the capture itself runs as a job.
-// Other emoji are ignored before anything is written.
+// reaction records a save reaction in the inbox; everything else happens
+// after the acknowledgement. Other emoji, and bots' reactions, are ignored
+// before anything is written: a platform sends every reaction, and one that
+// is not a save must cost no write.
 func (c *Core) reaction(ctx context.Context, ev *bot.Event, community knowledge.Community) error {
 	cfg, err := c.settings(ctx, community.ID)
 	if err != nil {
 		return err
 	}
-	if !sameEmoji(ev.Emoji, cfg.SaveEmoji()) {
+	if !sameEmoji(ev.Emoji, cfg.SaveEmoji()) || ev.User.IsBot {
 		return nil
 	}
-	voter, err := c.store.SeeMember(ctx, community.ID, person(ev.User))
-	if err != nil {
-		return err
-	}
-	capture := knowledge.CaptureArgs{
-		CommunityID: community.ID, Platform: string(ev.Community.Platform), ExternalID: ev.Community.ExternalID,
-		ChannelID: ev.Channel.ID, MessageID: ev.Message.ID, ThreadID: ev.Message.ThreadID, ReactorID: ev.User.ID,
+	r := knowledge.Reaction{
+		Voter: person(ev.User), Added: ev.Kind == bot.ReactionAdded,
+		ChannelID: ev.Channel.ID, ChannelName: ev.Channel.Name, Private: ev.Channel.Private,
+		MessageID: ev.Message.ID, ThreadID: ev.Message.ThreadID,
 	}
 	if ev.Message.Text != "" {
-		capture.Message = &knowledge.Message{
+		r.Message = &knowledge.Message{
 			Text: ev.Message.Text, AuthorID: ev.Message.Author.ID, AuthorName: ev.Message.Author.Name,
 			AuthorBot: ev.Message.Author.IsBot, ThreadID: ev.Message.ThreadID,
 		}
 	}
-	res, err := c.store.RecordReaction(ctx, knowledge.Reaction{
-		EventID: ev.ID, Voter: voter, Added: ev.Kind == bot.ReactionAdded, Capture: capture,
-		Private: ev.Channel.Private, ChannelName: ev.Channel.Name,
-	})
-	if err != nil {
-		return err
-	}
-	if res.Ignored != "" || res.Duplicate {
-		c.log.DebugContext(ctx, "reaction not captured", slog.String("event_id", ev.ID),
-			slog.String("reason", res.Ignored), slog.Bool("duplicate", res.Duplicate))
-	}
-	return nil
+	return c.recorded(c.store.RecordReaction(ctx, community.ID, ev.ID, r))
 }
 
 // sameEmoji compares reaction names the way people think of them: ":Bulb:"
@@ -62,46 +51,123 @@ func sameEmoji(reaction, want string) bool {
 	return reaction != "" && norm(reaction) == norm(want)
 }
 
-// captureWorker finishes captures: fetch the message if needed, save the
-// tip, confirm to the member who reacted.
+// captureWorker finishes captures: fetch the messages that need it, save
+// the tips together, confirm to the members who reacted.
 type captureWorker struct {
 	river.WorkerDefaults[knowledge.CaptureArgs]
 	core *Core
 }
 
+// fetchConcurrency bounds one capture job's message fetches in flight.
+const fetchConcurrency = 16
+
 func (w *captureWorker) Work(ctx context.Context, job *river.Job[knowledge.CaptureArgs]) error {
-	c, args := w.core, job.Args
-	ref := bot.CommunityRef{Platform: bot.Platform(args.Platform), ExternalID: args.ExternalID}
-	msg := args.Message
-	if msg == nil {
-		fetcher, ok := c.adapters[ref.Platform].(bot.MessageFetcher)
-		if !ok {
-			return river.JobCancel(fmt.Errorf("no adapter can fetch %s messages", ref.Platform))
-		}
-		fm, err := fetcher.FetchMessage(ctx, ref, args.ChannelID, args.MessageID, args.ThreadID)
-		var limited *bot.RateLimitedError
-		switch {
-		case errors.As(err, &limited):
-			return river.JobSnooze(max(limited.RetryAfter, time.Second))
-		case errors.Is(err, bot.ErrMessageGone):
-			return c.store.DropCapture(ctx, args)
-		case err != nil:
-			return fmt.Errorf("fetch message %s: %w", args.MessageID, err)
-		}
-		msg = &knowledge.Message{Text: fm.Text, AuthorID: fm.Author.ID, AuthorName: fm.Author.Name,
-			AuthorBot: fm.Author.IsBot, Permalink: fm.Permalink, ThreadID: fm.ThreadID}
-	}
-	tip, err := c.store.CompleteCapture(ctx, args, *msg)
-	if errors.Is(err, knowledge.ErrBotMessage) {
-		return nil
-	}
+	c := w.core
+	items, err := c.store.StillPending(ctx, job.Args.Tips)
 	if err != nil {
 		return err
 	}
-	c.notify(ctx, bot.Notice{Community: ref, ChannelID: args.ChannelID, UserID: args.ReactorID, Reply: bot.Reply{
-		Text: bot.Textf("Saved as tip %d — add tags with `/cop tag %d #testing`.", tip.Number, tip.Number),
-	}})
+	done, wait, fetchErr := c.fetchAll(ctx, items)
+	saved, err := c.store.CompleteCaptures(ctx, done)
+	if err != nil {
+		return err
+	}
+	c.confirm(ctx, saved)
+	switch {
+	case fetchErr != nil:
+		return fetchErr // river retries the rest with its backoff
+	case wait > 0:
+		return river.JobSnooze(wait)
+	}
 	return nil
+}
+
+// fetchAll fetches the messages the items lack, a few at a time. Items
+// whose platform asked copbot to wait are left for later: wait is how long.
+// Other failures are joined into err; what was fetched is still returned.
+func (c *Core) fetchAll(ctx context.Context, items []knowledge.CaptureItem) (done []knowledge.Captured, wait time.Duration, err error) {
+	var (
+		mu   sync.Mutex
+		errs []error
+		wg   sync.WaitGroup
+		sem  = make(chan struct{}, fetchConcurrency)
+	)
+	for _, it := range items {
+		if it.Message != nil {
+			done = append(done, knowledge.Captured{Item: it, Message: *it.Message})
+			continue
+		}
+		ref := bot.CommunityRef{Platform: bot.Platform(it.Platform), ExternalID: it.ExternalID}
+		fetcher, ok := c.adapters[ref.Platform].(bot.MessageFetcher)
+		if !ok {
+			errs = append(errs, fmt.Errorf("no adapter here can fetch %s messages", ref.Platform))
+			continue
+		}
+		if d := c.limitedFor(ref); d > 0 {
+			wait = max(wait, d)
+			continue
+		}
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			fm, err := fetcher.FetchMessage(ctx, ref, it.ChannelID, it.MessageID, it.ThreadID)
+			mu.Lock()
+			defer mu.Unlock()
+			var limited *bot.RateLimitedError
+			switch {
+			case errors.As(err, &limited):
+				d := max(limited.RetryAfter, time.Second)
+				c.limitUntil(ref, time.Now().Add(d))
+				wait = max(wait, d)
+			case errors.Is(err, bot.ErrMessageGone):
+				done = append(done, knowledge.Captured{Item: it, Gone: true})
+			case err != nil:
+				errs = append(errs, fmt.Errorf("fetch message %s: %w", it.MessageID, err))
+			default:
+				done = append(done, knowledge.Captured{Item: it, Message: knowledge.Message{
+					Text: fm.Text, AuthorID: fm.Author.ID, AuthorName: fm.Author.Name, AuthorBot: fm.Author.IsBot,
+					Permalink: fm.Permalink, ThreadID: fm.ThreadID,
+				}})
+			}
+		})
+	}
+	wg.Wait()
+	return done, wait, errors.Join(errs...)
+}
+
+// limitedFor says how long a community's platform asked copbot to wait
+// before the next call, so that one 429 pauses every capture for it, not
+// only the job that met it.
+func (c *Core) limitedFor(ref bot.CommunityRef) time.Duration {
+	if v, ok := c.limits.Load(ref); ok {
+		return time.Until(v.(time.Time))
+	}
+	return 0
+}
+
+func (c *Core) limitUntil(ref bot.CommunityRef, t time.Time) { c.limits.Store(ref, t) }
+
+// confirm tells each member whose reaction saved a tip, privately, a few
+// notices at a time. Tips whose votes were taken back meanwhile get none.
+func (c *Core) confirm(ctx context.Context, saved []knowledge.CapturedTip) {
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, fetchConcurrency)
+	for _, s := range saved {
+		if s.Tip.RemovedAt != nil || s.Item.ReactorID == "" {
+			continue
+		}
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			n := s.Tip.Number
+			c.notify(ctx, bot.Notice{
+				Community: bot.CommunityRef{Platform: bot.Platform(s.Item.Platform), ExternalID: s.Item.ExternalID},
+				ChannelID: s.Item.ChannelID, UserID: s.Item.ReactorID,
+				Reply: bot.Reply{Text: bot.Textf("Saved as tip %d — add tags with `/cop tag %d #testing`.", n, n)},
+			})
+		})
+	}
+	wg.Wait()
 }
 
 // notify sends a notice if the platform's adapter can; a notice that cannot
@@ -114,58 +180,5 @@ func (c *Core) notify(ctx context.Context, n bot.Notice) {
 	if err := notifier.Notify(ctx, n); err != nil {
 		c.log.WarnContext(ctx, "notice not delivered", slog.String("community", n.Community.String()),
 			slog.String("channel", n.ChannelID), slog.Any("error", err))
-	}
-}
-
-// pruneArgs is the periodic job that forgets old delivery identities.
-type pruneArgs struct{}
-
-func (pruneArgs) Kind() string { return "prune_events" }
-
-type pruneWorker struct {
-	river.WorkerDefaults[pruneArgs]
-	core *Core
-}
-
-func (w *pruneWorker) Work(ctx context.Context, _ *river.Job[pruneArgs]) error {
-	_, err := w.core.store.PruneEvents(ctx, 24*time.Hour)
-	return err
-}
-
-// AddWorkers registers the core's job workers with river.
-func (c *Core) AddWorkers(w *river.Workers) {
-	river.AddWorker(w, &captureWorker{core: c})
-	river.AddWorker(w, &pruneWorker{core: c})
-}
-
-// PeriodicJobs are the core's recurring jobs; river runs them on its leader
-// only, so several copbot processes never run one twice.
-func PeriodicJobs() []*river.PeriodicJob {
-	return []*river.PeriodicJob{
-		river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
-			func() (river.JobArgs, *river.InsertOpts) { return pruneArgs{}, nil },
-			&river.PeriodicJobOpts{RunOnStart: true}),
-	}
-}
-
-// Settle waits until the community's captures have finished, so that the
-// console can complete a line's effects before it reads the next.
-func (c *Core) Settle(ctx context.Context, ref bot.CommunityRef) error {
-	community, err := c.store.Community(ctx, string(ref.Platform), ref.ExternalID)
-	if err != nil {
-		return err
-	}
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	for {
-		n, err := c.store.PendingCaptures(ctx, community.ID)
-		if err != nil || n == 0 {
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("captures still pending: %w", ctx.Err())
-		case <-time.After(5 * time.Millisecond):
-		}
 	}
 }

@@ -23,6 +23,11 @@ type Core struct {
 	// configs caches community settings briefly: every reaction needs the
 	// save emoji.
 	configs sync.Map // int64 → cachedConfig
+	// wake tells RunInbox that this process recorded an event.
+	wake chan struct{}
+	// limits remembers until when each community's platform asked copbot
+	// not to call it (a 429).
+	limits sync.Map // bot.CommunityRef → time.Time
 }
 
 type cachedConfig struct {
@@ -39,7 +44,7 @@ var _ bot.Handler = (*Core)(nil)
 // NewCore wires the command families to the store. The adapters are those
 // the core may call back (to fetch a message, to send a notice).
 func NewCore(store *knowledge.Store, log *slog.Logger, adapters ...bot.Adapter) *Core {
-	c := &Core{store: store, log: log, adapters: map[bot.Platform]bot.Adapter{}}
+	c := &Core{store: store, log: log, adapters: map[bot.Platform]bot.Adapter{}, wake: make(chan struct{}, 1)}
 	for _, a := range adapters {
 		c.adapters[bot.Platform(a.Name())] = a
 	}
@@ -70,11 +75,11 @@ func (c *Core) settings(ctx context.Context, communityID int64) (knowledge.Confi
 	return cfg, nil
 }
 
-// HandleEvent serves an event. Commands always get a reply, an apology at
-// worst; other events return an error when they were not recorded, so that
-// the adapter lets the platform deliver them again. A member is recorded only
-// where the event needs them: a platform sends every reaction, and one that is
-// not the save emoji must cost no write.
+// HandleEvent serves an event. Commands are answered at once and always get
+// a reply, an apology at worst. Other events are recorded in the inbox, one
+// write, and applied after the acknowledgement by RunInbox; they return an
+// error when they were not recorded, so that the adapter lets the platform
+// deliver them again.
 func (c *Core) HandleEvent(ctx context.Context, ev *bot.Event) ([]bot.Reply, error) {
 	community, err := c.store.Community(ctx, string(ev.Community.Platform), ev.Community.ExternalID)
 	if err != nil {
@@ -90,11 +95,11 @@ func (c *Core) HandleEvent(ctx context.Context, ev *bot.Event) ([]bot.Reply, err
 	case bot.ReactionAdded, bot.ReactionRemoved:
 		err = c.reaction(ctx, ev, community)
 	case bot.MemberJoined:
-		_, err = c.store.MemberJoined(ctx, community.ID, person(ev.User), ev.Time)
+		err = c.recorded(c.store.RecordJoin(ctx, community.ID, ev.ID, person(ev.User), ev.Time))
 	case bot.MessageEdited:
-		err = c.store.MessageEdited(ctx, community.ID, ev.Message.ID, ev.Message.Text)
+		err = c.recorded(c.store.RecordEdit(ctx, community.ID, ev.ID, ev.Message.ID, ev.Message.Text))
 	case bot.MessageDeleted:
-		err = c.store.MessageDeleted(ctx, community.ID, ev.Message.ID)
+		err = c.recorded(c.store.RecordDelete(ctx, community.ID, ev.ID, ev.Message.ID))
 	default:
 		c.log.DebugContext(ctx, "event ignored", slog.String("kind", ev.Kind.String()))
 	}

@@ -46,7 +46,19 @@ func newCore(tb testing.TB, pool *pgxpool.Pool, adapters ...bot.Adapter) (*comma
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return commands.NewCore(store, log, adapters...), logs
+	core := commands.NewCore(store, log, adapters...)
+	// The inbox runs for every test: the console waits on it after each line.
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		core.RunInbox(ctx)
+	}()
+	tb.Cleanup(func() {
+		cancel()
+		<-done
+	})
+	return core, logs
 }
 
 // script runs console lines through the core and returns the transcript.
@@ -153,7 +165,7 @@ func TestCore_OtherReactionsWriteNothing(t *testing.T) {
 	}
 	var members, tips, seen int
 	if err := pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM members), (SELECT count(*) FROM tips),
-		(SELECT count(*) FROM events_seen)`).Scan(&members, &tips, &seen); err != nil {
+		(SELECT count(*) FROM inbox)`).Scan(&members, &tips, &seen); err != nil {
 		t.Fatal(err)
 	}
 	if members+tips+seen != 0 {

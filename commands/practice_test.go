@@ -175,6 +175,9 @@ func TestCore_MessageEditedAndDeleted(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if err := core.Settle(ctx, console); err != nil {
+			t.Fatal(err)
+		}
 		if len(replies) == 0 {
 			return ""
 		}

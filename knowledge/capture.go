@@ -2,18 +2,29 @@ package knowledge
 
 import (
 	"context"
-	"errors"
+	"encoding/json"
 	"fmt"
-	"time"
+	"sort"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 )
 
-// CaptureArgs is the durable job that turns a pending tip into a saved one:
-// it fetches the message when the event did not carry it, then numbers the
-// tip and confirms to the member who reacted.
+// CaptureArgs is the durable job that turns pending tips into saved ones:
+// it fetches each message the event did not carry, then numbers and saves
+// the tips together and confirms to the members who reacted. One job
+// carries up to captureBatch tips, so a burst of reactions costs a few
+// transactions, not one per tip.
 type CaptureArgs struct {
+	// CommunityIDs are the communities of Tips, so that a console can wait
+	// for its own captures.
+	CommunityIDs []int64       `json:"community_ids"`
+	Tips         []CaptureItem `json:"tips"`
+}
+
+// CaptureItem is one pending tip to capture.
+type CaptureItem struct {
 	CommunityID int64  `json:"community_id"`
 	TipID       int64  `json:"tip_id"`
 	Platform    string `json:"platform"`
@@ -21,16 +32,31 @@ type CaptureArgs struct {
 	ChannelID   string `json:"channel_id"`
 	MessageID   string `json:"message_id"`
 	ThreadID    string `json:"thread_id,omitempty"`
-	// Message is set when the event carried the message (console, Discord
-	// edits); otherwise the worker fetches it.
-	Message *Message `json:"message,omitempty"`
-	// ReactorID is the platform id of the member who reacted first, who
-	// gets the confirmation.
+	// ReactorID is the platform id of the member whose reaction made the
+	// tip; they get the confirmation.
 	ReactorID string `json:"reactor_id"`
+	// Message is set when the event carried the message (the console);
+	// otherwise the worker fetches it.
+	Message *Message `json:"message,omitempty"`
+}
+
+// captureBatch is the most tips one capture job carries.
+const captureBatch = 100
+
+func newCaptureArgs(items []CaptureItem) CaptureArgs {
+	a := CaptureArgs{Tips: items}
+	seen := map[int64]bool{}
+	for _, it := range items {
+		if !seen[it.CommunityID] {
+			seen[it.CommunityID] = true
+			a.CommunityIDs = append(a.CommunityIDs, it.CommunityID)
+		}
+	}
+	return a
 }
 
 // Kind names the job for river.
-func (CaptureArgs) Kind() string { return "capture_tip" }
+func (CaptureArgs) Kind() string { return "capture_tips" }
 
 // InsertOpts keeps capture jobs patient: a rate-limited platform snoozes
 // them, and a message that cannot be fetched is retried for about a day.
@@ -41,241 +67,281 @@ func (CaptureArgs) InsertOpts() river.InsertOpts {
 // QueueCapture is the river queue of capture jobs.
 const QueueCapture = "capture"
 
-// Message is a platform message as a capture needs it.
-type Message struct {
-	Text       string `json:"text"`
-	AuthorID   string `json:"author_id"`
-	AuthorName string `json:"author_name"`
-	AuthorBot  bool   `json:"author_bot"`
-	Permalink  string `json:"permalink,omitempty"`
-	ThreadID   string `json:"thread_id,omitempty"`
-}
-
-// Reaction is a save reaction added or removed, as recorded at
-// acknowledgement time.
-type Reaction struct {
-	// EventID is the platform's delivery identity; a second delivery with
-	// the same id changes nothing.
-	EventID string
-	Voter   Member
-	Added   bool
-	// Capture describes the message, for the job a first vote queues.
-	Capture CaptureArgs
-	// Private is true for private channels, group DMs and DMs.
-	Private     bool
-	ChannelName string
-}
-
-// ReactionResult says what a recorded reaction did.
-type ReactionResult struct {
-	Duplicate bool
-	// Ignored explains why the reaction captured nothing ("" when it did).
-	Ignored string
-	// Queued is true when this reaction started a capture.
-	Queued bool
-	// TipID is the tip the reaction voted on (0 when ignored or duplicate).
-	TipID int64
-}
-
-// Reasons a reaction is ignored.
-const (
-	IgnoredExcluded = "channel excluded"
-	IgnoredPrivate  = "private channel not allowed"
-	IgnoredBot      = "reactor is a bot"
-)
-
-// RecordReaction records a save reaction in one transaction with the job it
-// queues: the tip row (pending on a first vote), the member's vote, and the
-// capture job. Concurrent reactions on one message serialise on the tip row,
-// so they make one tip and count every distinct voter once.
-func (s *Store) RecordReaction(ctx context.Context, r Reaction) (ReactionResult, error) {
-	var res ReactionResult
-	if r.Voter.IsBot {
-		res.Ignored = IgnoredBot
-		return res, nil
-	}
-	c := r.Capture
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `INSERT INTO events_seen (community_id, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
-			c.CommunityID, r.EventID)
-		if err != nil {
-			return fmt.Errorf("record event: %w", err)
-		}
-		if tag.RowsAffected() == 0 {
-			res.Duplicate = true
-			return nil
-		}
-		var policy string
-		err = tx.QueryRow(ctx, `SELECT policy FROM channel_policies WHERE community_id = $1 AND channel_id = $2`,
-			c.CommunityID, c.ChannelID).Scan(&policy)
-		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
-			return fmt.Errorf("read channel policy: %w", err)
-		}
-		switch {
-		case policy == "exclude":
-			res.Ignored = IgnoredExcluded
-			return nil
-		case r.Private && policy != "allow":
-			res.Ignored = IgnoredPrivate
-			return nil
-		}
-		if r.Added {
-			return s.addVote(ctx, tx, r, &res)
-		}
-		return removeVote(ctx, tx, r)
-	})
+// StillPending returns the items whose tip still waits for its capture, so
+// that a retried job fetches only what is left.
+func (s *Store) StillPending(ctx context.Context, items []CaptureItem) ([]CaptureItem, error) {
+	communities, ids := itemKeys(items)
+	rows, err := s.pool.Query(ctx, `
+		SELECT t.community_id, t.id FROM tips t
+		JOIN unnest($1::bigint[], $2::bigint[]) AS c(community_id, id) ON t.community_id = c.community_id AND t.id = c.id
+		WHERE t.state = 'pending'`, communities, ids)
 	if err != nil {
-		return ReactionResult{}, err
+		return nil, fmt.Errorf("find pending tips: %w", err)
 	}
-	return res, nil
-}
-
-func (s *Store) addVote(ctx context.Context, tx pgx.Tx, r Reaction, res *ReactionResult) error {
-	c := r.Capture
-	var created bool
-	err := tx.QueryRow(ctx, `
-		INSERT INTO tips (community_id, source_message, channel_id, channel_name, thread_id)
-		VALUES ($1, $2, $3, $4, $5)
-		ON CONFLICT (community_id, source_message) DO UPDATE SET source_message = excluded.source_message
-		RETURNING id, xmax = 0`,
-		c.CommunityID, c.MessageID, c.ChannelID, r.ChannelName, c.ThreadID).Scan(&c.TipID, &created)
-	if err != nil {
-		return fmt.Errorf("upsert tip: %w", err)
-	}
-	tag, err := tx.Exec(ctx, `INSERT INTO tip_votes (community_id, tip_id, member_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
-		c.CommunityID, c.TipID, r.Voter.ID)
-	if err != nil {
-		return fmt.Errorf("insert vote: %w", err)
-	}
-	if tag.RowsAffected() == 1 {
-		// A tip that left for lack of votes comes back with this one; one a
-		// person removed, or whose message was deleted, does not.
-		_, err = tx.Exec(ctx, `
-			UPDATE tips SET votes = votes + 1,
-				removed_at = CASE WHEN removed_reason = 'unvoted' THEN NULL ELSE removed_at END,
-				removed_reason = CASE WHEN removed_reason = 'unvoted' THEN NULL ELSE removed_reason END
-			WHERE community_id = $1 AND id = $2`, c.CommunityID, c.TipID)
-		if err != nil {
-			return fmt.Errorf("count vote: %w", err)
-		}
-	}
-	res.TipID = c.TipID
-	if created {
-		if _, err := s.jobs.InsertTx(ctx, tx, c, nil); err != nil {
-			return fmt.Errorf("queue capture: %w", err)
-		}
-		res.Queued = true
-	}
-	return nil
-}
-
-func removeVote(ctx context.Context, tx pgx.Tx, r Reaction) error {
-	c := r.Capture
-	var tipID int64
-	err := tx.QueryRow(ctx, `SELECT id FROM tips WHERE community_id = $1 AND source_message = $2 FOR UPDATE`,
-		c.CommunityID, c.MessageID).Scan(&tipID)
-	if errors.Is(err, pgx.ErrNoRows) {
+	pending := map[tipKey]bool{}
+	var k tipKey
+	if _, err := pgx.ForEachRow(rows, []any{&k.communityID, &k.tipID}, func() error {
+		pending[k] = true
 		return nil
-	} else if err != nil {
-		return fmt.Errorf("find tip: %w", err)
+	}); err != nil {
+		return nil, fmt.Errorf("find pending tips: %w", err)
 	}
-	tag, err := tx.Exec(ctx, `DELETE FROM tip_votes WHERE community_id = $1 AND tip_id = $2 AND member_id = $3`,
-		c.CommunityID, tipID, r.Voter.ID)
-	if err != nil || tag.RowsAffected() == 0 {
+	var out []CaptureItem
+	for _, it := range items {
+		if pending[tipKey{it.CommunityID, it.TipID}] {
+			out = append(out, it)
+		}
+	}
+	return out, nil
+}
+
+func itemKeys(items []CaptureItem) (communities, ids []int64) {
+	communities, ids = make([]int64, len(items)), make([]int64, len(items))
+	for i, it := range items {
+		communities[i], ids[i] = it.CommunityID, it.TipID
+	}
+	return communities, ids
+}
+
+// Captured is the outcome of fetching one item's message: the message, or
+// Gone when it no longer exists or copbot cannot see it.
+type Captured struct {
+	Item    CaptureItem
+	Message Message
+	Gone    bool
+}
+
+// CapturedTip is a tip a capture saved, with the item it came from.
+type CapturedTip struct {
+	Tip  Tip
+	Item CaptureItem
+}
+
+// CompleteCaptures saves pending tips with their messages in one
+// transaction: each gets its community's next number, the message's text,
+// author, permalink and #tags. Tips of gone messages and of messages a bot
+// wrote are dropped (bots' messages are never tips). A tip that is no longer
+// pending is left alone, so a retried job is harmless.
+func (s *Store) CompleteCaptures(ctx context.Context, done []Captured) ([]CapturedTip, error) {
+	if len(done) == 0 {
+		return nil, nil
+	}
+	var saved []CapturedTip
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		saved = nil
+		items := make([]CaptureItem, len(done))
+		for i, c := range done {
+			items[i] = c.Item
+		}
+		pending, err := lockPending(ctx, tx, items)
+		if err != nil {
+			return err
+		}
+		var drop, keep []Captured
+		for _, c := range done {
+			switch {
+			case !pending[tipKey{c.Item.CommunityID, c.Item.TipID}]:
+			case c.Gone || c.Message.AuthorBot:
+				drop = append(drop, c)
+			default:
+				keep = append(keep, c)
+			}
+		}
+		if err := dropPending(ctx, tx, drop); err != nil {
+			return err
+		}
+		if len(keep) == 0 {
+			return nil
+		}
+		saved, err = saveCaptured(ctx, tx, keep)
 		return err
-	}
-	_, err = tx.Exec(ctx, `
-		UPDATE tips SET votes = votes - 1,
-			removed_at = CASE WHEN votes = 1 AND removed_at IS NULL THEN now() ELSE removed_at END,
-			removed_reason = CASE WHEN votes = 1 AND removed_at IS NULL THEN 'unvoted' ELSE removed_reason END
-		WHERE community_id = $1 AND id = $2`, c.CommunityID, tipID)
-	if err != nil {
-		return fmt.Errorf("uncount vote: %w", err)
-	}
-	return nil
-}
-
-// ErrBotMessage says a capture found the message was written by a bot;
-// such messages are never tips.
-var ErrBotMessage = errors.New("message was written by a bot")
-
-// CompleteCapture saves a pending tip with its message: it takes the next
-// number, the message's text, author, permalink and #tags. Running it again
-// for a saved tip returns the tip unchanged, so a retried job is harmless.
-func (s *Store) CompleteCapture(ctx context.Context, c CaptureArgs, m Message) (Tip, error) {
-	var tip Tip
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		var state string
-		err := tx.QueryRow(ctx, `SELECT state FROM tips WHERE community_id = $1 AND id = $2 FOR UPDATE`,
-			c.CommunityID, c.TipID).Scan(&state)
-		if err != nil {
-			return notFound(err, "lock tip")
-		}
-		if state == "saved" {
-			tip, err = tipByID(ctx, tx, c.CommunityID, c.TipID)
-			return err
-		}
-		if m.AuthorBot {
-			if _, err := tx.Exec(ctx, `DELETE FROM tips WHERE community_id = $1 AND id = $2`, c.CommunityID, c.TipID); err != nil {
-				return fmt.Errorf("drop tip of a bot message: %w", err)
-			}
-			return ErrBotMessage
-		}
-		var authorID *int64
-		if m.AuthorID != "" {
-			author, err := referMember(ctx, tx, c.CommunityID, m.AuthorID, m.AuthorName)
-			if err != nil {
-				return err
-			}
-			authorID = &author.ID
-		}
-		number, err := nextTipNumber(ctx, tx, c.CommunityID)
-		if err != nil {
-			return err
-		}
-		tip, err = scanTip(tx.QueryRow(ctx, `
-			UPDATE tips t SET state = 'saved', number = $3, text = $4, tags = $5, author_id = $6, author_name = $7,
-				permalink = $8, thread_id = COALESCE(NULLIF($9, ''), thread_id), saved_at = now(),
-				removed_at = CASE WHEN votes = 0 THEN now() END,
-				removed_reason = CASE WHEN votes = 0 THEN 'unvoted' END
-			WHERE community_id = $1 AND id = $2
-			RETURNING `+tipColumns,
-			c.CommunityID, c.TipID, number, m.Text, Hashtags(m.Text), authorID, m.AuthorName, m.Permalink, m.ThreadID))
-		if err != nil {
-			return fmt.Errorf("save tip: %w", err)
-		}
-		return nil
 	})
-	return tip, err
+	return saved, err
 }
 
-// DropCapture forgets a pending tip whose message could not be fetched (it
-// was deleted, or copbot cannot see the channel).
-func (s *Store) DropCapture(ctx context.Context, c CaptureArgs) error {
-	_, err := s.pool.Exec(ctx, `DELETE FROM tips WHERE community_id = $1 AND id = $2 AND state = 'pending'`,
-		c.CommunityID, c.TipID)
+// lockPending locks the items' tips that are still pending, in a fixed
+// order, and returns them.
+func lockPending(ctx context.Context, tx pgx.Tx, items []CaptureItem) (map[tipKey]bool, error) {
+	communities, ids := itemKeys(items)
+	rows, err := tx.Query(ctx, `
+		SELECT t.community_id, t.id FROM tips t
+		JOIN unnest($1::bigint[], $2::bigint[]) AS c(community_id, id) ON t.community_id = c.community_id AND t.id = c.id
+		WHERE t.state = 'pending'
+		ORDER BY t.community_id, t.id
+		FOR UPDATE OF t`, communities, ids)
 	if err != nil {
-		return fmt.Errorf("drop pending tip: %w", err)
+		return nil, fmt.Errorf("lock pending tips: %w", err)
+	}
+	pending := map[tipKey]bool{}
+	var k tipKey
+	if _, err := pgx.ForEachRow(rows, []any{&k.communityID, &k.tipID}, func() error {
+		pending[k] = true
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("lock pending tips: %w", err)
+	}
+	return pending, nil
+}
+
+func dropPending(ctx context.Context, tx pgx.Tx, drop []Captured) error {
+	if len(drop) == 0 {
+		return nil
+	}
+	items := make([]CaptureItem, len(drop))
+	for i, c := range drop {
+		items[i] = c.Item
+	}
+	communities, ids := itemKeys(items)
+	_, err := tx.Exec(ctx, `
+		DELETE FROM tips t USING unnest($1::bigint[], $2::bigint[]) AS c(community_id, id)
+		WHERE t.community_id = c.community_id AND t.id = c.id AND t.state = 'pending'`, communities, ids)
+	if err != nil {
+		return fmt.Errorf("drop pending tips: %w", err)
 	}
 	return nil
 }
 
-// PendingCaptures counts a community's capture jobs that are waiting to run
-// or running, so the console can finish a line's effects before it reads the
-// next. A job whose attempt failed and waits for a retry does not count: it
-// is logged, and the console goes on.
-func (s *Store) PendingCaptures(ctx context.Context, communityID int64) (int, error) {
-	var n int
-	err := s.pool.QueryRow(ctx, `
-		SELECT count(*) FROM river_job
-		WHERE kind = $1 AND state IN ('available', 'running', 'pending')
-		  AND (args->>'community_id')::bigint = $2`, CaptureArgs{}.Kind(), communityID).Scan(&n)
+// saveCaptured numbers and saves captured tips; the caller holds their locks.
+func saveCaptured(ctx context.Context, tx pgx.Tx, keep []Captured) ([]CapturedTip, error) {
+	authors, err := referAuthors(ctx, tx, keep)
 	if err != nil {
-		return 0, fmt.Errorf("count pending captures: %w", err)
+		return nil, err
 	}
-	return n, nil
+	numbers, err := takeNumbers(ctx, tx, keep)
+	if err != nil {
+		return nil, err
+	}
+	n := len(keep)
+	var (
+		communities, ids    = make([]int64, n), make([]int64, n)
+		nums                = make([]int32, n)
+		texts, tags, names  = make([]string, n), make([]string, n), make([]string, n)
+		permalinks, threads = make([]string, n), make([]string, n)
+		authorIDs           = make([]*int64, n)
+		byTip               = make(map[int64]CaptureItem, n)
+	)
+	for i, c := range keep {
+		m := c.Message
+		communities[i], ids[i], nums[i] = c.Item.CommunityID, c.Item.TipID, int32(numbers[i])
+		texts[i], tags[i], names[i] = m.Text, strings.Join(Hashtags(m.Text), " "), m.AuthorName
+		permalinks[i], threads[i] = m.Permalink, m.ThreadID
+		if id, ok := authors[memberKey{c.Item.CommunityID, m.AuthorID}]; ok {
+			authorIDs[i] = &id
+		}
+		byTip[c.Item.TipID] = c.Item
+	}
+	// A tip whose votes were all taken back while it waited is saved out of
+	// the repository ('unvoted'); one whose message was deleted stays hidden.
+	rows, err := tx.Query(ctx, `
+		UPDATE tips t SET state = 'saved', number = u.number, text = u.text,
+			tags = string_to_array(u.tags, ' '), author_id = u.author_id, author_name = u.author_name,
+			permalink = u.permalink, thread_id = COALESCE(NULLIF(u.thread_id, ''), t.thread_id), saved_at = now(),
+			removed_at = CASE WHEN t.removed_at IS NOT NULL THEN t.removed_at WHEN t.votes = 0 THEN now() END,
+			removed_reason = CASE WHEN t.removed_at IS NOT NULL THEN t.removed_reason WHEN t.votes = 0 THEN 'unvoted' END
+		FROM unnest($1::bigint[], $2::bigint[], $3::int[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::text[], $9::text[])
+			AS u(community_id, id, number, text, tags, author_id, author_name, permalink, thread_id)
+		WHERE t.community_id = u.community_id AND t.id = u.id
+		RETURNING `+tipColumns,
+		communities, ids, nums, texts, tags, authorIDs, names, permalinks, threads)
+	if err != nil {
+		return nil, fmt.Errorf("save tips: %w", err)
+	}
+	tips, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Tip, error) { return scanTip(r) })
+	if err != nil {
+		return nil, fmt.Errorf("save tips: %w", err)
+	}
+	out := make([]CapturedTip, len(tips))
+	for i, t := range tips {
+		out[i] = CapturedTip{Tip: t, Item: byTip[t.ID]}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Tip.Number < out[j].Tip.Number })
+	return out, nil
 }
 
+// referAuthors finds or creates the members who wrote captured messages;
+// like ReferMember it changes nothing about a member copbot knows.
+func referAuthors(ctx context.Context, tx pgx.Tx, keep []Captured) (map[memberKey]int64, error) {
+	names := map[memberKey]string{}
+	for _, c := range keep {
+		if c.Message.AuthorID != "" {
+			names[memberKey{c.Item.CommunityID, c.Message.AuthorID}] = c.Message.AuthorName
+		}
+	}
+	authors := map[memberKey]int64{}
+	if len(names) == 0 {
+		return authors, nil
+	}
+	var communities []int64
+	var ids, display []string
+	for k, name := range names {
+		communities, ids, display = append(communities, k.communityID), append(ids, k.platformUserID), append(display, name)
+	}
+	rows, err := tx.Query(ctx, `
+		WITH wanted AS (
+			SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[]) AS w(community_id, platform_user_id, display_name)
+		), ins AS (
+			INSERT INTO members (community_id, platform_user_id, display_name)
+			SELECT * FROM wanted ORDER BY community_id, platform_user_id
+			ON CONFLICT (community_id, platform_user_id) DO NOTHING
+			RETURNING community_id, platform_user_id, id
+		)
+		SELECT * FROM ins
+		UNION ALL
+		SELECT m.community_id, m.platform_user_id, m.id FROM members m
+		JOIN wanted w ON m.community_id = w.community_id AND m.platform_user_id = w.platform_user_id`,
+		communities, ids, display)
+	if err != nil {
+		return nil, fmt.Errorf("refer to authors: %w", err)
+	}
+	var k memberKey
+	var id int64
+	if _, err := pgx.ForEachRow(rows, []any{&k.communityID, &k.platformUserID, &id}, func() error {
+		authors[k] = id
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("refer to authors: %w", err)
+	}
+	return authors, nil
+}
+
+// takeNumbers reserves each community's next numbers for the captured
+// tips, in one statement, and returns them in the order of keep.
+func takeNumbers(ctx context.Context, tx pgx.Tx, keep []Captured) ([]int, error) {
+	counts := map[int64]int{}
+	for _, c := range keep {
+		counts[c.Item.CommunityID]++
+	}
+	var communities []int64
+	var ns []int32
+	for c, n := range counts {
+		communities, ns = append(communities, c), append(ns, int32(n))
+	}
+	rows, err := tx.Query(ctx, `
+		INSERT INTO tip_counters AS tc (community_id, last_number)
+		SELECT * FROM unnest($1::bigint[], $2::int[]) AS n(community_id, count) ORDER BY community_id
+		ON CONFLICT (community_id) DO UPDATE SET last_number = tc.last_number + excluded.last_number
+		RETURNING community_id, last_number`, communities, ns)
+	if err != nil {
+		return nil, fmt.Errorf("number tips: %w", err)
+	}
+	next := map[int64]int{}
+	var c int64
+	var last int
+	if _, err := pgx.ForEachRow(rows, []any{&c, &last}, func() error {
+		next[c] = last - counts[c] + 1
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("number tips: %w", err)
+	}
+	numbers := make([]int, len(keep))
+	for i, k := range keep {
+		numbers[i] = next[k.Item.CommunityID]
+		next[k.Item.CommunityID]++
+	}
+	return numbers, nil
+}
+
+// nextTipNumber reserves one number, for a tip saved directly.
 func nextTipNumber(ctx context.Context, tx pgx.Tx, communityID int64) (int, error) {
 	var n int
 	err := tx.QueryRow(ctx, `
@@ -288,12 +354,24 @@ func nextTipNumber(ctx context.Context, tx pgx.Tx, communityID int64) (int, erro
 	return n, nil
 }
 
-// PruneEvents forgets delivery identities older than keep; platforms stop
-// retrying long before (Slack after about five minutes).
-func (s *Store) PruneEvents(ctx context.Context, keep time.Duration) (int64, error) {
-	tag, err := s.pool.Exec(ctx, `DELETE FROM events_seen WHERE seen_at < now() - $1::interval`, keep.String())
+// Unsettled counts a community's recorded events not yet applied and its
+// captures waiting to run or running, so that the console can finish a
+// line's effects before it reads the next. A capture whose attempt failed
+// and waits for a retry does not count: it is logged, and the console goes
+// on.
+func (s *Store) Unsettled(ctx context.Context, communityID int64) (int, error) {
+	ids, err := json.Marshal([]int64{communityID})
 	if err != nil {
-		return 0, fmt.Errorf("prune events: %w", err)
+		return 0, err
 	}
-	return tag.RowsAffected(), nil
+	var n int
+	err = s.pool.QueryRow(ctx, `
+		SELECT (SELECT count(*) FROM inbox WHERE community_id = $1 AND processed_at IS NULL)
+		     + (SELECT count(*) FROM river_job
+		        WHERE kind = $2 AND state IN ('available', 'running', 'pending') AND args->'community_ids' @> $3::jsonb)`,
+		communityID, CaptureArgs{}.Kind(), string(ids)).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count unsettled events: %w", err)
+	}
+	return n, nil
 }

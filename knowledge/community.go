@@ -28,10 +28,10 @@ type Member struct {
 
 // Person is a member as a platform describes them on an event.
 type Person struct {
-	PlatformUserID string
-	DisplayName    string
-	IsBot          bool
-	IsAdmin        bool
+	PlatformUserID string `json:"id"`
+	DisplayName    string `json:"name,omitempty"`
+	IsBot          bool   `json:"bot,omitempty"`
+	IsAdmin        bool   `json:"admin,omitempty"`
 }
 
 type communityKey struct{ platform, externalID string }
@@ -138,8 +138,18 @@ func (s *Store) MemberByName(ctx context.Context, communityID int64, name string
 
 // MemberJoined records when a member joined; the first join counts.
 func (s *Store) MemberJoined(ctx context.Context, communityID int64, p Person, at time.Time) (Member, error) {
-	m, err := scanMember(s.pool.QueryRow(ctx, `
-		WITH m AS (
+	m, _, err := memberJoined(ctx, s.pool, communityID, p, at)
+	return m, err
+}
+
+// memberJoined records a join and says whether it was the member's first.
+func memberJoined(ctx context.Context, db querier, communityID int64, p Person, at time.Time) (Member, bool, error) {
+	var first bool
+	var m Member
+	err := db.QueryRow(ctx, `
+		WITH old AS (
+			SELECT joined_at FROM members WHERE community_id = $1 AND platform_user_id = $2
+		), m AS (
 			INSERT INTO members (community_id, platform_user_id, display_name, is_bot, is_admin, joined_at)
 			VALUES ($1, $2, $3, $4, $5, $6)
 			ON CONFLICT (community_id, platform_user_id) DO UPDATE SET
@@ -147,10 +157,12 @@ func (s *Store) MemberJoined(ctx context.Context, communityID int64, p Person, a
 				joined_at = COALESCE(members.joined_at, excluded.joined_at)
 			RETURNING *
 		)
-		SELECT `+memberColumns+` FROM m`,
-		communityID, p.PlatformUserID, p.DisplayName, p.IsBot, p.IsAdmin, at))
+		SELECT `+memberColumns+`, (SELECT joined_at FROM old) IS NULL FROM m`,
+		communityID, p.PlatformUserID, p.DisplayName, p.IsBot, p.IsAdmin, at).Scan(
+		&m.ID, &m.CommunityID, &m.PlatformUserID, &m.DisplayName, &m.IsBot, &m.IsAdmin,
+		&m.IsFacilitator, &m.FirstSeen, &m.JoinedAt, &first)
 	if err != nil {
-		return Member{}, fmt.Errorf("record join of %s: %w", p.PlatformUserID, err)
+		return Member{}, false, fmt.Errorf("record join of %s: %w", p.PlatformUserID, err)
 	}
-	return m, nil
+	return m, first, nil
 }

@@ -3,9 +3,7 @@ package knowledge_test
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
-	"sync"
 	"testing"
 
 	"github.com/copbot/copbot/knowledge"
@@ -38,181 +36,6 @@ func (p *practice) member(t *testing.T, name string) knowledge.Member {
 	}
 	p.members[name] = m
 	return m
-}
-
-func (p *practice) react(t *testing.T, event, voter, message string, added bool) knowledge.ReactionResult {
-	t.Helper()
-	res, err := p.s.RecordReaction(context.Background(), knowledge.Reaction{
-		EventID: event, Voter: p.member(t, voter), Added: added,
-		Capture: knowledge.CaptureArgs{CommunityID: p.c.ID, ChannelID: "C1", MessageID: message, ReactorID: "U-" + voter},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return res
-}
-
-// capture completes a tip the way the capture job does.
-func (p *practice) capture(t *testing.T, tipID int64, text, author string) knowledge.Tip {
-	t.Helper()
-	tip, err := p.s.CompleteCapture(context.Background(), knowledge.CaptureArgs{CommunityID: p.c.ID, TipID: tipID},
-		knowledge.Message{Text: text, AuthorID: "U-" + author, AuthorName: author, Permalink: "https://example.com/" + text[:3]})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tip
-}
-
-func (p *practice) tip(t *testing.T, number int) knowledge.Tip {
-	t.Helper()
-	tip, err := p.s.Tip(context.Background(), p.c.ID, number)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tip
-}
-
-func TestStore_RecordReaction(t *testing.T) {
-	ctx := context.Background()
-	s := newStore(t)
-
-	t.Run("TenDuplicateDeliveriesMakeOneTip", func(t *testing.T) {
-		p := newPractice(t, s, "slack", "T-dup")
-		var queued int
-		var tipID int64
-		for range 10 {
-			res := p.react(t, "Ev1", "ada", "M1", true)
-			if res.Queued {
-				queued++
-				tipID = res.TipID
-			}
-		}
-		// The same person reacting again under new event ids is still one vote.
-		for i := range 3 {
-			p.react(t, fmt.Sprintf("Ev-again-%d", i), "ada", "M1", true)
-		}
-		if queued != 1 {
-			t.Fatalf("%d captures queued, want 1", queued)
-		}
-		tip := p.capture(t, tipID, "Rotate the on-call weekly", "bob")
-		if tip.Number != 1 || tip.Votes != 1 {
-			t.Fatalf("tip = number %d with %d votes, want number 1 with 1 vote", tip.Number, tip.Votes)
-		}
-		if again := p.capture(t, tipID, "Rotate the on-call weekly", "bob"); again.Number != 1 {
-			t.Fatalf("a retried capture renumbered the tip: %d", again.Number)
-		}
-	})
-
-	t.Run("ConcurrentReactorsMakeOneTipWithEveryVote", func(t *testing.T) {
-		p := newPractice(t, s, "slack", "T-race")
-		const reactors = 20
-		for i := range reactors {
-			p.member(t, fmt.Sprintf("m%d", i))
-		}
-		var wg sync.WaitGroup
-		results := make([]knowledge.ReactionResult, reactors)
-		errs := make([]error, reactors)
-		for i := range reactors {
-			wg.Go(func() {
-				results[i], errs[i] = s.RecordReaction(ctx, knowledge.Reaction{
-					EventID: fmt.Sprintf("E%d", i), Voter: p.members[fmt.Sprintf("m%d", i)], Added: true,
-					Capture: knowledge.CaptureArgs{CommunityID: p.c.ID, ChannelID: "C1", MessageID: "M-hot"},
-				})
-			})
-		}
-		wg.Wait()
-		queued := 0
-		for i := range reactors {
-			if errs[i] != nil {
-				t.Fatalf("reactor %d: %v", i, errs[i])
-			}
-			if results[i].Queued {
-				queued++
-			}
-			if results[i].TipID != results[0].TipID {
-				t.Fatalf("reactors voted on different tips: %d and %d", results[i].TipID, results[0].TipID)
-			}
-		}
-		tip := p.capture(t, results[0].TipID, "Write the test first", "ada")
-		if queued != 1 || tip.Votes != reactors {
-			t.Fatalf("%d captures queued, %d votes; want 1 and %d", queued, tip.Votes, reactors)
-		}
-	})
-
-	t.Run("LastVoteHidesAndANewOneRestores", func(t *testing.T) {
-		p := newPractice(t, s, "discord", "G-votes")
-		res := p.react(t, "a1", "ada", "M1", true)
-		p.react(t, "a2", "bob", "M1", true)
-		tip := p.capture(t, res.TipID, "Keep a decision log", "cy")
-		p.react(t, "r1", "ada", "M1", false)
-		p.react(t, "r1", "ada", "M1", false) // a duplicate removal changes nothing
-		if got := p.tip(t, tip.Number); got.Votes != 1 || got.RemovedAt != nil {
-			t.Fatalf("after one removal: %d votes, removed %v; want 1 vote, visible", got.Votes, got.RemovedAt)
-		}
-		p.react(t, "r2", "bob", "M1", false)
-		if got := p.tip(t, tip.Number); got.Votes != 0 || got.RemovedReason != "unvoted" {
-			t.Fatalf("after every removal: %d votes, reason %q; want 0, unvoted", got.Votes, got.RemovedReason)
-		}
-		if tips, _, _ := s.Tips(ctx, p.c.ID, knowledge.BrowseTop, "", 0, 10); len(tips) != 0 {
-			t.Fatalf("browse shows %d tips, want the unvoted one hidden", len(tips))
-		}
-		if res := p.react(t, "a3", "cy", "M1", true); res.Queued {
-			t.Fatal("a restoring vote queued a second capture")
-		}
-		if got := p.tip(t, tip.Number); got.Votes != 1 || got.RemovedAt != nil {
-			t.Fatalf("after a new vote: %d votes, removed %v; want restored with 1 vote", got.Votes, got.RemovedAt)
-		}
-	})
-
-	t.Run("BotMessagesAreNeverTips", func(t *testing.T) {
-		p := newPractice(t, s, "slack", "T-bot")
-		res := p.react(t, "b1", "ada", "M-bot", true)
-		_, err := s.CompleteCapture(ctx, knowledge.CaptureArgs{CommunityID: p.c.ID, TipID: res.TipID},
-			knowledge.Message{Text: "Deploy finished", AuthorID: "B1", AuthorBot: true})
-		if !errors.Is(err, knowledge.ErrBotMessage) {
-			t.Fatalf("err = %v, want ErrBotMessage", err)
-		}
-		if _, err := s.Tip(ctx, p.c.ID, 1); !errors.Is(err, knowledge.ErrNotFound) {
-			t.Fatalf("a bot message became tip 1 (%v)", err)
-		}
-		bot, _ := s.SeeMember(ctx, p.c.ID, knowledge.Person{PlatformUserID: "B2", IsBot: true})
-		r, err := s.RecordReaction(ctx, knowledge.Reaction{EventID: "b2", Voter: bot, Added: true,
-			Capture: knowledge.CaptureArgs{CommunityID: p.c.ID, ChannelID: "C1", MessageID: "M2"}})
-		if err != nil || r.Ignored != knowledge.IgnoredBot {
-			t.Fatalf("a bot's reaction: %+v, %v; want ignored", r, err)
-		}
-	})
-
-	t.Run("ExcludedAndPrivateChannels", func(t *testing.T) {
-		p := newPractice(t, s, "slack", "T-chan")
-		admin := p.member(t, "admin")
-		if err := s.SetChannelPolicy(ctx, p.member(t, "ada"), "C-x", "exclude"); !errors.Is(err, knowledge.ErrForbidden) {
-			t.Fatalf("a member set a channel policy: %v", err)
-		}
-		if err := s.SetChannelPolicy(ctx, admin, "C-x", "exclude"); err != nil {
-			t.Fatal(err)
-		}
-		react := func(event, channel string, private bool) knowledge.ReactionResult {
-			r, err := s.RecordReaction(ctx, knowledge.Reaction{EventID: event, Voter: admin, Added: true, Private: private,
-				Capture: knowledge.CaptureArgs{CommunityID: p.c.ID, ChannelID: channel, MessageID: event}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			return r
-		}
-		if r := react("x1", "C-x", false); r.Ignored != knowledge.IgnoredExcluded {
-			t.Errorf("excluded channel: %+v", r)
-		}
-		if r := react("p1", "G-p", true); r.Ignored != knowledge.IgnoredPrivate {
-			t.Errorf("private channel: %+v", r)
-		}
-		if err := s.SetChannelPolicy(ctx, admin, "G-p", "allow"); err != nil {
-			t.Fatal(err)
-		}
-		if r := react("p2", "G-p", true); !r.Queued {
-			t.Errorf("allowed private channel: %+v, want a capture", r)
-		}
-	})
 }
 
 func TestStore_Search(t *testing.T) {
@@ -275,9 +98,11 @@ func TestStore_Search(t *testing.T) {
 		}
 	})
 	t.Run("VotesLiftAMatch", func(t *testing.T) {
-		res := p.react(t, "v1", "cy", "M-votes", true)
-		voted := p.capture(t, res.TipID, "Flaky tests hide real bugs", "cy")
+		p.react(t, "v1", "cy", "M-votes", true)
+		p.drain(t)
+		voted := p.capture(t, p.queued(t)[0], "Flaky tests hide real bugs", "cy")
 		p.react(t, "v2", "dee", "M-votes", true)
+		p.drain(t)
 		tips, _, err := s.Search(ctx, p.c.ID, knowledge.SearchQuery{Words: "flaky", Limit: 10})
 		if err != nil || len(tips) != 2 || tips[0].Number != voted.Number {
 			t.Fatalf("search = %+v, %v; want the voted tip %d first", tips, err, voted.Number)
@@ -349,4 +174,13 @@ func TestStore_ExportImport(t *testing.T) {
 	if _, err := dest.Tip(ctx, d.c.ID, 9); !errors.Is(err, knowledge.ErrNotFound) {
 		t.Fatal("a rejected import wrote tip 9")
 	}
+}
+
+func (p *practice) tip(t *testing.T, number int) knowledge.Tip {
+	t.Helper()
+	tip, err := p.s.Tip(context.Background(), p.c.ID, number)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tip
 }

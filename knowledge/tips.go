@@ -214,32 +214,6 @@ func (s *Store) RemoveTip(ctx context.Context, by Member, number int) (Tip, erro
 	})
 }
 
-// MessageEdited makes a captured tip follow its edited source message; new
-// #tags in the text are added, tags given by hand are kept.
-func (s *Store) MessageEdited(ctx context.Context, communityID int64, messageID, text string) error {
-	_, err := s.pool.Exec(ctx, `
-		UPDATE tips SET text = $3,
-			tags = tags || ARRAY(SELECT unnest($4::text[]) EXCEPT SELECT unnest(tags))
-		WHERE community_id = $1 AND source_message = $2 AND state = 'saved'`,
-		communityID, messageID, text, Hashtags(text))
-	if err != nil {
-		return fmt.Errorf("follow edited message: %w", err)
-	}
-	return nil
-}
-
-// MessageDeleted hides the tip of a deleted message: privacy first, so a
-// deleted message stays out of the repository even if it is reacted to again.
-func (s *Store) MessageDeleted(ctx context.Context, communityID int64, messageID string) error {
-	_, err := s.pool.Exec(ctx, `
-		UPDATE tips SET removed_at = COALESCE(removed_at, now()), removed_reason = 'deleted', text = ''
-		WHERE community_id = $1 AND source_message = $2`, communityID, messageID)
-	if err != nil {
-		return fmt.Errorf("hide deleted message: %w", err)
-	}
-	return nil
-}
-
 // SetChannelPolicy excludes a channel from capture ("exclude"), allows a
 // private one ("allow"), or returns it to the default (""). Facilitators only.
 func (s *Store) SetChannelPolicy(ctx context.Context, by Member, channelID, policy string) error {

@@ -36,10 +36,10 @@ func runDev(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer) erro
 	}
 	con := console.New(stdin, stdout, &console.Options{Interactive: isTerminal(stdin)})
 	core := commands.NewCore(store, log, con)
-	jobs, err := startJobs(ctx, pool, core, log, true)
+	stopJobs, err := startJobs(ctx, pool, core, log, true)
 	if err != nil {
 		return err
 	}
-	defer jobs.Stop(context.WithoutCancel(ctx))
+	defer stopJobs(context.WithoutCancel(ctx))
 	return con.Run(ctx, core)
 }

@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
@@ -15,10 +14,11 @@ import (
 	"github.com/copbot/copbot/knowledge"
 )
 
-// startJobs runs the core's durable jobs with river until ctx ends; stop
-// lets jobs in flight finish. interactive polls more often, for the console,
-// where a person waits on every capture.
-func startJobs(ctx context.Context, pool *pgxpool.Pool, core *commands.Core, log *slog.Logger, interactive bool) (*river.Client[pgx.Tx], error) {
+// startJobs runs the core's background work until stop is called: the
+// inbox of recorded events and the durable jobs (river). stop lets a pass
+// and jobs in flight finish, within its context's deadline. interactive
+// polls more often, for the console, where a person waits on every capture.
+func startJobs(ctx context.Context, pool *pgxpool.Pool, core *commands.Core, log *slog.Logger, interactive bool) (stop func(context.Context) error, err error) {
 	workers := river.NewWorkers()
 	core.AddWorkers(workers)
 	cfg := &river.Config{
@@ -27,7 +27,7 @@ func startJobs(ctx context.Context, pool *pgxpool.Pool, core *commands.Core, log
 		PeriodicJobs: commands.PeriodicJobs(),
 		Queues: map[string]river.QueueConfig{
 			river.QueueDefault:     {MaxWorkers: 4},
-			knowledge.QueueCapture: {MaxWorkers: 16},
+			knowledge.QueueCapture: {MaxWorkers: 8},
 		},
 	}
 	if interactive {
@@ -41,5 +41,18 @@ func startJobs(ctx context.Context, pool *pgxpool.Pool, core *commands.Core, log
 	if err := client.Start(ctx); err != nil {
 		return nil, fmt.Errorf("start jobs: %w", err)
 	}
-	return client, nil
+	inboxCtx, stopInbox := context.WithCancel(context.WithoutCancel(ctx))
+	inboxDone := make(chan struct{})
+	go func() {
+		defer close(inboxDone)
+		core.RunInbox(inboxCtx)
+	}()
+	return func(ctx context.Context) error {
+		stopInbox()
+		<-inboxDone
+		if err := client.Stop(ctx); err != nil {
+			return fmt.Errorf("stop jobs: %w", err)
+		}
+		return nil
+	}, nil
 }

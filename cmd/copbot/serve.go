@@ -69,7 +69,7 @@ func runServe(ctx context.Context, stderr io.Writer) error {
 		}
 	}
 
-	jobs, err := startJobs(ctx, pool, core, log, false)
+	stopJobs, err := startJobs(ctx, pool, core, log, false)
 	if err != nil {
 		return err
 	}
@@ -104,9 +104,7 @@ func runServe(ctx context.Context, stderr io.Writer) error {
 	stopAdapters()
 	err = srv.Shutdown(shutCtx)
 	running.Wait()
-	if jobErr := jobs.Stop(shutCtx); jobErr != nil {
-		err = errors.Join(err, fmt.Errorf("stop jobs: %w", jobErr))
-	}
+	err = errors.Join(err, stopJobs(shutCtx))
 	return errors.Join(runErr, err)
 }
 

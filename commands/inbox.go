@@ -1,0 +1,129 @@
+package commands
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/copbot/copbot/bot"
+	"github.com/copbot/copbot/knowledge"
+)
+
+// drainBatch is the most recorded events one pass over the inbox applies.
+const drainBatch = 1000
+
+// inboxPoll is how often RunInbox looks for events recorded by other copbot
+// processes; events this process records wake it at once.
+const inboxPoll = 100 * time.Millisecond
+
+// recorded finishes recording an event: a new one wakes the inbox.
+func (c *Core) recorded(isNew bool, err error) error {
+	if err == nil && isNew {
+		select {
+		case c.wake <- struct{}{}:
+		default:
+		}
+	}
+	return err
+}
+
+// RunInbox applies recorded events until ctx ends: votes, pending tips and
+// their capture jobs, joins, edits and deletions, in passes of up to
+// drainBatch events. Any number of copbot processes may run it; one pass
+// runs at a time. Failures are logged and the pass is tried again.
+func (c *Core) RunInbox(ctx context.Context) {
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-c.wake:
+		case <-timer.C:
+		}
+		next := c.drain(ctx)
+		timer.Reset(next)
+	}
+}
+
+// drain runs passes while there is a full batch and returns when to look
+// again.
+func (c *Core) drain(ctx context.Context) time.Duration {
+	for ctx.Err() == nil {
+		d, err := c.store.DrainInbox(ctx, drainBatch)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			level := slog.LevelError
+			if knowledge.IsTransient(err) {
+				level = slog.LevelWarn
+			}
+			c.log.Log(ctx, level, "inbox pass failed; trying again", slog.Any("error", err))
+			return inboxPoll
+		case err != nil:
+			return inboxPoll
+		case d.Busy:
+			return 10 * time.Millisecond // another process is draining; look again soon
+		}
+		if d.Events < drainBatch {
+			return inboxPoll
+		}
+	}
+	return inboxPoll
+}
+
+// pruneArgs is the periodic job that forgets old applied events.
+type pruneArgs struct{}
+
+func (pruneArgs) Kind() string { return "prune_inbox" }
+
+type pruneWorker struct {
+	river.WorkerDefaults[pruneArgs]
+	core *Core
+}
+
+func (w *pruneWorker) Work(ctx context.Context, _ *river.Job[pruneArgs]) error {
+	_, err := w.core.store.PruneInbox(ctx, 24*time.Hour)
+	return err
+}
+
+// AddWorkers registers the core's job workers with river.
+func (c *Core) AddWorkers(w *river.Workers) {
+	river.AddWorker(w, &captureWorker{core: c})
+	river.AddWorker(w, &pruneWorker{core: c})
+}
+
+// PeriodicJobs are the core's recurring jobs; river runs them on its leader
+// only, so several copbot processes never run one twice.
+func PeriodicJobs() []*river.PeriodicJob {
+	return []*river.PeriodicJob{
+		river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
+			func() (river.JobArgs, *river.InsertOpts) { return pruneArgs{}, nil },
+			&river.PeriodicJobOpts{RunOnStart: true}),
+	}
+}
+
+// Settle waits until the community's recorded events are applied and its
+// captures have finished, so that the console can complete a line's effects
+// before it reads the next.
+func (c *Core) Settle(ctx context.Context, ref bot.CommunityRef) error {
+	community, err := c.store.Community(ctx, string(ref.Platform), ref.ExternalID)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	for {
+		n, err := c.store.Unsettled(ctx, community.ID)
+		if err != nil || n == 0 {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("events still unsettled: %w", ctx.Err())
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+}

@@ -1,0 +1,402 @@
+package knowledge
+
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+)
+
+type recordedReaction struct {
+	communityID int64
+	Reaction
+}
+
+// Reasons a recorded reaction captures nothing.
+const (
+	IgnoredExcluded = "channel excluded"
+	IgnoredPrivate  = "private channel not allowed"
+	IgnoredBot      = "reactor is a bot"
+)
+
+type messageKey struct {
+	communityID int64
+	messageID   string
+}
+
+type memberKey struct {
+	communityID    int64
+	platformUserID string
+}
+
+type voteKey struct {
+	messageKey
+	memberID int64
+}
+
+type tipKey struct{ communityID, tipID int64 }
+
+// applyReactions applies a pass's save reactions in a fixed number of
+// statements, whatever their number: each member's last reaction to a
+// message decides their vote (added then removed is no vote), a message's
+// first vote makes a pending tip, and the captures of new tips are queued
+// in the same transaction. It returns how many captures it queued.
+func (s *Store) applyReactions(ctx context.Context, tx pgx.Tx, all []recordedReaction) (int, error) {
+	if len(all) == 0 {
+		return 0, nil
+	}
+	rs, err := allowedByChannel(ctx, tx, all)
+	if err != nil || len(rs) == 0 {
+		return 0, err
+	}
+	voters, err := seeVoters(ctx, tx, rs)
+	if err != nil {
+		return 0, err
+	}
+
+	// The net effect of the pass per member and message: their last
+	// reaction decides (added then removed is no vote).
+	last := map[voteKey]bool{}
+	keys := make([]voteKey, len(rs))
+	var order []voteKey
+	for i, r := range rs {
+		v, ok := voters[memberKey{r.communityID, r.Voter.PlatformUserID}]
+		if !ok || v.isBot {
+			continue
+		}
+		keys[i] = voteKey{messageKey{r.communityID, r.MessageID}, v.id}
+		if _, seen := last[keys[i]]; !seen {
+			order = append(order, keys[i])
+		}
+		last[keys[i]] = r.Added
+	}
+	// Each message that gets a vote needs a tip; the first reaction that
+	// votes describes it (channel, thread, who is told of the capture).
+	first := map[messageKey]*recordedReaction{}
+	for i := range rs {
+		k := keys[i]
+		if k.memberID != 0 && rs[i].Added && last[k] && first[k.messageKey] == nil {
+			first[k.messageKey] = &rs[i]
+		}
+	}
+
+	tips, created, err := upsertPendingTips(ctx, tx, first)
+	if err != nil {
+		return 0, err
+	}
+	deltas, err := changeVotes(ctx, tx, order, last, tips)
+	if err != nil {
+		return 0, err
+	}
+	if err := countVotes(ctx, tx, deltas); err != nil {
+		return 0, err
+	}
+	return s.queueCaptures(ctx, tx, created, first, tips)
+}
+
+// allowedByChannel drops reactions in excluded channels, and in private
+// channels that a facilitator has not allowed.
+func allowedByChannel(ctx context.Context, tx pgx.Tx, rs []recordedReaction) ([]recordedReaction, error) {
+	communities, channels := make([]int64, len(rs)), make([]string, len(rs))
+	for i, r := range rs {
+		communities[i], channels[i] = r.communityID, r.ChannelID
+	}
+	rows, err := tx.Query(ctx, `
+		SELECT p.community_id, p.channel_id, p.policy FROM channel_policies p
+		JOIN (SELECT DISTINCT * FROM unnest($1::bigint[], $2::text[])) AS c(community_id, channel_id)
+		  ON p.community_id = c.community_id AND p.channel_id = c.channel_id`, communities, channels)
+	if err != nil {
+		return nil, fmt.Errorf("read channel policies: %w", err)
+	}
+	type channelKey struct {
+		communityID int64
+		channelID   string
+	}
+	policies := map[channelKey]string{}
+	var k channelKey
+	var policy string
+	_, err = pgx.ForEachRow(rows, []any{&k.communityID, &k.channelID, &policy}, func() error {
+		policies[k] = policy
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read channel policies: %w", err)
+	}
+	kept := rs[:0:0]
+	for _, r := range rs {
+		switch p := policies[channelKey{r.communityID, r.ChannelID}]; {
+		case p == "exclude", r.Private && p != "allow":
+			continue
+		}
+		kept = append(kept, r)
+	}
+	return kept, nil
+}
+
+type voter struct {
+	id    int64
+	isBot bool
+}
+
+// seeVoters records every member who reacted (new ones are created; known
+// ones keep their rights, since a reaction says nothing of them) and returns
+// them by community and platform id.
+func seeVoters(ctx context.Context, tx pgx.Tx, rs []recordedReaction) (map[memberKey]voter, error) {
+	names := map[memberKey]string{}
+	for _, r := range rs {
+		k := memberKey{r.communityID, r.Voter.PlatformUserID}
+		if n, ok := names[k]; !ok || n == "" {
+			names[k] = r.Voter.DisplayName
+		}
+	}
+	keys := make([]memberKey, 0, len(names))
+	for k := range names {
+		keys = append(keys, k)
+	}
+	// A fixed order keeps two transactions from locking members crosswise.
+	sort.Slice(keys, func(i, j int) bool {
+		return keys[i].communityID < keys[j].communityID ||
+			keys[i].communityID == keys[j].communityID && keys[i].platformUserID < keys[j].platformUserID
+	})
+	communities, ids, display := make([]int64, len(keys)), make([]string, len(keys)), make([]string, len(keys))
+	for i, k := range keys {
+		communities[i], ids[i], display[i] = k.communityID, k.platformUserID, names[k]
+	}
+	// Known members are written only when there is news: a name, or a
+	// last_seen an hour old. Rewriting the same rows on every pass would
+	// grow their version chains, which every vote's key check then walks.
+	rows, err := tx.Query(ctx, `
+		WITH wanted AS (
+			SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[]) AS w(community_id, platform_user_id, display_name)
+		), ins AS (
+			INSERT INTO members (community_id, platform_user_id, display_name)
+			SELECT * FROM wanted
+			ON CONFLICT (community_id, platform_user_id) DO NOTHING
+			RETURNING community_id, platform_user_id, id, is_bot
+		), refreshed AS (
+			UPDATE members m SET last_seen = now(), display_name = COALESCE(NULLIF(w.display_name, ''), m.display_name)
+			FROM wanted w
+			WHERE m.community_id = w.community_id AND m.platform_user_id = w.platform_user_id
+			  AND (m.last_seen < now() - interval '1 hour' OR (w.display_name <> '' AND w.display_name <> m.display_name))
+		)
+		SELECT * FROM ins
+		UNION ALL
+		SELECT m.community_id, m.platform_user_id, m.id, m.is_bot FROM members m
+		JOIN wanted w ON m.community_id = w.community_id AND m.platform_user_id = w.platform_user_id`,
+		communities, ids, display)
+	if err != nil {
+		return nil, fmt.Errorf("record voters: %w", err)
+	}
+	voters := make(map[memberKey]voter, len(keys))
+	var k memberKey
+	var v voter
+	_, err = pgx.ForEachRow(rows, []any{&k.communityID, &k.platformUserID, &v.id, &v.isBot}, func() error {
+		voters[k] = v
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("record voters: %w", err)
+	}
+	return voters, nil
+}
+
+// upsertPendingTips makes a pending tip for every message voted for that
+// has none, and returns the tip of every such message and which are new.
+func upsertPendingTips(ctx context.Context, tx pgx.Tx, first map[messageKey]*recordedReaction) (map[messageKey]int64, map[messageKey]bool, error) {
+	tips, created := map[messageKey]int64{}, map[messageKey]bool{}
+	if len(first) == 0 {
+		return tips, created, nil
+	}
+	keys := make([]messageKey, 0, len(first))
+	for k := range first {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		return keys[i].communityID < keys[j].communityID ||
+			keys[i].communityID == keys[j].communityID && keys[i].messageID < keys[j].messageID
+	})
+	n := len(keys)
+	communities, messages, channels, channelNames, threads := make([]int64, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	for i, k := range keys {
+		r := first[k]
+		communities[i], messages[i], channels[i], channelNames[i], threads[i] = k.communityID, k.messageID, r.ChannelID, r.ChannelName, r.ThreadID
+	}
+	// DO UPDATE (a no-op) rather than DO NOTHING so RETURNING yields every
+	// tip, and locks it for the votes below.
+	rows, err := tx.Query(ctx, `
+		INSERT INTO tips (community_id, source_message, channel_id, channel_name, thread_id)
+		SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[])
+		ON CONFLICT (community_id, source_message) DO UPDATE SET source_message = excluded.source_message
+		RETURNING community_id, source_message, id, xmax = 0`, communities, messages, channels, channelNames, threads)
+	if err != nil {
+		return nil, nil, fmt.Errorf("upsert tips: %w", err)
+	}
+	var k messageKey
+	var id int64
+	var isNew bool
+	_, err = pgx.ForEachRow(rows, []any{&k.communityID, &k.messageID, &id, &isNew}, func() error {
+		tips[k] = id
+		if isNew {
+			created[k] = true
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("upsert tips: %w", err)
+	}
+	return tips, created, nil
+}
+
+// changeVotes adds and removes votes and returns each tip's change in votes.
+func changeVotes(ctx context.Context, tx pgx.Tx, order []voteKey, last map[voteKey]bool, tips map[messageKey]int64) (map[tipKey]int, error) {
+	var add, del struct {
+		communities, members []int64
+		tips                 []int64
+		messages             []string
+	}
+	for _, k := range order {
+		if last[k] {
+			add.communities = append(add.communities, k.communityID)
+			add.tips = append(add.tips, tips[k.messageKey])
+			add.members = append(add.members, k.memberID)
+		} else {
+			del.communities = append(del.communities, k.communityID)
+			del.messages = append(del.messages, k.messageID)
+			del.members = append(del.members, k.memberID)
+		}
+	}
+	deltas := map[tipKey]int{}
+	count := func(rows pgx.Rows, by int, what string) error {
+		var k tipKey
+		_, err := pgx.ForEachRow(rows, []any{&k.communityID, &k.tipID}, func() error {
+			deltas[k] += by
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		return nil
+	}
+	if len(add.tips) > 0 {
+		rows, err := tx.Query(ctx, `
+			INSERT INTO tip_votes (community_id, tip_id, member_id)
+			SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[])
+			ON CONFLICT DO NOTHING
+			RETURNING community_id, tip_id`, add.communities, add.tips, add.members)
+		if err != nil {
+			return nil, fmt.Errorf("insert votes: %w", err)
+		}
+		if err := count(rows, 1, "insert votes"); err != nil {
+			return nil, err
+		}
+	}
+	if len(del.members) > 0 {
+		rows, err := tx.Query(ctx, `
+			DELETE FROM tip_votes v USING tips t, unnest($1::bigint[], $2::text[], $3::bigint[]) AS r(community_id, message, member_id)
+			WHERE t.community_id = r.community_id AND t.source_message = r.message
+			  AND v.community_id = t.community_id AND v.tip_id = t.id AND v.member_id = r.member_id
+			RETURNING v.community_id, v.tip_id`, del.communities, del.messages, del.members)
+		if err != nil {
+			return nil, fmt.Errorf("delete votes: %w", err)
+		}
+		if err := count(rows, -1, "delete votes"); err != nil {
+			return nil, err
+		}
+	}
+	return deltas, nil
+}
+
+// countVotes applies vote changes to the tips' counts. A tip whose votes
+// drop to zero leaves the repository ('unvoted'); a vote brings such a tip
+// back, but not one a person removed or whose message was deleted.
+func countVotes(ctx context.Context, tx pgx.Tx, deltas map[tipKey]int) error {
+	var communities, ids []int64
+	var by []int32
+	for k, d := range deltas {
+		if d != 0 {
+			communities, ids, by = append(communities, k.communityID), append(ids, k.tipID), append(by, int32(d))
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	_, err := tx.Exec(ctx, `
+		UPDATE tips t SET votes = t.votes + d.delta,
+			removed_at = CASE
+				WHEN t.votes + d.delta = 0 AND t.removed_at IS NULL THEN now()
+				WHEN t.votes + d.delta > 0 AND t.removed_reason = 'unvoted' THEN NULL
+				ELSE t.removed_at END,
+			removed_reason = CASE
+				WHEN t.votes + d.delta = 0 AND t.removed_at IS NULL THEN 'unvoted'
+				WHEN t.votes + d.delta > 0 AND t.removed_reason = 'unvoted' THEN NULL
+				ELSE t.removed_reason END
+		FROM unnest($1::bigint[], $2::bigint[], $3::int[]) AS d(community_id, tip_id, delta)
+		WHERE t.community_id = d.community_id AND t.id = d.tip_id`, communities, ids, by)
+	if err != nil {
+		return fmt.Errorf("count votes: %w", err)
+	}
+	return nil
+}
+
+// queueCaptures queues the capture of every new tip, in jobs of up to
+// captureBatch tips.
+func (s *Store) queueCaptures(ctx context.Context, tx pgx.Tx, created map[messageKey]bool, first map[messageKey]*recordedReaction, tips map[messageKey]int64) (int, error) {
+	if len(created) == 0 {
+		return 0, nil
+	}
+	refs, err := communityRefs(ctx, tx, created)
+	if err != nil {
+		return 0, err
+	}
+	items := make([]CaptureItem, 0, len(created))
+	for k := range created {
+		r := first[k]
+		ref := refs[k.communityID]
+		items = append(items, CaptureItem{
+			CommunityID: k.communityID, TipID: tips[k], Platform: ref.platform, ExternalID: ref.externalID,
+			ChannelID: r.ChannelID, MessageID: r.MessageID, ThreadID: r.ThreadID, ReactorID: r.Voter.PlatformUserID,
+			Message: r.Message,
+		})
+	}
+	sort.Slice(items, func(i, j int) bool { return items[i].TipID < items[j].TipID })
+	var jobs []river.InsertManyParams
+	for len(items) > 0 {
+		n := min(len(items), captureBatch)
+		jobs = append(jobs, river.InsertManyParams{Args: newCaptureArgs(items[:n])})
+		items = items[n:]
+	}
+	if _, err := s.jobs.InsertManyTx(ctx, tx, jobs); err != nil {
+		return 0, fmt.Errorf("queue captures: %w", err)
+	}
+	return len(created), nil
+}
+
+type communityRef struct{ platform, externalID string }
+
+func communityRefs(ctx context.Context, tx pgx.Tx, keys map[messageKey]bool) (map[int64]communityRef, error) {
+	var ids []int64
+	seen := map[int64]bool{}
+	for k := range keys {
+		if !seen[k.communityID] {
+			seen[k.communityID] = true
+			ids = append(ids, k.communityID)
+		}
+	}
+	rows, err := tx.Query(ctx, `SELECT id, platform, external_id FROM communities WHERE id = ANY($1)`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("read communities: %w", err)
+	}
+	refs := map[int64]communityRef{}
+	var id int64
+	var ref communityRef
+	_, err = pgx.ForEachRow(rows, []any{&id, &ref.platform, &ref.externalID}, func() error {
+		refs[id] = ref
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read communities: %w", err)
+	}
+	return refs, nil
+}

@@ -1,0 +1,18 @@
+-- The inbox: platform events recorded at acknowledgement (one insert, so an
+-- acknowledgement costs one durable write) and applied after, in batches.
+-- A processed row stays a while as the record that its event id was seen, so
+-- a retried or duplicated delivery changes nothing; it replaces events_seen.
+CREATE TABLE inbox (
+    id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    community_id bigint NOT NULL REFERENCES communities (id) ON DELETE CASCADE,
+    event_id     text NOT NULL,
+    kind         text NOT NULL CHECK (kind IN ('reaction', 'join', 'edit', 'delete')),
+    payload      jsonb NOT NULL,
+    received_at  timestamptz NOT NULL DEFAULT now(),
+    processed_at timestamptz,
+    UNIQUE (community_id, event_id)
+);
+CREATE INDEX inbox_unprocessed ON inbox (id) WHERE processed_at IS NULL;
+CREATE INDEX inbox_processed_at ON inbox (processed_at) WHERE processed_at IS NOT NULL;
+
+DROP TABLE events_seen;
