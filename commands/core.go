@@ -28,6 +28,10 @@ type Core struct {
 	// limits remembers until when each community's platform asked copbot
 	// not to call it (a 429).
 	limits sync.Map // bot.CommunityRef → time.Time
+	// finished holds the capture jobs this process worked to their end
+	// lately, for Settle.
+	finishedMu sync.Mutex
+	finished   map[int64]time.Time
 }
 
 type cachedConfig struct {
@@ -44,7 +48,8 @@ var _ bot.Handler = (*Core)(nil)
 // NewCore wires the command families to the store. The adapters are those
 // the core may call back (to fetch a message, to send a notice).
 func NewCore(store *knowledge.Store, log *slog.Logger, adapters ...bot.Adapter) *Core {
-	c := &Core{store: store, log: log, adapters: map[bot.Platform]bot.Adapter{}, wake: make(chan struct{}, 1)}
+	c := &Core{store: store, log: log, adapters: map[bot.Platform]bot.Adapter{}, wake: make(chan struct{}, 1),
+		finished: map[int64]time.Time{}}
 	for _, a := range adapters {
 		c.adapters[bot.Platform(a.Name())] = a
 	}

@@ -107,7 +107,9 @@ func PeriodicJobs() []*river.PeriodicJob {
 
 // Settle waits until the community's recorded events are applied and its
 // captures have finished, so that the console can complete a line's effects
-// before it reads the next.
+// before it reads the next. It knows of the captures that this process
+// worked: river records a job's completion up to 250 ms after it ends, and
+// the console should not wait that long on every reaction.
 func (c *Core) Settle(ctx context.Context, ref bot.CommunityRef) error {
 	community, err := c.store.Community(ctx, string(ref.Platform), ref.ExternalID)
 	if err != nil {
@@ -116,14 +118,42 @@ func (c *Core) Settle(ctx context.Context, ref bot.CommunityRef) error {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	for {
-		n, err := c.store.Unsettled(ctx, community.ID)
-		if err != nil || n == 0 {
+		events, jobs, err := c.store.Unsettled(ctx, community.ID)
+		if err != nil {
 			return err
+		}
+		if events == 0 && c.finishedAll(jobs) {
+			return nil
 		}
 		select {
 		case <-ctx.Done():
 			return fmt.Errorf("events still unsettled: %w", ctx.Err())
-		case <-time.After(5 * time.Millisecond):
+		case <-time.After(2 * time.Millisecond):
 		}
 	}
+}
+
+// finish remembers that this process worked a capture job to its end, for
+// Settle, and forgets jobs finished long ago.
+func (c *Core) finish(jobID int64) {
+	c.finishedMu.Lock()
+	defer c.finishedMu.Unlock()
+	now := time.Now()
+	for id, at := range c.finished {
+		if now.Sub(at) > time.Minute {
+			delete(c.finished, id)
+		}
+	}
+	c.finished[jobID] = now
+}
+
+func (c *Core) finishedAll(jobs []int64) bool {
+	c.finishedMu.Lock()
+	defer c.finishedMu.Unlock()
+	for _, id := range jobs {
+		if _, ok := c.finished[id]; !ok {
+			return false
+		}
+	}
+	return true
 }

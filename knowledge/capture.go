@@ -354,24 +354,23 @@ func nextTipNumber(ctx context.Context, tx pgx.Tx, communityID int64) (int, erro
 	return n, nil
 }
 
-// Unsettled counts a community's recorded events not yet applied and its
-// captures waiting to run or running, so that the console can finish a
-// line's effects before it reads the next. A capture whose attempt failed
-// and waits for a retry does not count: it is logged, and the console goes
-// on.
-func (s *Store) Unsettled(ctx context.Context, communityID int64) (int, error) {
+// Unsettled returns how many of a community's recorded events are not yet
+// applied, and its capture jobs that wait to run or are running, so that the
+// console can finish a line's effects before it reads the next. A capture
+// whose attempt failed and waits for a retry is not among them: it is
+// logged, and the console goes on.
+func (s *Store) Unsettled(ctx context.Context, communityID int64) (events int, captures []int64, err error) {
 	ids, err := json.Marshal([]int64{communityID})
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
-	var n int
 	err = s.pool.QueryRow(ctx, `
-		SELECT (SELECT count(*) FROM inbox WHERE community_id = $1 AND processed_at IS NULL)
-		     + (SELECT count(*) FROM river_job
-		        WHERE kind = $2 AND state IN ('available', 'running', 'pending') AND args->'community_ids' @> $3::jsonb)`,
-		communityID, CaptureArgs{}.Kind(), string(ids)).Scan(&n)
+		SELECT (SELECT count(*) FROM inbox WHERE community_id = $1 AND processed_at IS NULL),
+		       ARRAY(SELECT id FROM river_job
+		             WHERE kind = $2 AND state IN ('available', 'running', 'pending') AND args->'community_ids' @> $3::jsonb)`,
+		communityID, CaptureArgs{}.Kind(), string(ids)).Scan(&events, &captures)
 	if err != nil {
-		return 0, fmt.Errorf("count unsettled events: %w", err)
+		return 0, nil, fmt.Errorf("count unsettled events: %w", err)
 	}
-	return n, nil
+	return events, captures, nil
 }
