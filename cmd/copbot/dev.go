@@ -36,7 +36,7 @@ func runDev(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer) erro
 	}
 	con := console.New(stdin, stdout, &console.Options{Interactive: isTerminal(stdin)})
 	core := commands.NewCore(store, log, con)
-	stopJobs, err := startJobs(ctx, pool, core, log, true)
+	stopJobs, err := startJobs(ctx, pool, core, log, true, nil)
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
@@ -18,7 +19,8 @@ import (
 // inbox of recorded events and the durable jobs (river). stop lets a pass
 // and jobs in flight finish, within its context's deadline. interactive
 // polls more often, for the console, where a person waits on every capture.
-func startJobs(ctx context.Context, pool *pgxpool.Pool, core *commands.Core, log *slog.Logger, interactive bool) (stop func(context.Context) error, err error) {
+// With reg, the jobs' outcomes are counted there.
+func startJobs(ctx context.Context, pool *pgxpool.Pool, core *commands.Core, log *slog.Logger, interactive bool, reg prometheus.Registerer) (stop func(context.Context) error, err error) {
 	workers := river.NewWorkers()
 	core.AddWorkers(workers)
 	cfg := &river.Config{
@@ -38,10 +40,14 @@ func startJobs(ctx context.Context, pool *pgxpool.Pool, core *commands.Core, log
 	if err != nil {
 		return nil, fmt.Errorf("create job client: %w", err)
 	}
+	inboxCtx, stopInbox := context.WithCancel(context.WithoutCancel(ctx))
+	if reg != nil {
+		countJobs(inboxCtx, client, reg)
+	}
 	if err := client.Start(ctx); err != nil {
+		stopInbox()
 		return nil, fmt.Errorf("start jobs: %w", err)
 	}
-	inboxCtx, stopInbox := context.WithCancel(context.WithoutCancel(ctx))
 	inboxDone := make(chan struct{})
 	go func() {
 		defer close(inboxDone)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/copbot/copbot/bot"
 	"github.com/copbot/copbot/commands"
@@ -24,6 +25,14 @@ import (
 type routedAdapter interface {
 	bot.Adapter
 	Routes(mux *http.ServeMux, h bot.Handler)
+}
+
+// connectedAdapter is an adapter that holds a connection to its platform
+// (Discord's gateway, Slack's Socket Mode); Ready says why it cannot take
+// events now, or nil.
+type connectedAdapter interface {
+	bot.Adapter
+	Ready() error
 }
 
 // runServe runs the configured platform adapters, the durable jobs and the
@@ -57,19 +66,21 @@ func runServe(ctx context.Context, stderr io.Writer) error {
 		return err
 	}
 	core := commands.NewCore(store, log, adapters...)
+	metrics := newMetrics(pool, store, log)
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		fmt.Fprintln(w, "ok")
 	})
-	mux.Handle("GET /readyz", readiness(pool))
+	mux.Handle("GET /readyz", readiness(pool, adapters))
+	mux.Handle("GET /metrics", promhttp.HandlerFor(metrics, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}))
 	for _, a := range adapters {
 		if r, ok := a.(routedAdapter); ok {
 			r.Routes(mux, core)
 		}
 	}
 
-	stopJobs, err := startJobs(ctx, pool, core, log, false)
+	stopJobs, err := startJobs(ctx, pool, core, log, false, metrics)
 	if err != nil {
 		return err
 	}
@@ -108,10 +119,10 @@ func runServe(ctx context.Context, stderr io.Writer) error {
 	return errors.Join(runErr, err)
 }
 
-// readiness answers 200 only while the database answers and its schema is
-// current, so a load balancer stops sending work to a copbot that cannot
-// record it.
-func readiness(pool *pgxpool.Pool) http.Handler {
+// readiness answers 200 only while the database answers, its schema is
+// current and every connected adapter is connected, so a load balancer stops
+// sending work to a copbot that cannot record it.
+func readiness(pool *pgxpool.Pool, adapters []bot.Adapter) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
@@ -119,10 +130,19 @@ func readiness(pool *pgxpool.Pool) http.Handler {
 		switch {
 		case err != nil:
 			http.Error(w, "database unreachable", http.StatusServiceUnavailable)
+			return
 		case pending > 0:
 			http.Error(w, fmt.Sprintf("%d migrations pending", pending), http.StatusServiceUnavailable)
-		default:
-			fmt.Fprintln(w, "ready")
+			return
 		}
+		for _, a := range adapters {
+			if c, ok := a.(connectedAdapter); ok {
+				if err := c.Ready(); err != nil {
+					http.Error(w, a.Name()+" not connected: "+err.Error(), http.StatusServiceUnavailable)
+					return
+				}
+			}
+		}
+		fmt.Fprintln(w, "ready")
 	})
 }

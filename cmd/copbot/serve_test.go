@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -77,7 +78,43 @@ func TestServe_HealthReadinessAndGracefulStop(t *testing.T) {
 			t.Errorf("GET %s = %d %s, want 200", path, resp.StatusCode, body)
 		}
 	}
+	// The metrics name the pool, the inbox and, once the leader has run the
+	// periodic prune at start, the jobs' outcomes.
+	want := []string{
+		`copbot_db_pool_connections{state="max"}`, "copbot_inbox_events 0", "copbot_inbox_oldest_seconds 0",
+		`copbot_jobs_total{kind="prune_inbox",outcome="completed"} 1`, "go_goroutines", "process_resident_memory_bytes",
+	}
+	var body string
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		body = get(t, "http://"+addr+"/metrics")
+		missing := ""
+		for _, w := range want {
+			if !strings.Contains(body, w) {
+				missing = w
+			}
+		}
+		if missing == "" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/metrics lacks %q after 20s:\n%s", missing, body)
+		}
+	}
 	if stderr, err := stop(); err != nil {
 		t.Errorf("copbot serve after SIGTERM: %v, want exit status 0\nstderr: %s", err, stderr)
 	}
+}
+
+func get(t *testing.T, url string) string {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s = %d, %v", url, resp.StatusCode, err)
+	}
+	return string(body)
 }
