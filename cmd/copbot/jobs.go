@@ -17,7 +17,8 @@ import (
 
 // startJobs runs the core's background work until stop is called: the
 // inbox of recorded events and the durable jobs (river). stop lets a pass
-// and jobs in flight finish, within its context's deadline. interactive
+// and jobs in flight finish within its context's deadline, then cancels
+// what still runs. interactive
 // polls more often, for the console, where a person waits on every capture.
 // With reg, the jobs' outcomes are counted there.
 func startJobs(ctx context.Context, pool *pgxpool.Pool, core *commands.Core, log *slog.Logger, interactive bool, reg prometheus.Registerer) (stop func(context.Context) error, err error) {
@@ -56,7 +57,14 @@ func startJobs(ctx context.Context, pool *pgxpool.Pool, core *commands.Core, log
 	return func(ctx context.Context) error {
 		stopInbox()
 		<-inboxDone
-		if err := client.Stop(ctx); err != nil {
+		if err := client.Stop(ctx); err == nil {
+			return nil
+		}
+		// Out of time: cancel the jobs still running; river returns them to
+		// the queue, for this process after a restart or for another one.
+		hard, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if err := client.StopAndCancel(hard); err != nil {
 			return fmt.Errorf("stop jobs: %w", err)
 		}
 		return nil
