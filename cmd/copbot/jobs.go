@@ -21,10 +21,11 @@ import (
 func startJobs(ctx context.Context, pool *pgxpool.Pool, core *commands.Core, log *slog.Logger, interactive bool) (*river.Client[pgx.Tx], error) {
 	workers := river.NewWorkers()
 	core.AddWorkers(workers)
+	core.AddObjectiveWorkers(workers)
 	cfg := &river.Config{
 		Logger:       log,
 		Workers:      workers,
-		PeriodicJobs: commands.PeriodicJobs(),
+		PeriodicJobs: append(commands.PeriodicJobs(), commands.ObjectivePeriodicJobs()...),
 		Queues: map[string]river.QueueConfig{
 			river.QueueDefault:     {MaxWorkers: 4},
 			knowledge.QueueCapture: {MaxWorkers: 16},
