@@ -42,6 +42,7 @@ func (ReminderArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{MaxA
 type candidate struct {
 	communityID, id      int64
 	cadence              string
+	target               float64
 	due                  time.Time
 	pausedUntil          *time.Time
 	createdAt            time.Time
@@ -50,16 +51,16 @@ type candidate struct {
 }
 
 // PlanReminders decides, at the store's clock, which reminders are due: one
-// for each open objective whose last whole cadence period (in its
-// community's time zone) passed without a check-in, and one overdue flag
-// for each objective past its due date short of its target. Periods that
+// for each open objective short of its target whose last whole cadence
+// period (in its community's time zone) passed without a check-in, and one
+// overdue flag for each such objective past its due date. Periods that
 // reach into a pause are skipped. Each decision is recorded under a unique
 // key (objective, reason, period) in the transaction that queues its
 // delivery job, so running the planner twice, or in two processes at once,
 // queues nothing twice. It returns how many reminders it queued.
 func (s *Store) PlanReminders(ctx context.Context) (int, error) {
 	rows, err := s.pool.Query(ctx, `
-		SELECT o.community_id, o.id, o.cadence, o.due_on, o.paused_until, o.created_at, c.platform, c.external_id,
+		SELECT o.community_id, o.id, o.cadence, o.target::float8, o.due_on, o.paused_until, o.created_at, c.platform, c.external_id,
 			COALESCE(tz.value, '')
 		FROM objectives o
 		JOIN communities c ON c.id = o.community_id
@@ -72,7 +73,7 @@ func (s *Store) PlanReminders(ctx context.Context) (int, error) {
 	cands, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (candidate, error) {
 		var c candidate
 		var tz string
-		err := r.Scan(&c.communityID, &c.id, &c.cadence, &c.due, &c.pausedUntil, &c.createdAt, &c.platform, &c.externalID, &tz)
+		err := r.Scan(&c.communityID, &c.id, &c.cadence, &c.target, &c.due, &c.pausedUntil, &c.createdAt, &c.platform, &c.externalID, &tz)
 		c.loc = location(tz)
 		return c, err
 	})
@@ -116,21 +117,22 @@ func (s *Store) planReminder(ctx context.Context, c candidate, now time.Time) (b
 	}
 	queued := false
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		// Most runs find the period's reminder decided already.
+		var decided bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM objective_reminders
+			WHERE community_id = $1 AND objective_id = $2 AND kind = $3 AND period_start = $4)`,
+			c.communityID, c.id, args.Reason, args.PeriodStart).Scan(&decided); err != nil || decided {
+			return err
+		}
 		entries, err := historyOf(ctx, tx, c.communityID, []int64{c.id})
 		if err != nil {
 			return err
 		}
 		list := entries[c.id]
-		if args.Reason == ReminderOverdue {
-			var target float64
-			if err := tx.QueryRow(ctx, `SELECT target::float8 FROM objectives WHERE community_id = $1 AND id = $2`,
-				c.communityID, c.id).Scan(&target); err != nil {
-				return fmt.Errorf("read target: %w", err)
-			}
-			if len(list) > 0 && list[len(list)-1].Value >= target {
-				return nil
-			}
-		} else {
+		if len(list) > 0 && list[len(list)-1].Value >= c.target {
+			return nil // achieved: nothing to remind of
+		}
+		if args.Reason == ReminderNoCheckin {
 			for _, e := range list {
 				if !e.At.Before(from) && e.At.Before(to) {
 					return nil
