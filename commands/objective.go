@@ -150,14 +150,15 @@ func (c *Core) parseObjectiveSpec(ctx context.Context, req *Request) (objectiveS
 		}
 	}
 	switch {
-	case len(quoted) == 1 && len(words) == 0 && spec.title == nil:
-		spec.title = &quoted[0]
-	case len(quoted) == 0 && len(words) > 0 && spec.title == nil:
+	case spec.title == nil && len(quoted) == 1:
+		spec.title, quoted = &quoted[0], nil
+	case spec.title == nil && len(quoted) == 0 && len(words) > 0:
 		title := strings.Join(words, " ")
-		spec.title = &title
-	case len(quoted)+len(words) > 0:
-		problem("I don't know what to do with `%s`; put the title in quotes and the rest after its keyword (`target`, `due`, …).",
-			strings.Join(append(quoted, words...), " "))
+		spec.title, words = &title, nil
+	}
+	if rest := append(quoted, words...); len(rest) > 0 {
+		problem("I don't know what to do with `%s`; put the title in quotes and the rest after its keyword (`target`, `due`, `cadence`, …).",
+			strings.Join(rest, " "))
 	}
 	return spec, problems, nil
 }
