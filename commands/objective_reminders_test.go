@@ -37,7 +37,7 @@ type testClock struct {
 	t  time.Time
 }
 
-func (c *testClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *testClock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 func (c *testClock) Set(t time.Time) { c.mu.Lock(); defer c.mu.Unlock(); c.t = t }
 
 func newProcess(tb testing.TB, pool *pgxpool.Pool, clock *testClock, notifier bot.Adapter) *process {
@@ -65,8 +65,8 @@ func (p *process) start(tb testing.TB, pool *pgxpool.Pool) {
 	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
 		Workers: workers, PeriodicJobs: commands.ObjectivePeriodicJobs(),
 		FetchCooldown: time.Millisecond, FetchPollInterval: 10 * time.Millisecond,
-		Queues:        map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 4}},
-		Logger:        slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Queues: map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 4}},
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
 	if err != nil {
 		tb.Fatal(err)
