@@ -86,6 +86,8 @@ func (c *Core) parseObjectiveSpec(ctx context.Context, req *Request) (objectiveS
 	if s, ok := word("target", "5"); ok {
 		if a, err := knowledge.ParseAmount(s); err != nil {
 			problem("The target: %s", err)
+		} else if err := knowledge.CheckTarget(a.Value); err != nil {
+			problem("%s", err)
 		} else {
 			spec.target = &a.Value
 		}

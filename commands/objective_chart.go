@@ -52,7 +52,8 @@ func burnUpChart(p knowledge.Progress) (bot.File, error) {
 	if p.Projected > o.Target && !p.ETA.IsZero() {
 		projEnd = plotter.XY{X: x(p.ETA), Y: o.Target}
 	}
-	pl.Y.Min, pl.Y.Max = 0, max(o.Target, p.Value, projEnd.Y)*1.1
+	// Room above the target for the legend.
+	pl.Y.Min, pl.Y.Max = 0, max(o.Target, p.Value, projEnd.Y)*1.3
 	pl.X.Min, pl.X.Max = x(start), x(end)
 	layout := "2006-01-02"
 	if end.Sub(start) > 2*365*24*time.Hour {
@@ -116,6 +117,7 @@ func burnUpChart(p knowledge.Progress) (bot.File, error) {
 	pl.Legend.XOffs, pl.Legend.YOffs = vg.Points(6), -vg.Points(4)
 	pl.Legend.TextStyle.Font.Size = vg.Points(7)
 	pl.Legend.ThumbnailWidth = vg.Points(14)
+	pl.Legend.Padding = vg.Points(1.5)
 
 	canvas := vgimg.NewWith(vgimg.UseWH(pixels(chartWidth), pixels(chartHeight)), vgimg.UseDPI(chartDPI))
 	pl.Draw(draw.New(canvas))

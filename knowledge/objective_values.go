@@ -102,7 +102,8 @@ func checkTitle(title string) error {
 	return nil
 }
 
-func checkTarget(target float64) error {
+// CheckTarget refuses a target that is not above zero.
+func CheckTarget(target float64) error {
 	if !(target > 0) {
 		return invalidf("The target must be a number above zero, like `target 5`.")
 	}

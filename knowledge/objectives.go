@@ -95,7 +95,7 @@ func (s *Store) AddObjective(ctx context.Context, by Member, n NewObjective) (Ob
 	}
 	now := s.now()
 	var problems []error
-	for _, err := range []error{checkTitle(n.Title), checkTarget(n.Target), checkUnit(n.Unit),
+	for _, err := range []error{checkTitle(n.Title), CheckTarget(n.Target), checkUnit(n.Unit),
 		checkDue(n.Due, now, loc), checkCadence(n.Cadence), checkOwner(owner)} {
 		if err != nil {
 			problems = append(problems, err)
@@ -200,7 +200,7 @@ func (s *Store) EditObjective(ctx context.Context, by Member, number int, e Obje
 		check(checkTitle(*e.Title))
 	}
 	if e.Target != nil {
-		check(checkTarget(*e.Target))
+		check(CheckTarget(*e.Target))
 	}
 	if e.Unit != nil {
 		*e.Unit = strings.TrimSpace(*e.Unit)
