@@ -115,15 +115,19 @@ func (s *Store) planReminder(ctx context.Context, c candidate, now time.Time) (b
 		}
 		args.Reason, args.PeriodStart = ReminderNoCheckin, start.Format(DateLayout)
 	}
+	// Most runs find the period's reminder decided already: one read, no
+	// transaction. The unique key below settles races.
+	var decided bool
+	if err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM objective_reminders
+		WHERE community_id = $1 AND objective_id = $2 AND kind = $3 AND period_start = $4)`,
+		c.communityID, c.id, args.Reason, args.PeriodStart).Scan(&decided); err != nil || decided {
+		if err != nil {
+			err = fmt.Errorf("look up reminder: %w", err)
+		}
+		return false, err
+	}
 	queued := false
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		// Most runs find the period's reminder decided already.
-		var decided bool
-		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM objective_reminders
-			WHERE community_id = $1 AND objective_id = $2 AND kind = $3 AND period_start = $4)`,
-			c.communityID, c.id, args.Reason, args.PeriodStart).Scan(&decided); err != nil || decided {
-			return err
-		}
 		entries, err := historyOf(ctx, tx, c.communityID, []int64{c.id})
 		if err != nil {
 			return err
