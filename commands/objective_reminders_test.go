@@ -177,7 +177,10 @@ func TestReminders_TwoProcessesSendEachOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitForReminders(t, pool, func() bool { return true })
-	if n := len(notices()) + len(c.slack.notices); n != objectives-1 {
+	c.slack.mu.Lock()
+	restarted := len(c.slack.notices)
+	c.slack.mu.Unlock()
+	if n := len(notices()) + restarted; n != objectives-1 {
 		t.Errorf("%d reminders after a restart, want still %d", n, objectives-1)
 	}
 }
@@ -210,8 +213,11 @@ func TestReminders_FailedDeliveryIsRetriedOnce(t *testing.T) {
 	sent := func() int { slack.mu.Lock(); defer slack.mu.Unlock(); return len(slack.notices) }
 	waitForReminders(t, pool, func() bool { return sent() >= 1 })
 	time.Sleep(100 * time.Millisecond)
-	if n := sent(); n != 1 || slack.failures != 0 {
-		t.Errorf("%d reminders delivered after one failure (failures left %d), want 1", n, slack.failures)
+	slack.mu.Lock()
+	failures := slack.failures
+	slack.mu.Unlock()
+	if n := sent(); n != 1 || failures != 0 {
+		t.Errorf("%d reminders delivered after one failure (failures left %d), want 1", n, failures)
 	}
 }
 

@@ -159,10 +159,3 @@ func joinProblems(errs []error) error {
 	}
 	return &InvalidError{Msg: msg}
 }
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
-}

@@ -1,6 +1,7 @@
 package knowledge_test
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -90,5 +91,33 @@ func TestFormatAmount(t *testing.T) {
 		if got := knowledge.FormatAmount(in); got != want {
 			t.Errorf("FormatAmount(%v) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+func TestStore_SetConfig_TimezoneAndCheckinBy(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	p := newPractice(t, s, "discord", "G-config")
+	admin := p.member(t, "admin")
+	cfg, err := s.Config(ctx, p.c.ID)
+	if err != nil || cfg.Location() != time.UTC || cfg.CheckinBy() != knowledge.CheckinByOwner {
+		t.Fatalf("defaults: %v, %v, %v", cfg.Location(), cfg.CheckinBy(), err)
+	}
+	for _, bad := range []string{"Mars/Olympus", "Local", "", "../../etc/passwd", "Europe/ Berlin"} {
+		if _, err := s.SetConfig(ctx, admin, "timezone", bad); err == nil {
+			t.Errorf("timezone %q accepted", bad)
+		}
+	}
+	if _, err := s.SetConfig(ctx, admin, "checkin-by", "everyone"); err == nil {
+		t.Error("checkin-by everyone accepted")
+	}
+	if v, err := s.SetConfig(ctx, admin, "timezone", "Europe/Berlin"); err != nil || v != "Europe/Berlin" {
+		t.Fatalf("timezone Europe/Berlin = %q, %v", v, err)
+	}
+	if v, err := s.SetConfig(ctx, admin, "checkin-by", "ANYONE"); err != nil || v != "anyone" {
+		t.Fatalf("checkin-by ANYONE = %q, %v", v, err)
+	}
+	if cfg, err = s.Config(ctx, p.c.ID); err != nil || cfg.Location().String() != "Europe/Berlin" || cfg.CheckinBy() != "anyone" {
+		t.Errorf("read back: %v, %v, %v", cfg.Location(), cfg.CheckinBy(), err)
 	}
 }
