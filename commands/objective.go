@@ -144,7 +144,7 @@ func (c *Core) objectiveList(ctx context.Context, req *Request) (bot.Reply, erro
 	all := false
 	if w, ok := req.Args.ShiftWord(); ok {
 		if w != "all" {
-			return bot.Reply{}, usagef("objective", fmt.Sprintf("`%s`? Use `/cop objective list` or `/cop objective list all`.", w))
+			return bot.Reply{}, usagef("", fmt.Sprintf("`%s`? Use `/cop objective list` or `/cop objective list all`.", w))
 		}
 		all = true
 	}
@@ -208,7 +208,7 @@ func (c *Core) objectiveClose(ctx context.Context, req *Request) (bot.Reply, err
 	}
 	outcome, ok := req.Args.ShiftWord()
 	if !ok || (outcome != knowledge.ObjectiveAchieved && outcome != knowledge.ObjectiveDropped) || req.Args.Len() > 0 {
-		return bot.Reply{}, usagef("objective", fmt.Sprintf("Say how it ended: `/cop objective close %d achieved` or `/cop objective close %d dropped`.", number, number))
+		return bot.Reply{}, usagef("", fmt.Sprintf("Say how it ended: `/cop objective close %d achieved` or `/cop objective close %d dropped`.", number, number))
 	}
 	o, err := c.store.CloseObjective(ctx, req.Member, number, outcome)
 	if err != nil {
@@ -257,7 +257,7 @@ func (c *Core) objectivePause(ctx context.Context, req *Request) (bot.Reply, err
 	if !resume {
 		v, found, has := req.Args.Option("until")
 		if !found || !has || req.Args.Len() > 0 {
-			return bot.Reply{}, usagef("objective", fmt.Sprintf("Say until when: `/cop objective pause %d until 2027-01-06`.", number))
+			return bot.Reply{}, usagef("", fmt.Sprintf("Say until when: `/cop objective pause %d until 2027-01-06`.", number))
 		}
 		d, err := knowledge.ParseDate(v.Text)
 		if err != nil {

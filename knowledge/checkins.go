@@ -74,6 +74,11 @@ func (s *Store) CheckIn(ctx context.Context, by Member, number int, c NewCheckin
 			return fmt.Errorf("insert check-in: %w", err)
 		}
 		p, err = s.progressOf(ctx, tx, o)
+		if err == nil && p.Value < 0 {
+			// Returning an error rolls the check-in back.
+			return invalidf("That would take objective %d below zero (it was at %s); check in the value instead, like `/cop checkin %d 0`.",
+				number, FormatAmount(p.Value-c.Amount.Value), number)
+		}
 		return err
 	})
 	return p, err

@@ -230,7 +230,7 @@ func TestStore_CheckIn(t *testing.T) {
 	})
 
 	t.Run("BadValuesWriteNothing", func(t *testing.T) {
-		for _, a := range []knowledge.Amount{{Value: -3}, {Value: 0, Delta: true}} {
+		for _, a := range []knowledge.Amount{{Value: -3}, {Value: 0, Delta: true}, {Value: -6, Delta: true}} {
 			if _, err := s.CheckIn(ctx, p.member(t, "ada"), 1, knowledge.NewCheckin{Amount: a}); err == nil {
 				t.Errorf("check-in %+v accepted", a)
 			}

@@ -81,7 +81,7 @@ func Project(o Objective, entries []Entry, now time.Time, loc *time.Location) Pr
 		p.AsOf = *o.ClosedAt
 	}
 	elapsed := max(p.AsOf.Sub(p.Start), Week)
-	p.PacePerWeek = p.Value / weeks(elapsed)
+	p.PacePerWeek = max(p.Value, 0) / weeks(elapsed)
 	switch {
 	case o.State == ObjectiveDropped:
 		p.Status = StatusDropped
