@@ -18,7 +18,7 @@ var objectiveUsage = []string{
 	"objective list [all]",
 	"objective show <objective>",
 	`objective edit <objective> [title "…"] [target N] [unit U] [due YYYY-MM-DD] [#tag|tag none] [owner @user] [cadence C]`,
-	"objective close <objective> achieved|dropped",
+	"objective close <objective> [achieved|dropped]",
 	"objective reopen <objective>",
 	"objective pause <objective> until YYYY-MM-DD",
 	"objective resume <objective>",
@@ -207,7 +207,13 @@ func (c *Core) objectiveClose(ctx context.Context, req *Request) (bot.Reply, err
 		return bot.Reply{}, err
 	}
 	outcome, ok := req.Args.ShiftWord()
-	if !ok || (outcome != knowledge.ObjectiveAchieved && outcome != knowledge.ObjectiveDropped) || req.Args.Len() > 0 {
+	if !ok && req.Args.Len() == 0 {
+		// `close <objective>` alone: achieved if the target is reached.
+		if outcome, err = c.reachedOutcome(ctx, req, number); err != nil {
+			return bot.Reply{}, err
+		}
+	}
+	if (outcome != knowledge.ObjectiveAchieved && outcome != knowledge.ObjectiveDropped) || req.Args.Len() > 0 {
 		return bot.Reply{}, usagef("", fmt.Sprintf("Say how it ended: `/cop objective close %d achieved` or `/cop objective close %d dropped`.", number, number))
 	}
 	o, err := c.store.CloseObjective(ctx, req.Member, number, outcome)
@@ -224,6 +230,20 @@ func (c *Core) objectiveClose(ctx context.Context, req *Request) (bot.Reply, err
 		t = t.Append(bot.Plain(" Well done, everyone!"))
 	}
 	return bot.Reply{Text: t, Visibility: bot.InChannel}, nil
+}
+
+// reachedOutcome is "achieved" for an objective at its target and "" for
+// one that is not, whose closing needs a word.
+func (c *Core) reachedOutcome(ctx context.Context, req *Request, number int) (string, error) {
+	o, err := c.store.Objective(ctx, req.Community.ID, number)
+	if err != nil {
+		return "", objectiveNotFound(err, number)
+	}
+	p, err := c.store.Progress(ctx, o)
+	if err != nil || p.Value < o.Target {
+		return "", err
+	}
+	return knowledge.ObjectiveAchieved, nil
 }
 
 func (c *Core) objectiveReopen(ctx context.Context, req *Request) (bot.Reply, error) {

@@ -66,6 +66,8 @@ func TestCore_Objectives(t *testing.T) {
 		{"CheckinOnClosed", []string{addTeaching, "/cop objective close 1 dropped", "/cop checkin 1 +1", "/cop objective show 1"},
 			[]string{"Closed objective 1 “Share five teaching strategies” as dropped at 0 of 5 strategies.",
 				"Objective 1 is closed (dropped), so it takes no check-ins.", "*dropped*"}, []string{"History:"}},
+		{"CloseAloneWhenReached", []string{addTeaching, "/cop objective close 1", "/cop checkin 1 5", "/cop objective close 1"},
+			[]string{"Say how it ended: `/cop objective close 1 achieved`", "as achieved at 5 of 5 strategies"}, nil},
 		{"CheckinOnNothing", []string{"/cop checkin 4 +1"}, []string{"There is no objective 4"}, nil},
 		{"OnlyFacilitatorsChangeObjectives", []string{addTeaching, "/join ada", "/as ada",
 			`/cop objective add "Mine" target 1 due 2099-01-01`, "/cop objective close 1 achieved", "/cop objective edit 1 target 9",
