@@ -63,6 +63,8 @@ func NewCore(store *knowledge.Store, log *slog.Logger, adapters ...bot.Adapter) 
 		c.tagCommand(),
 		c.untagCommand(),
 		c.removeCommand(),
+		c.objectiveCommand(),
+		c.checkinCommand(),
 	)
 	return c
 }

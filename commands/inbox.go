@@ -89,22 +89,6 @@ func (w *pruneWorker) Work(ctx context.Context, _ *river.Job[pruneArgs]) error {
 	return err
 }
 
-// AddWorkers registers the core's job workers with river.
-func (c *Core) AddWorkers(w *river.Workers) {
-	river.AddWorker(w, &captureWorker{core: c})
-	river.AddWorker(w, &pruneWorker{core: c})
-}
-
-// PeriodicJobs are the core's recurring jobs; river runs them on its leader
-// only, so several copbot processes never run one twice.
-func PeriodicJobs() []*river.PeriodicJob {
-	return []*river.PeriodicJob{
-		river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
-			func() (river.JobArgs, *river.InsertOpts) { return pruneArgs{}, nil },
-			&river.PeriodicJobOpts{RunOnStart: true}),
-	}
-}
-
 // Settle waits until the community's recorded events are applied and its
 // captures have finished, so that the console can complete a line's effects
 // before it reads the next. It knows of the captures that this process

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 )
@@ -29,6 +30,16 @@ func Settings() []Setting {
 			Help:      "the reaction that saves a message as a tip",
 			normalize: normalizeEmoji,
 		},
+		{
+			Key: "timezone", Default: "UTC", Example: "Europe/Berlin",
+			Help:      "the time zone of due dates and reminders (an IANA name)",
+			normalize: normalizeTimezone,
+		},
+		{
+			Key: "checkin-by", Default: CheckinByOwner, Example: CheckinByAnyone,
+			Help:      "who may check in besides facilitators: `owner` (the objective's owner) or `anyone`",
+			normalize: normalizeCheckinBy,
+		},
 	}
 }
 
@@ -47,6 +58,13 @@ type Config map[string]string
 
 // SaveEmoji is the reaction that captures a tip.
 func (c Config) SaveEmoji() string { return c["save-emoji"] }
+
+// Location is the community's time zone; UTC when the setting is unusable.
+func (c Config) Location() *time.Location { return location(c["timezone"]) }
+
+// CheckinBy says who besides facilitators may check in: CheckinByOwner or
+// CheckinByAnyone.
+func (c Config) CheckinBy() string { return c["checkin-by"] }
 
 // Config reads a community's settings.
 func (s *Store) Config(ctx context.Context, communityID int64) (Config, error) {
@@ -114,4 +132,40 @@ func normalizeEmoji(v string) (string, error) {
 		return v, nil
 	}
 	return "", invalidf("%q is not an emoji name; try a name like `bulb` or `:star:`.", v)
+}
+
+// Values of the checkin-by setting.
+const (
+	CheckinByOwner  = "owner"
+	CheckinByAnyone = "anyone"
+)
+
+func normalizeCheckinBy(v string) (string, error) {
+	switch w := strings.ToLower(v); w {
+	case CheckinByOwner, CheckinByAnyone:
+		return w, nil
+	}
+	return "", invalidf("%q is not a choice here; use `owner` (the objective's owner and facilitators) or `anyone`.", v)
+}
+
+// normalizeTimezone accepts an IANA time zone name such as Europe/Berlin.
+func normalizeTimezone(v string) (string, error) {
+	if v != "" && v != "Local" && !strings.ContainsAny(v, " \\") {
+		if loc, err := time.LoadLocation(v); err == nil {
+			return loc.String(), nil
+		}
+	}
+	return "", invalidf("%q is not a time zone I know; use an IANA name like `Europe/Berlin`, `America/New_York` or `UTC`.", v)
+}
+
+// location loads a stored time zone name, falling back to UTC.
+func location(name string) *time.Location {
+	if name == "" {
+		return time.UTC
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
 }

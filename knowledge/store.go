@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -44,6 +45,8 @@ type Store struct {
 	// jobs inserts follow-up jobs in the transaction of the data they
 	// follow; it works none (the river client in main does).
 	jobs *river.Client[pgx.Tx]
+	// now is the clock of objectives, check-ins and reminders.
+	now func() time.Time
 
 	// communities caches community ids by platform and external id; the
 	// mapping never changes once made, and every event needs it.
@@ -56,8 +59,13 @@ func NewStore(pool *pgxpool.Pool, log *slog.Logger) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create insert-only job client: %w", err)
 	}
-	return &Store{pool: pool, log: log, jobs: jobs}, nil
+	return &Store{pool: pool, log: log, jobs: jobs, now: time.Now}, nil
 }
+
+// SetClock replaces the store's clock (time.Now), so that tests can put
+// objectives, check-ins and reminders at chosen times. Call it before the
+// store is used.
+func (s *Store) SetClock(now func() time.Time) { s.now = now }
 
 // Pool exposes the pool for components that share it (jobs, health checks).
 func (s *Store) Pool() *pgxpool.Pool { return s.pool }

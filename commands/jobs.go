@@ -1,0 +1,29 @@
+package commands
+
+import (
+	"time"
+
+	"github.com/riverqueue/river"
+)
+
+// AddWorkers registers every job worker of the core with river.
+func (c *Core) AddWorkers(w *river.Workers) {
+	river.AddWorker(w, &captureWorker{core: c})
+	river.AddWorker(w, &pruneWorker{core: c})
+	river.AddWorker(w, &planRemindersWorker{core: c})
+	river.AddWorker(w, &reminderWorker{core: c})
+}
+
+// PeriodicJobs are the core's recurring jobs; river runs them on its leader
+// only, so several copbot processes never run one twice.
+func PeriodicJobs() []*river.PeriodicJob {
+	every := func(d time.Duration, args river.JobArgs) *river.PeriodicJob {
+		return river.NewPeriodicJob(river.PeriodicInterval(d),
+			func() (river.JobArgs, *river.InsertOpts) { return args, nil },
+			&river.PeriodicJobOpts{RunOnStart: true})
+	}
+	return []*river.PeriodicJob{
+		every(time.Hour, pruneArgs{}),
+		every(ReminderPlanInterval, planRemindersArgs{}),
+	}
+}
