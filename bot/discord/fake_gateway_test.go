@@ -199,5 +199,7 @@ func reactionAdd(userID, name, channelID, messageID, emoji string) string {
 		"member": %s, "message_author_id": %q, "burst": false, "type": 0}`, userID, channelID, messageID, guildID, emoji, member(userID, name), bobID)
 }
 
-func unicodeEmoji(s string) string      { return fmt.Sprintf(`{"id": null, "name": %q}`, s) }
-func customEmoji(id, name string) string { return fmt.Sprintf(`{"id": %q, "name": %q, "animated": false}`, id, name) }
+func unicodeEmoji(s string) string { return fmt.Sprintf(`{"id": null, "name": %q}`, s) }
+func customEmoji(id, name string) string {
+	return fmt.Sprintf(`{"id": %q, "name": %q, "animated": false}`, id, name)
+}

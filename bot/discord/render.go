@@ -30,7 +30,21 @@ func noMentions() *discordgo.MessageAllowedMentions {
 // Slack-style *bold* made Discord's **bold**, people's text escaped so that
 // it renders as typed, mentions as <@id> and links as [label](<url>).
 func Render(t bot.Text) string {
-	return t.Render(markup, escape, mention, link)
+	var b strings.Builder
+	for _, sp := range t {
+		lineStart := b.Len() == 0 || strings.HasSuffix(b.String(), "\n")
+		switch sp.Kind {
+		case bot.Markup:
+			b.WriteString(markup(sp.Text))
+		case bot.UserText:
+			b.WriteString(escape(sp.Text, lineStart))
+		case bot.Mention:
+			b.WriteString(mention(sp.Text))
+		case bot.Link:
+			b.WriteString(link(sp.Text, sp.URL))
+		}
+	}
+	return b.String()
 }
 
 func markup(s string) string {
@@ -49,11 +63,11 @@ func markup(s string) string {
 // backslash (Discord hides the backslash), line-start markers (# headings,
 // - lists, > quotes) too, and @everyone and @here get a zero-width space
 // after the @, so even a client that ignored allowed_mentions shows no ping.
+// lineStart says whether s begins a line of the message.
 // Web addresses are left as typed (Discord links them before it reads
 // markdown, and a backslash would break them) up to a space or < > |.
-func escape(s string) string {
+func escape(s string, lineStart bool) string {
 	var b strings.Builder
-	lineStart := true
 	for i := 0; i < len(s); {
 		if n := urlLen(s[i:]); n > 0 {
 			b.WriteString(s[i : i+n])
@@ -70,7 +84,7 @@ func escape(s string) string {
 			b.WriteByte('\\')
 		}
 		b.WriteRune(r)
-		if r == '@' {
+		if rest := strings.ToLower(s[i:]); r == '@' && (strings.HasPrefix(rest, "everyone") || strings.HasPrefix(rest, "here")) {
 			b.WriteString("\u200b")
 		}
 		switch {
@@ -102,7 +116,7 @@ func urlLen(s string) int {
 
 func mention(id string) string {
 	if !isSnowflake(id) {
-		return escape("@" + id)
+		return escape("@"+id, false)
 	}
 	return "<@" + id + ">"
 }
@@ -110,12 +124,12 @@ func mention(id string) string {
 func link(label, raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || strings.ContainsAny(raw, "<>() \n\t[]") {
-		return escape(label) + " (" + escape(raw) + ")"
+		return escape(label, false) + " (" + escape(raw, false) + ")"
 	}
 	if label == "" {
 		label = raw
 	}
-	return "[" + escape(label) + "](<" + raw + ">)"
+	return "[" + escape(label, false) + "](<" + raw + ">)"
 }
 
 // message is one Discord message of a reply. A reply longer than Discord
