@@ -92,7 +92,7 @@ func newHarness(t testing.TB, ho harnessOptions) *harness {
 		t.Fatal(err)
 	}
 	h.core = commands.NewCore(store, log, h.adapter)
-	runJobs(t, h.pool, h.core)
+	runJobs(t, h.pool, h.core, log)
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("logs:\n%s", h.logs.String())
@@ -130,12 +130,12 @@ func (h *harness) run() {
 }
 
 // runJobs works the core's jobs until the test ends.
-func runJobs(tb testing.TB, pool *pgxpool.Pool, core *commands.Core) *river.Client[pgx.Tx] {
+func runJobs(tb testing.TB, pool *pgxpool.Pool, core *commands.Core, log *slog.Logger) *river.Client[pgx.Tx] {
 	tb.Helper()
 	workers := river.NewWorkers()
 	core.AddWorkers(workers)
 	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
-		Workers: workers, FetchCooldown: 5 * time.Millisecond, FetchPollInterval: 20 * time.Millisecond,
+		Logger: log, Workers: workers, FetchCooldown: 5 * time.Millisecond, FetchPollInterval: 20 * time.Millisecond,
 		Queues: map[string]river.QueueConfig{knowledge.QueueCapture: {MaxWorkers: 4}},
 	})
 	if err != nil {

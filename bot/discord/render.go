@@ -171,7 +171,7 @@ func split(s string, limit int) []string {
 		out = append(out, strings.TrimRight(s[:cut], "\n"))
 		s = s[cut:]
 	}
-	return append(out, s)
+	return append(out, strings.TrimRight(s, "\n"))
 }
 
 func byteIndexOfRune(s string, n int) int {
