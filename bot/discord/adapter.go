@@ -33,8 +33,8 @@ type Options struct {
 	PublicKey string
 	// APIURL is the REST base; default DefaultAPIURL.
 	APIURL string
-	// SpoolDir keeps gateway events while the core cannot record them;
-	// required with Token.
+	// SpoolDir keeps gateway events while the core cannot record them, in
+	// a subdirectory per shard; required with Token.
 	SpoolDir string
 	// ShardID and ShardCount split the gateway between processes; default
 	// shard 0 of 1.

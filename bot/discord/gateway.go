@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -59,7 +60,7 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 		<-ctx.Done()
 		return nil
 	}
-	sp, err := openSpool(a.opts.SpoolDir, a.metrics.spool)
+	sp, err := openSpool(a.spoolDir(), a.metrics.spool)
 	if err != nil {
 		return err
 	}
@@ -107,6 +108,12 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 			a.log.InfoContext(ctx, "discord gateway connection lost; resuming")
 		}
 	}
+}
+
+// spoolDir is this shard's own directory under SpoolDir, so that shards
+// running on one machine can share the setting.
+func (a *Adapter) spoolDir() string {
+	return filepath.Join(a.opts.SpoolDir, "discord-shard-"+strconv.Itoa(a.opts.ShardID))
 }
 
 func signal(ch chan struct{}) {

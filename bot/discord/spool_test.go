@@ -107,6 +107,7 @@ func TestAdapter_DatabaseDownSpoolsEvents(t *testing.T) {
 	cluster, pool := startCluster(t)
 	spoolDir := t.TempDir()
 	h := newHarness(t, harnessOptions{pool: pool, spool: spoolDir})
+	spoolDir = h.adapter.spoolDir()
 	h.run()
 	h.fake.addMessage(general, "600000000000000001", bobID, "Bob", "Rotate the on-call weekly")
 	h.fake.addMessage(general, "600000000000000002", adaID, "Ada", "Write the runbook first")
@@ -142,4 +143,24 @@ func TestAdapter_DatabaseDownSpoolsEvents(t *testing.T) {
 	if tips[0].Text != "Rotate the on-call weekly" || tips[0].Votes != 1 || tips[1].Text != "Write the runbook first" || tips[1].Votes != 1 {
 		t.Errorf("tips after the outage = %+v", tips)
 	}
+}
+
+func TestAdapter_ReplaysWhatAPreviousRunSpooled(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	s, err := openSpool(h.adapter.spoolDir(), &gaugeValue{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = s.Append(&bot.Event{ID: "guild_member_add:session-0:7", Kind: bot.MemberJoined,
+		Community: bot.CommunityRef{Platform: bot.Discord, ExternalID: guildID}, User: bot.User{ID: "500000000000000042", Name: "Early"}})
+	s.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.run()
+	waitFor(t, "the spooled join recorded", func() bool {
+		var n int
+		h.pool.QueryRow(context.Background(), `SELECT count(*) FROM members WHERE display_name = 'Early'`).Scan(&n)
+		return n == 1
+	})
 }
