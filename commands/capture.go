@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kyokomi/emoji/v2"
 	"github.com/riverqueue/river"
 
 	"github.com/copbot/copbot/bot"
@@ -43,10 +44,21 @@ func (c *Core) reaction(ctx context.Context, ev *bot.Event, community knowledge.
 
 // sameEmoji compares reaction names the way people think of them: ":Bulb:"
 // is "bulb", and Slack's skin tone suffix ("+1::skin-tone-2") does not matter.
+// Names and characters are one emoji: Discord sends a standard reaction as
+// its character, so "bulb" matches "💡" (and "+1" matches "👍🏽").
 func sameEmoji(reaction, want string) bool {
 	norm := func(s string) string {
 		s, _, _ = strings.Cut(strings.Trim(s, ":"), "::")
-		return strings.ToLower(s)
+		s = strings.ToLower(s)
+		if char, ok := emoji.CodeMap()[":"+s+":"]; ok {
+			s = char
+		}
+		return strings.Map(func(r rune) rune {
+			if r == '\uFE0F' || (r >= 0x1F3FB && r <= 0x1F3FF) { // emoji presentation, skin tones
+				return -1
+			}
+			return r
+		}, s)
 	}
 	return reaction != "" && norm(reaction) == norm(want)
 }

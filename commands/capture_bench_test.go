@@ -39,7 +39,6 @@ func BenchmarkCapture(b *testing.B) {
 	ctx := context.Background()
 	pool := dbtest.Pool(b)
 	core, _ := newCore(b, pool, &echoFetcher{})
-	runJobs(b, pool, core)
 
 	sendCaptures(b, core, pool, 0, 2000)
 	if _, err := pool.Exec(ctx, "ANALYZE"); err != nil {

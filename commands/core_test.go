@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -47,18 +48,30 @@ func newCore(tb testing.TB, pool *pgxpool.Pool, adapters ...bot.Adapter) (*comma
 		tb.Fatal(err)
 	}
 	core := commands.NewCore(store, log, adapters...)
-	// The inbox runs for every test: the console waits on it after each line.
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		core.RunInbox(ctx)
-	}()
-	tb.Cleanup(func() {
-		cancel()
-		<-done
-	})
+	startBackground(tb, core, log, nil)
 	return core, logs
+}
+
+// startBackground runs the core's inbox and jobs until the test ends: the
+// console waits on them after each line.
+func startBackground(tb testing.TB, core *commands.Core, log *slog.Logger, opts *commands.BackgroundOptions) *commands.Background {
+	tb.Helper()
+	if opts == nil {
+		opts = &commands.BackgroundOptions{NoPeriodic: true}
+	}
+	opts.Interactive, opts.Logger = true, log
+	b, err := core.StartBackground(context.Background(), opts)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := b.Stop(ctx); err != nil {
+			tb.Errorf("stop background work: %v", err)
+		}
+	})
+	return b
 }
 
 // script runs console lines through the core and returns the transcript.

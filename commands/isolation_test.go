@@ -86,7 +86,6 @@ func tenantRun(t *testing.T, scripts map[string][]*bot.Event) map[string]string 
 	ctx := context.Background()
 	pool := dbtest.Pool(t)
 	core, _ := newCore(t, pool, &teamFetcher{})
-	runJobs(t, pool, core)
 	store, err := knowledge.NewStore(pool, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)

@@ -11,10 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"github.com/copbot/copbot/bot"
 	"github.com/copbot/copbot/commands"
@@ -22,13 +19,12 @@ import (
 	"github.com/copbot/copbot/knowledge"
 )
 
-// process is one copbot process: its own store, core, notifier and river
-// client, sharing the database and the clock with the others.
+// process is one copbot process: its own store, core, notifier and
+// background work, sharing the database and the clock with the others.
 type process struct {
-	store  *knowledge.Store
-	core   *commands.Core
-	slack  *fakeSlack
-	client *river.Client[pgx.Tx]
+	store *knowledge.Store
+	core  *commands.Core
+	slack *fakeSlack
 }
 
 // testClock is a clock every process of a test shares.
@@ -57,24 +53,9 @@ func newProcess(tb testing.TB, pool *pgxpool.Pool, clock *testClock, notifier bo
 }
 
 // start runs the process's jobs, periodic ones included, until the test ends.
-func (p *process) start(tb testing.TB, pool *pgxpool.Pool) {
+func (p *process) start(tb testing.TB, _ *pgxpool.Pool) {
 	tb.Helper()
-	workers := river.NewWorkers()
-	p.core.AddWorkers(workers)
-	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
-		Workers: workers, PeriodicJobs: commands.PeriodicJobs(),
-		FetchCooldown: time.Millisecond, FetchPollInterval: 10 * time.Millisecond,
-		Queues: map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 4}},
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if err := client.Start(context.Background()); err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { client.Stop(context.Background()) })
-	p.client = client
+	startBackground(tb, p.core, slog.New(slog.DiscardHandler), &commands.BackgroundOptions{})
 }
 
 func (p *process) command(tb testing.TB, id, text string) string {

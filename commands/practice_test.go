@@ -8,36 +8,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/riverdriver/riverpgxv5"
-
 	"github.com/copbot/copbot/bot"
 	"github.com/copbot/copbot/bot/console"
-	"github.com/copbot/copbot/commands"
 	"github.com/copbot/copbot/internal/dbtest"
-	"github.com/copbot/copbot/knowledge"
 )
-
-// runJobs works the core's jobs until the test ends.
-func runJobs(tb testing.TB, pool *pgxpool.Pool, core *commands.Core) *river.Client[pgx.Tx] {
-	tb.Helper()
-	workers := river.NewWorkers()
-	core.AddWorkers(workers)
-	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
-		Workers: workers, FetchCooldown: time.Millisecond, FetchPollInterval: 10 * time.Millisecond,
-		Queues: map[string]river.QueueConfig{knowledge.QueueCapture: {MaxWorkers: 16}},
-	})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if err := client.Start(context.Background()); err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { client.Stop(context.Background()) })
-	return client
-}
 
 // fakeSlack is an adapter whose reaction events carry no text, like Slack's:
 // the core fetches the message. It answers with a rate limit first when told.
@@ -87,7 +61,6 @@ func TestCore_CaptureFetchesTheMessage(t *testing.T) {
 			Permalink: "https://t1.slack.com/archives/C1/p1700000000000100"},
 	}}
 	core, _ := newCore(t, pool, slack)
-	runJobs(t, pool, core)
 
 	react := func(id, user, ts string) {
 		ev := slackEvent(bot.ReactionAdded, id, user)
@@ -161,7 +134,6 @@ func TestCore_MessageEditedAndDeleted(t *testing.T) {
 	ctx := context.Background()
 	pool := dbtest.Pool(t)
 	core, _ := newCore(t, pool)
-	runJobs(t, pool, core)
 	script(t, core, "Use feature flags for risky changes", "/react m1 bulb")
 	// The console's message ids are private to its run; find the source id.
 	var source string
@@ -199,7 +171,6 @@ func TestConsole_ConfirmsCaptureToTheReactor(t *testing.T) {
 	lines := "Write the failing test first\n/as ada\n/react m1 bulb\n/as host\n/cop tips\n"
 	con := console.New(strings.NewReader(lines), &out, nil)
 	core, _ := newCore(t, pool, con)
-	runJobs(t, pool, core)
 	if err := con.Run(context.Background(), core); err != nil {
 		t.Fatal(err)
 	}

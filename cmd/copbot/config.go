@@ -6,6 +6,9 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -22,19 +25,24 @@ type Config struct {
 	HTTPAddr        string `envconfig:"COPBOT_HTTP_ADDR"`
 	LogLevel        string `envconfig:"COPBOT_LOG_LEVEL"`
 	ShutdownTimeout string `envconfig:"COPBOT_SHUTDOWN_TIMEOUT"`
+	SpoolDir        string `envconfig:"COPBOT_SPOOL_DIR"`
 
 	SlackBotToken      string `envconfig:"SLACK_BOT_TOKEN"`
 	SlackSigningSecret string `envconfig:"SLACK_SIGNING_SECRET"`
 	SlackAppToken      string `envconfig:"SLACK_APP_TOKEN"`
 	SlackAPIURL        string `envconfig:"SLACK_API_URL"`
 
-	DiscordBotToken  string `envconfig:"DISCORD_BOT_TOKEN"`
-	DiscordAppID     string `envconfig:"DISCORD_APP_ID"`
-	DiscordPublicKey string `envconfig:"DISCORD_PUBLIC_KEY"`
-	DiscordAPIURL    string `envconfig:"DISCORD_API_URL"`
+	DiscordBotToken   string `envconfig:"DISCORD_BOT_TOKEN"`
+	DiscordAppID      string `envconfig:"DISCORD_APP_ID"`
+	DiscordPublicKey  string `envconfig:"DISCORD_PUBLIC_KEY"`
+	DiscordAPIURL     string `envconfig:"DISCORD_API_URL"`
+	DiscordShardID    string `envconfig:"DISCORD_SHARD_ID"`
+	DiscordShardCount string `envconfig:"DISCORD_SHARD_COUNT"`
 
 	// Parsed by check from the text above.
 	shutdownTimeout time.Duration
+	shardID         int
+	shardCount      int
 }
 
 // defaults fills in what an unset (or empty) variable means.
@@ -47,12 +55,26 @@ func (c *Config) defaults() {
 		{&c.ShutdownTimeout, "25s"},
 		{&c.SlackAPIURL, "https://slack.com/api/"},
 		{&c.DiscordAPIURL, "https://discord.com/api/v10/"},
+		{&c.SpoolDir, defaultSpoolDir()},
 	} {
 		if *d.field == "" {
 			*d.field = d.value
 		}
 	}
 }
+
+// defaultSpoolDir keeps Discord's spool of unrecorded events in the user's
+// cache directory, or nowhere when there is none (check then asks for one).
+func defaultSpoolDir() string {
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(dir, "copbot", "spool")
+}
+
+// Shard is DISCORD_SHARD_ID and DISCORD_SHARD_COUNT: shard 0 of 1 unless set.
+func (c Config) Shard() (id, count int) { return c.shardID, max(c.shardCount, 1) }
 
 // Shutdown is how long a stopping copbot waits for work in flight.
 func (c Config) Shutdown() time.Duration { return c.shutdownTimeout }
@@ -142,7 +164,31 @@ func (c *Config) check(needDatabase bool) []string {
 		}
 	}
 	p = append(p, checkBaseURL("DISCORD_API_URL", c.DiscordAPIURL)...)
+	p = append(p, c.checkShard()...)
+	if c.DiscordGateway() && c.SpoolDir == "" {
+		p = append(p, "COPBOT_SPOOL_DIR is not set and there is no user cache directory to default to; "+
+			"the Discord gateway keeps events there while the database is down")
+	}
 	return p
+}
+
+// checkShard reads DISCORD_SHARD_ID and DISCORD_SHARD_COUNT: both or neither,
+// with 0 ≤ id < count.
+func (c *Config) checkShard() []string {
+	if c.DiscordShardID == "" && c.DiscordShardCount == "" {
+		return nil
+	}
+	if c.DiscordShardID == "" || c.DiscordShardCount == "" {
+		return []string{"DISCORD_SHARD_ID and DISCORD_SHARD_COUNT go together: set both or neither"}
+	}
+	id, idErr := strconv.Atoi(c.DiscordShardID)
+	count, countErr := strconv.Atoi(c.DiscordShardCount)
+	if idErr != nil || countErr != nil || count < 1 || id < 0 || id >= count {
+		return []string{fmt.Sprintf("DISCORD_SHARD_ID=%q and DISCORD_SHARD_COUNT=%q should be whole numbers with 0 ≤ id < count",
+			c.DiscordShardID, c.DiscordShardCount)}
+	}
+	c.shardID, c.shardCount = id, count
+	return nil
 }
 
 func checkBaseURL(name, v string) []string {

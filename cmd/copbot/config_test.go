@@ -13,6 +13,7 @@ var configEnv = []string{
 	"DATABASE_URL", "COPBOT_HTTP_ADDR", "COPBOT_LOG_LEVEL", "COPBOT_SHUTDOWN_TIMEOUT",
 	"SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_API_URL",
 	"DISCORD_BOT_TOKEN", "DISCORD_APP_ID", "DISCORD_PUBLIC_KEY", "DISCORD_API_URL",
+	"COPBOT_SPOOL_DIR", "DISCORD_SHARD_ID", "DISCORD_SHARD_COUNT",
 }
 
 func setEnv(t *testing.T, env map[string]string) {
@@ -63,6 +64,25 @@ func TestLoadConfig(t *testing.T) {
 					t.Errorf("want both Discord modes: %+v", c)
 				}
 			}},
+		{name: "DiscordShards", env: map[string]string{"DISCORD_BOT_TOKEN": "t", "DISCORD_APP_ID": "1",
+			"DISCORD_SHARD_ID": "2", "DISCORD_SHARD_COUNT": "4", "COPBOT_SPOOL_DIR": "/var/spool/copbot"},
+			check: func(t *testing.T, c Config) {
+				if id, n := c.Shard(); id != 2 || n != 4 || c.SpoolDir != "/var/spool/copbot" {
+					t.Errorf("Shard() = %d, %d, spool %q; want 2, 4, /var/spool/copbot", id, n, c.SpoolDir)
+				}
+			}},
+		{name: "DiscordOneShardByDefault", env: map[string]string{"DISCORD_BOT_TOKEN": "t", "DISCORD_APP_ID": "1"},
+			check: func(t *testing.T, c Config) {
+				if id, n := c.Shard(); id != 0 || n != 1 || !strings.HasSuffix(c.SpoolDir, "spool") {
+					t.Errorf("Shard() = %d, %d, spool %q; want 0, 1 and a spool in the cache directory", id, n, c.SpoolDir)
+				}
+			}},
+		{name: "DiscordShardIDAlone", env: map[string]string{"DISCORD_SHARD_ID": "0"},
+			problems: []string{"DISCORD_SHARD_ID and DISCORD_SHARD_COUNT go together"}},
+		{name: "DiscordShardOutOfRange", env: map[string]string{"DISCORD_SHARD_ID": "4", "DISCORD_SHARD_COUNT": "4"},
+			problems: []string{"0 ≤ id < count"}},
+		{name: "DiscordShardNotANumber", env: map[string]string{"DISCORD_SHARD_ID": "one", "DISCORD_SHARD_COUNT": "2"},
+			problems: []string{"0 ≤ id < count"}},
 		{name: "DiscordTokenWithoutAppID", env: map[string]string{"DISCORD_BOT_TOKEN": "t"},
 			problems: []string{"DISCORD_APP_ID is not set"}},
 		{name: "DiscordAppIDAlone", env: map[string]string{"DISCORD_APP_ID": "1"},

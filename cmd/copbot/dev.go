@@ -36,10 +36,10 @@ func runDev(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer) erro
 	}
 	con := console.New(stdin, stdout, &console.Options{Interactive: isTerminal(stdin)})
 	core := commands.NewCore(store, log, con)
-	stopJobs, err := startJobs(ctx, pool, core, log, true, nil)
+	background, err := core.StartBackground(ctx, &commands.BackgroundOptions{Interactive: true})
 	if err != nil {
 		return err
 	}
-	defer stopJobs(context.WithoutCancel(ctx))
+	defer background.Stop(context.WithoutCancel(ctx))
 	return con.Run(ctx, core)
 }

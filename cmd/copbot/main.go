@@ -29,6 +29,8 @@ Usage:
                     write a community's practice repository to standard output
   copbot import [--community ID] [--file F]
                     read a JSON export back (idempotent)
+  copbot discord register [--guild ID]
+                    register the /cop command with Discord (globally, or in one guild at once)
   copbot version    print the version
 
 Configuration is read from the environment; see the README.
@@ -60,6 +62,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		err = runExport(ctx, args[1:], stdout, stderr)
 	case "import":
 		err = runImport(ctx, args[1:], stdin, stdout, stderr)
+	case "discord":
+		err = runDiscord(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "copbot", buildVersion())
 	case "help", "--help", "-h":

@@ -15,19 +15,20 @@ import (
 	"github.com/copbot/copbot/knowledge"
 )
 
-// newMetrics makes the registry that GET /metrics serves: the Go runtime and
-// the process, the database pool and the inbox backlog. The adapters add
-// their own counters (events received and rejected, acknowledgement
-// latency, Web API calls), and countJobs the jobs' outcomes.
-func newMetrics(pool *pgxpool.Pool, store *knowledge.Store, log *slog.Logger) *prometheus.Registry {
+// newMetrics makes the registry that GET /metrics serves, with the Go
+// runtime and the process. The adapters add their own counters (events
+// received and rejected, acknowledgement latency, Web API calls),
+// measureStore the database pool and the inbox, and countJobs the jobs'
+// outcomes.
+func newMetrics() *prometheus.Registry {
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(
-		collectors.NewGoCollector(),
-		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		&poolCollector{pool: pool},
-		&inboxCollector{store: store, log: log},
-	)
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return reg
+}
+
+// measureStore adds the database pool's statistics and the inbox backlog.
+func measureStore(reg prometheus.Registerer, pool *pgxpool.Pool, store *knowledge.Store, log *slog.Logger) {
+	reg.MustRegister(&poolCollector{pool: pool}, &inboxCollector{store: store, log: log})
 }
 
 var (

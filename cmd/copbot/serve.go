@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/copbot/copbot/bot"
@@ -44,9 +45,10 @@ func runServe(ctx context.Context, stderr io.Writer) error {
 	}
 	log := newLogger(stderr, cfg.Level(slog.LevelInfo))
 
+	metrics := newMetrics()
 	var adapters []bot.Adapter
-	for _, build := range []func(Config, *slog.Logger) ([]bot.Adapter, error){slackAdapters, discordAdapters} {
-		a, err := build(cfg, log)
+	for _, build := range []func(Config, *slog.Logger, prometheus.Registerer) ([]bot.Adapter, error){slackAdapters, discordAdapters} {
+		a, err := build(cfg, log, metrics)
 		if err != nil {
 			return err
 		}
@@ -66,7 +68,7 @@ func runServe(ctx context.Context, stderr io.Writer) error {
 		return err
 	}
 	core := commands.NewCore(store, log, adapters...)
-	metrics := newMetrics(pool, store, log)
+	measureStore(metrics, pool, store, log)
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
@@ -80,10 +82,11 @@ func runServe(ctx context.Context, stderr io.Writer) error {
 		}
 	}
 
-	stopJobs, err := startJobs(ctx, pool, core, log, false, metrics)
+	background, err := core.StartBackground(ctx, nil)
 	if err != nil {
 		return err
 	}
+	countJobs(ctx, background.Jobs(), metrics)
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
@@ -115,7 +118,7 @@ func runServe(ctx context.Context, stderr io.Writer) error {
 	stopAdapters()
 	err = srv.Shutdown(shutCtx)
 	running.Wait()
-	err = errors.Join(err, stopJobs(shutCtx))
+	err = errors.Join(err, background.Stop(shutCtx))
 	return errors.Join(runErr, err)
 }
 

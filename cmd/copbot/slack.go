@@ -4,12 +4,14 @@ import (
 	"errors"
 	"log/slog"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/copbot/copbot/bot"
 )
 
 // slackAdapters builds the Slack adapters the configuration enables (HTTP
 // mode, Socket Mode), none when Slack is not configured.
-func slackAdapters(cfg Config, _ *slog.Logger) ([]bot.Adapter, error) {
+func slackAdapters(cfg Config, _ *slog.Logger, _ prometheus.Registerer) ([]bot.Adapter, error) {
 	if !cfg.SlackHTTP() && !cfg.SlackSocket() {
 		return nil, nil
 	}

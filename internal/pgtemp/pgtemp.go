@@ -30,6 +30,8 @@ var ErrNoBinaries = errors.New("PostgreSQL server binaries (initdb, postgres) no
 // Cluster is a running throwaway PostgreSQL server.
 type Cluster struct {
 	dir      string
+	bin      string
+	cred     *syscall.Credential
 	cmd      *exec.Cmd
 	exited   chan struct{}
 	exitErr  error
@@ -86,7 +88,7 @@ func Start(ctx context.Context, opts *Options) (*Cluster, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create cluster directory: %w", err)
 	}
-	c := &Cluster{dir: dir, database: db, exited: make(chan struct{})}
+	c := &Cluster{dir: dir, bin: bin, cred: cred, database: db}
 	ok := false
 	defer func() {
 		if !ok {
@@ -112,28 +114,38 @@ func Start(ctx context.Context, opts *Options) (*Cluster, error) {
 	if c.logFile, err = os.Create(filepath.Join(dir, "postgres.log")); err != nil {
 		return nil, fmt.Errorf("create server log: %w", err)
 	}
+	if err := c.startServer(); err != nil {
+		return nil, err
+	}
+	if err := c.waitReady(ctx, c.createDatabase); err != nil {
+		return nil, err
+	}
+	ok = true
+	return c, nil
+}
+
+// startServer runs postgres on the cluster's data directory.
+func (c *Cluster) startServer() error {
 	// fsync is off: the cluster is thrown away, so durability buys nothing.
-	c.cmd = exec.Command(filepath.Join(bin, "postgres"),
-		"-D", data, "-k", dir, "-c", "listen_addresses=",
+	c.cmd = exec.Command(filepath.Join(c.bin, "postgres"),
+		"-D", filepath.Join(c.dir, "data"), "-k", c.dir, "-c", "listen_addresses=",
 		"-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
 		"-c", "max_connections=200", "-c", "shared_buffers=64MB")
 	c.cmd.Stdout, c.cmd.Stderr = c.logFile, c.logFile
 	// Own process group so a terminal's Ctrl-C reaches only copbot, which then
 	// stops the server in order; Pdeathsig ends the server if copbot dies hard.
-	c.cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred, Setpgid: true, Pdeathsig: syscall.SIGQUIT}
+	c.cmd.SysProcAttr = &syscall.SysProcAttr{Credential: c.cred, Setpgid: true, Pdeathsig: syscall.SIGQUIT}
 	if err := c.cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start postgres: %w", err)
+		return fmt.Errorf("start postgres: %w", err)
 	}
+	exited := make(chan struct{})
+	c.exited = exited
+	cmd := c.cmd
 	go func() {
-		c.exitErr = c.cmd.Wait()
-		close(c.exited)
+		c.exitErr = cmd.Wait()
+		close(exited)
 	}()
-
-	if err := c.waitReady(ctx); err != nil {
-		return nil, err
-	}
-	ok = true
-	return c, nil
+	return nil
 }
 
 func initdb(ctx context.Context, bin, data string, cred *syscall.Credential) error {
@@ -147,13 +159,14 @@ func initdb(ctx context.Context, bin, data string, cred *syscall.Credential) err
 	return nil
 }
 
-// waitReady polls the socket until the server answers, then creates the database.
-func (c *Cluster) waitReady(ctx context.Context) error {
+// waitReady polls the socket until the server answers, then creates the
+// database (or, on a restart, until the database answers).
+func (c *Cluster) waitReady(ctx context.Context, ready func(context.Context) error) error {
 	deadline := time.Now().Add(30 * time.Second)
 	sock := filepath.Join(c.dir, ".s.PGSQL.5432")
 	for {
 		if _, err := os.Stat(sock); err == nil {
-			if err := c.createDatabase(ctx); err == nil {
+			if err := ready(ctx); err == nil {
 				return nil
 			} else if time.Now().After(deadline) {
 				return fmt.Errorf("create database %s: %w", c.database, err)
@@ -197,21 +210,50 @@ func (c *Cluster) DatabaseURL(database string) string {
 // Stop shuts the server down and removes the directory. It is safe to call
 // more than once.
 func (c *Cluster) Stop() {
-	if c.cmd != nil && c.cmd.Process != nil {
-		// SIGINT is PostgreSQL's fast shutdown; SIGQUIT if it lingers.
-		_ = c.cmd.Process.Signal(syscall.SIGINT)
-		select {
-		case <-c.exited:
-		case <-time.After(5 * time.Second):
-			_ = c.cmd.Process.Signal(syscall.SIGQUIT)
-			<-c.exited
-		}
-	}
+	c.shutdownServer()
 	if c.logFile != nil {
 		c.logFile.Close()
 	}
 	if c.dir != "" {
 		_ = os.RemoveAll(c.dir)
+	}
+}
+
+// Shutdown stops the server but keeps its data, for tests that take the
+// database away for a while; Restart brings it back.
+func (c *Cluster) Shutdown() { c.shutdownServer() }
+
+// Restart starts the server again after Shutdown and waits until it accepts
+// connections.
+func (c *Cluster) Restart(ctx context.Context) error {
+	if err := c.startServer(); err != nil {
+		return err
+	}
+	return c.waitReady(ctx, func(ctx context.Context) error {
+		conn, err := pgx.Connect(ctx, c.URL())
+		if err != nil {
+			return err
+		}
+		return conn.Close(ctx)
+	})
+}
+
+func (c *Cluster) shutdownServer() {
+	if c.cmd == nil || c.cmd.Process == nil || c.exited == nil {
+		return
+	}
+	select {
+	case <-c.exited:
+		return
+	default:
+	}
+	// SIGINT is PostgreSQL's fast shutdown; SIGQUIT if it lingers.
+	_ = c.cmd.Process.Signal(syscall.SIGINT)
+	select {
+	case <-c.exited:
+	case <-time.After(5 * time.Second):
+		_ = c.cmd.Process.Signal(syscall.SIGQUIT)
+		<-c.exited
 	}
 }
 

@@ -92,3 +92,34 @@ func TestStart_FromCache(t *testing.T) {
 		t.Fatalf("cache holds %d entries, want 1", len(entries))
 	}
 }
+
+func TestCluster_ShutdownAndRestartKeepData(t *testing.T) {
+	ctx := context.Background()
+	c, err := Start(ctx, &Options{CacheDir: DefaultCacheDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Stop()
+	run := func(sql string) error {
+		conn, err := pgx.Connect(ctx, c.URL())
+		if err != nil {
+			return err
+		}
+		defer conn.Close(ctx)
+		_, err = conn.Exec(ctx, sql)
+		return err
+	}
+	if err := run("CREATE TABLE kept (n int); INSERT INTO kept VALUES (7)"); err != nil {
+		t.Fatal(err)
+	}
+	c.Shutdown()
+	if err := run("SELECT 1"); err == nil {
+		t.Fatal("the server still answers after Shutdown")
+	}
+	if err := c.Restart(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := run("DELETE FROM kept WHERE n = 7"); err != nil {
+		t.Fatalf("after Restart: %v", err)
+	}
+}

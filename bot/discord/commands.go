@@ -1,0 +1,263 @@
+package discord
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/bwmarrin/discordgo"
+)
+
+// The /cop application command mirrors the text grammar: one subcommand
+// (or group of subcommands) per family with the same names, and typed
+// options. An interaction's options are written back into the text form
+// (commandText), so the core parses Discord commands like any other.
+
+// param is one option and how its value enters the command text.
+type param struct {
+	name, desc string
+	typ        discordgo.ApplicationCommandOptionType
+	required   bool
+	choices    []string
+	// form writes the value: as typed, as #tags, "key:value", "word value"
+	// or as a quoted string.
+	form  form
+	label string // the key or the word before the value
+}
+
+type form int
+
+const (
+	asTyped form = iota
+	asTags
+	asKeyed  // label:value
+	asWorded // label value
+	asQuoted // "value"
+)
+
+type sub struct {
+	name, desc string
+	params     []param
+}
+
+type family struct {
+	sub
+	subs []sub // a group when set
+}
+
+var (
+	tipParam  = param{name: "tip", desc: "The tip's number", typ: discordgo.ApplicationCommandOptionInteger, required: true}
+	tagsParam = param{name: "tags", desc: "Tags, e.g. testing ci", typ: discordgo.ApplicationCommandOptionString, required: true, form: asTags}
+	pageParam = param{name: "page", desc: "Page number", typ: discordgo.ApplicationCommandOptionInteger, form: asKeyed, label: "page"}
+	objParam  = param{name: "objective", desc: "The objective's number", typ: discordgo.ApplicationCommandOptionInteger, required: true}
+	userParam = param{name: "user", desc: "The member", typ: discordgo.ApplicationCommandOptionUser, required: true}
+)
+
+func str(name, desc string, required bool, f form, label string) param {
+	return param{name: name, desc: desc, typ: discordgo.ApplicationCommandOptionString, required: required, form: f, label: label}
+}
+
+// families is the /cop tree, in the order Discord shows it.
+var families = []family{
+	{sub: sub{"help", "What copbot can do, or one command explained", []param{str("topic", "A command, e.g. search", false, asTyped, "")}}},
+	{sub: sub{"save", "Save a tip directly; #hashtags become its tags", []param{str("text", "The tip, e.g. Quarantine flaky tests #testing", true, asTyped, "")}}},
+	{sub: sub{"search", "Find tips, best first", []param{
+		str("query", `Words to find; "quoted phrases", -excluded`, false, asTyped, ""),
+		{name: "tag", desc: "Only tips with this tag", typ: discordgo.ApplicationCommandOptionString, form: asTags},
+		{name: "from", desc: "Only tips by this member", typ: discordgo.ApplicationCommandOptionUser, form: asKeyed, label: "from"},
+		pageParam,
+	}}},
+	{sub: sub{"tips", "Browse the practice repository", []param{
+		{name: "order", desc: "Best or newest first", typ: discordgo.ApplicationCommandOptionString, choices: []string{"top", "recent"}},
+		{name: "tag", desc: "Only tips with this tag", typ: discordgo.ApplicationCommandOptionString, form: asTags},
+		pageParam,
+	}}},
+	{sub: sub{"tag", "Add tags to a tip", []param{tipParam, tagsParam}}},
+	{sub: sub{"untag", "Take tags off a tip", []param{tipParam, tagsParam}}},
+	{sub: sub{"remove", "Take a tip out of the repository", []param{tipParam}}},
+	{sub: sub{"mentor", "Mentoring: offer help or ask for a mentor", nil}, subs: []sub{
+		{"offer", "Offer to mentor", []param{
+			str("topics", "What you can help with", true, asTyped, ""),
+			{name: "capacity", desc: "How many mentees at once", typ: discordgo.ApplicationCommandOptionInteger, form: asWorded, label: "capacity"},
+		}},
+		{"request", "Ask for a mentor", []param{str("topics", "What you want to learn", true, asTyped, "")}},
+		{"pause", "Take no new mentees for now", nil},
+		{"resume", "Take mentees again", nil},
+		{"status", "Your offers, requests and pairings", nil},
+		{"end", "End a pairing", []param{
+			{name: "pairing", desc: "The pairing's number", typ: discordgo.ApplicationCommandOptionInteger},
+			str("feedback", "How it went", false, asTyped, ""),
+		}},
+		{"list", "All pairings (facilitators)", nil},
+	}},
+	{sub: sub{"objective", "The community's objectives", nil}, subs: []sub{
+		{"add", "Set an objective", []param{
+			str("title", "What the community aims for", true, asQuoted, ""),
+			{name: "target", desc: "The number to reach", typ: discordgo.ApplicationCommandOptionNumber, required: true, form: asWorded, label: "target"},
+			str("due", "Due date, YYYY-MM-DD", true, asWorded, "due"),
+			str("unit", "What is counted, e.g. talks", false, asWorded, "unit"),
+			{name: "tag", desc: "A tag for the objective", typ: discordgo.ApplicationCommandOptionString, form: asTags},
+		}},
+		{"list", "The objectives", nil},
+		{"show", "One objective's progress", []param{objParam}},
+		{"close", "Close an objective", []param{objParam}},
+	}},
+	{sub: sub{"checkin", "Record progress on an objective", []param{
+		objParam,
+		str("value", "The new value, or +N to add", true, asTyped, ""),
+		str("note", "What happened", false, asTyped, ""),
+	}}},
+	{sub: sub{"stats", "The community's pulse", nil}},
+	{sub: sub{"facilitator", "Who looks after the community", nil}, subs: []sub{
+		{"add", "Make a member a facilitator", []param{userParam}},
+		{"remove", "Stop a member being a facilitator", []param{userParam}},
+		{"list", "The facilitators", nil},
+	}},
+	{sub: sub{"config", "Settings, e.g. save-emoji; exclude or allow a channel", []param{
+		str("key", "A setting (save-emoji) or exclude, include, allow", false, asTyped, ""),
+		str("value", "The new value", false, asTyped, ""),
+		{name: "channel", desc: "The channel to exclude, include or allow", typ: discordgo.ApplicationCommandOptionChannel},
+	}}},
+}
+
+// Commands is the application command copbot registers: /cop.
+func Commands() []*discordgo.ApplicationCommand {
+	noDM := false
+	cop := &discordgo.ApplicationCommand{Name: "cop", Description: "copbot: the community's tips, mentoring and objectives",
+		Type: discordgo.ChatApplicationCommand, DMPermission: &noDM}
+	for _, f := range families {
+		if f.subs == nil {
+			cop.Options = append(cop.Options, f.option(discordgo.ApplicationCommandOptionSubCommand))
+			continue
+		}
+		group := &discordgo.ApplicationCommandOption{Type: discordgo.ApplicationCommandOptionSubCommandGroup, Name: f.name, Description: f.desc}
+		for _, s := range f.subs {
+			group.Options = append(group.Options, s.option(discordgo.ApplicationCommandOptionSubCommand))
+		}
+		cop.Options = append(cop.Options, group)
+	}
+	return []*discordgo.ApplicationCommand{cop}
+}
+
+func (s sub) option(t discordgo.ApplicationCommandOptionType) *discordgo.ApplicationCommandOption {
+	o := &discordgo.ApplicationCommandOption{Type: t, Name: s.name, Description: s.desc}
+	for _, p := range s.params {
+		po := &discordgo.ApplicationCommandOption{Type: p.typ, Name: p.name, Description: p.desc, Required: p.required}
+		for _, c := range p.choices {
+			po.Choices = append(po.Choices, &discordgo.ApplicationCommandOptionChoice{Name: c, Value: c})
+		}
+		if p.typ == discordgo.ApplicationCommandOptionChannel {
+			po.ChannelTypes = []discordgo.ChannelType{discordgo.ChannelTypeGuildText, discordgo.ChannelTypeGuildNews, discordgo.ChannelTypeGuildForum}
+		}
+		o.Options = append(o.Options, po)
+	}
+	return o
+}
+
+// commandText writes a /cop interaction back as the text after "/cop", the
+// options in the grammar's order whatever order they came in.
+func commandText(data discordgo.ApplicationCommandInteractionData) (string, error) {
+	if len(data.Options) != 1 {
+		return "", fmt.Errorf("/%s came with %d subcommands, want 1", data.Name, len(data.Options))
+	}
+	top := data.Options[0]
+	words := []string{top.Name}
+	s, opts := findSub(top.Name, "", families), top.Options
+	if top.Type == discordgo.ApplicationCommandOptionSubCommandGroup {
+		if len(top.Options) != 1 {
+			return "", fmt.Errorf("/%s %s came with %d subcommands, want 1", data.Name, top.Name, len(top.Options))
+		}
+		words = append(words, top.Options[0].Name)
+		s, opts = findSub(top.Name, top.Options[0].Name, families), top.Options[0].Options
+	}
+	given := map[string]*discordgo.ApplicationCommandInteractionDataOption{}
+	for _, o := range opts {
+		given[o.Name] = o
+	}
+	var params []param
+	if s != nil {
+		params = s.params
+	}
+	for _, p := range params {
+		if o := given[p.name]; o != nil {
+			words = append(words, p.write(value(o)))
+			delete(given, p.name)
+		}
+	}
+	for _, o := range opts { // options a newer registration has and this copbot does not know
+		if given[o.Name] != nil {
+			words = append(words, value(o))
+		}
+	}
+	return strings.Join(nonEmpty(words), " "), nil
+}
+
+func findSub(family, name string, fs []family) *sub {
+	for _, f := range fs {
+		if f.name != family {
+			continue
+		}
+		if name == "" {
+			return &f.sub
+		}
+		for _, s := range f.subs {
+			if s.name == name {
+				return &s
+			}
+		}
+	}
+	return nil
+}
+
+// value is an option's value as command text: users and channels as the
+// mentions the parser reads, numbers without exponents.
+func value(o *discordgo.ApplicationCommandInteractionDataOption) string {
+	switch v := o.Value.(type) {
+	case string:
+		switch o.Type {
+		case discordgo.ApplicationCommandOptionUser, discordgo.ApplicationCommandOptionMentionable:
+			return "<@" + v + ">"
+		case discordgo.ApplicationCommandOptionChannel:
+			return "<#" + v + ">"
+		}
+		return strings.TrimSpace(v)
+	case float64:
+		if o.Type == discordgo.ApplicationCommandOptionInteger {
+			return strconv.FormatInt(int64(v), 10)
+		}
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	case bool:
+		return strconv.FormatBool(v)
+	}
+	return fmt.Sprint(o.Value)
+}
+
+func (p param) write(v string) string {
+	switch p.form {
+	case asTags:
+		var tags []string
+		for _, t := range strings.FieldsFunc(v, func(r rune) bool { return r == ' ' || r == ',' }) {
+			tags = append(tags, "#"+strings.TrimLeft(t, "#"))
+		}
+		return strings.Join(tags, " ")
+	case asKeyed:
+		return p.label + ":" + v
+	case asWorded:
+		return p.label + " " + v
+	case asQuoted:
+		// The grammar has no escape for a quote inside quotes; a single one
+		// keeps the meaning.
+		return `"` + strings.NewReplacer(`"`, "'", "“", "'", "”", "'", "„", "'").Replace(v) + `"`
+	}
+	return v
+}
+
+func nonEmpty(words []string) []string {
+	out := words[:0]
+	for _, w := range words {
+		if strings.TrimSpace(w) != "" {
+			out = append(out, w)
+		}
+	}
+	return out
+}

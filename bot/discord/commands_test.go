@@ -1,0 +1,119 @@
+package discord
+
+import (
+	"encoding/json"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/bwmarrin/discordgo"
+)
+
+func TestCommandText(t *testing.T) {
+	tests := []struct {
+		name    string
+		options string // the data.options of a /cop interaction, as Discord sends them
+		want    string
+	}{
+		{"NoOptions", `[{"name": "help", "type": 1}]`, "help"},
+		{"HelpTopic", `[{"name": "help", "type": 1, "options": [{"name": "topic", "type": 3, "value": "search"}]}]`, "help search"},
+		{"SaveKeepsTextAsTyped", `[{"name": "save", "type": 1, "options": [{"name": "text", "type": 3, "value": "Use \"git bisect\" #debugging"}]}]`,
+			`save Use "git bisect" #debugging`},
+		{"SearchInGrammarOrder", `[{"name": "search", "type": 1, "options": [{"name": "page", "type": 4, "value": 2},
+			{"name": "from", "type": 6, "value": "500000000000000001"}, {"name": "query", "type": 3, "value": "flaky tests"},
+			{"name": "tag", "type": 3, "value": "ci"}]}]`, "search flaky tests #ci from:<@500000000000000001> page:2"},
+		{"TipsChoice", `[{"name": "tips", "type": 1, "options": [{"name": "order", "type": 3, "value": "recent"}, {"name": "tag", "type": 3, "value": "#testing"}]}]`,
+			"tips recent #testing"},
+		{"TagsGetHashes", `[{"name": "tag", "type": 1, "options": [{"name": "tip", "type": 4, "value": 12}, {"name": "tags", "type": 3, "value": "testing, #ci  flaky"}]}]`,
+			"tag 12 #testing #ci #flaky"},
+		{"MentorGroup", `[{"name": "mentor", "type": 2, "options": [{"name": "offer", "type": 1, "options": [
+			{"name": "capacity", "type": 4, "value": 3}, {"name": "topics", "type": 3, "value": "go testing"}]}]}]`, "mentor offer go testing capacity 3"},
+		{"MentorStatus", `[{"name": "mentor", "type": 2, "options": [{"name": "status", "type": 1}]}]`, "mentor status"},
+		{"ObjectiveAdd", `[{"name": "objective", "type": 2, "options": [{"name": "add", "type": 1, "options": [
+			{"name": "title", "type": 3, "value": "Run 4 \"brown bag\" talks"}, {"name": "target", "type": 10, "value": 4},
+			{"name": "due", "type": 3, "value": "2025-06-30"}, {"name": "unit", "type": 3, "value": "talks"}]}]}]`,
+			`objective add "Run 4 'brown bag' talks" target 4 due 2025-06-30 unit talks`},
+		{"FractionalTarget", `[{"name": "objective", "type": 2, "options": [{"name": "add", "type": 1, "options": [
+			{"name": "title", "type": 3, "value": "Coverage"}, {"name": "target", "type": 10, "value": 82.5}, {"name": "due", "type": 3, "value": "2025-01-01"}]}]}]`,
+			`objective add "Coverage" target 82.5 due 2025-01-01`},
+		{"Checkin", `[{"name": "checkin", "type": 1, "options": [{"name": "note", "type": 3, "value": "two talks booked"},
+			{"name": "objective", "type": 4, "value": 3}, {"name": "value", "type": 3, "value": "+1"}]}]`, "checkin 3 +1 two talks booked"},
+		{"FacilitatorUser", `[{"name": "facilitator", "type": 2, "options": [{"name": "add", "type": 1, "options": [
+			{"name": "user", "type": 6, "value": "500000000000000002"}]}]}]`, "facilitator add <@500000000000000002>"},
+		{"ConfigChannel", `[{"name": "config", "type": 1, "options": [{"name": "channel", "type": 7, "value": "400000000000000002"},
+			{"name": "key", "type": 3, "value": "exclude"}]}]`, "config exclude <#400000000000000002>"},
+		{"UnknownOptionKept", `[{"name": "stats", "type": 1, "options": [{"name": "period", "type": 3, "value": "week"}]}]`, "stats week"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var i discordgo.Interaction
+			payload := `{"id": "1", "type": 2, "token": "t", "data": {"id": "9", "name": "cop", "type": 1, "options": ` + tt.options + `}}`
+			if err := json.Unmarshal([]byte(payload), &i); err != nil {
+				t.Fatal(err)
+			}
+			got, err := commandText(i.ApplicationCommandData())
+			if err != nil || got != tt.want {
+				t.Errorf("commandText = %q, %v; want %q", got, err, tt.want)
+			}
+		})
+	}
+}
+
+// TestCommands checks the /cop definition against Discord's rules and the
+// text grammar's names.
+func TestCommands(t *testing.T) {
+	cmds := Commands()
+	if len(cmds) != 1 || cmds[0].Name != "cop" {
+		t.Fatalf("Commands() = %v, want /cop", cmds)
+	}
+	name := regexp.MustCompile(`^[-_\p{Ll}\p{N}]{1,32}$`)
+	var check func(path string, opts []*discordgo.ApplicationCommandOption)
+	check = func(path string, opts []*discordgo.ApplicationCommandOption) {
+		if len(opts) > 25 {
+			t.Errorf("%s has %d options; Discord allows 25", path, len(opts))
+		}
+		optional := false
+		for _, o := range opts {
+			p := path + " " + o.Name
+			if !name.MatchString(o.Name) || o.Description == "" || len([]rune(o.Description)) > 100 {
+				t.Errorf("%s: bad name or description %q", p, o.Description)
+			}
+			if o.Required && optional {
+				t.Errorf("%s: a required option after an optional one", p)
+			}
+			optional = optional || !o.Required
+			check(p, o.Options)
+		}
+	}
+	check("/cop", cmds[0].Options)
+	var families []string
+	for _, o := range cmds[0].Options {
+		families = append(families, o.Name)
+	}
+	want := "help save search tips tag untag remove mentor objective checkin stats facilitator config"
+	if got := strings.Join(families, " "); got != want {
+		t.Errorf("families %q, want %q", got, want)
+	}
+	main := map[string]string{"save": "text", "search": "query", "checkin": "note"}
+	for _, o := range cmds[0].Options {
+		if opt, ok := main[o.Name]; ok && !hasOption(o.Options, opt) {
+			t.Errorf("/cop %s lacks its %q option", o.Name, opt)
+		}
+		if o.Name == "mentor" {
+			for _, s := range o.Options {
+				if (s.Name == "offer" || s.Name == "request") && !hasOption(s.Options, "topics") {
+					t.Errorf("/cop mentor %s lacks its topics option", s.Name)
+				}
+			}
+		}
+	}
+}
+
+func hasOption(opts []*discordgo.ApplicationCommandOption, name string) bool {
+	for _, o := range opts {
+		if o.Name == name {
+			return true
+		}
+	}
+	return false
+}

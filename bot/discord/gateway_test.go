@@ -1,0 +1,197 @@
+package discord
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/copbot/copbot/bot"
+)
+
+func asAdmin(h *harness, text string) string {
+	h.t.Helper()
+	replies, err := h.core.HandleEvent(context.Background(), &bot.Event{ID: "admin:" + text, Kind: bot.Command, Text: text,
+		Community: bot.CommunityRef{Platform: bot.Discord, ExternalID: guildID},
+		User:      bot.User{ID: ownerID, Name: "owner", IsAdmin: true}, Channel: bot.Channel{ID: general, Name: "general"}})
+	if err != nil || len(replies) != 1 {
+		h.t.Fatalf("%s: %v, %v", text, replies, err)
+	}
+	return replies[0].Text.String()
+}
+
+func TestAdapter_ReactionsCaptureTips(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	h.run()
+	h.fake.addMessage(general, "600000000000000001", bobID, "Bob", "Quarantine flaky tests, fix one a day #testing")
+	h.fake.addMessage(general, "600000000000000002", bobID, "Bob", "Not worth saving")
+	h.fake.addMessage(general, "600000000000000003", bobID, "Bob", "Pair on the hard bugs")
+	h.fake.addMessage(staff, "600000000000000004", bobID, "Bob", "Staff only")
+
+	h.fake.Dispatch("MESSAGE_REACTION_ADD", reactionAdd(adaID, "Ada", general, "600000000000000002", unicodeEmoji("👍")))
+	h.fake.Dispatch("MESSAGE_REACTION_ADD", reactionAdd(adaID, "Ada", staff, "600000000000000004", unicodeEmoji("💡")))
+	h.fake.Dispatch("MESSAGE_REACTION_ADD", reactionAdd(adaID, "Ada", general, "600000000000000001", unicodeEmoji("💡")))
+	tips := h.waitTips(1)
+	want := savedTip{Number: 1, Text: "Quarantine flaky tests, fix one a day #testing", AuthorName: "Bob", Votes: 1, ChannelName: "general",
+		Permalink: "https://discord.com/channels/" + guildID + "/" + general + "/600000000000000001"}
+	if tips[0] != want {
+		t.Errorf("tip = %+v\nwant %+v", tips[0], want)
+	}
+
+	if got := asAdmin(h, "config save-emoji <:copsave:700000000000000001>"); !strings.Contains(got, "copsave") {
+		t.Fatalf("config: %s", got)
+	}
+	h.fake.Dispatch("MESSAGE_REACTION_ADD", reactionAdd(adaID, "Ada", general, "600000000000000003", customEmoji("700000000000000001", "copsave")))
+	tips = h.waitTips(2)
+	if tips[1].Text != "Pair on the hard bugs" {
+		t.Errorf("custom emoji captured %+v", tips[1])
+	}
+	if len(h.tips()) != 2 {
+		t.Errorf("tips = %+v; a 👍 and a reaction in a private channel must capture nothing", h.tips())
+	}
+
+	// The member who reacted hears about it in a DM: Discord has no
+	// ephemeral messages outside interactions.
+	h.fake.waitSent("POST", "/channels/900000000000000001/messages", 2)
+	dms := h.fake.sent("POST", "/users/@me/channels")
+	if len(dms) != 1 {
+		t.Errorf("opened %d DM channels, want 1 (the second notice reuses it)", len(dms))
+	}
+	var msg struct{ Content string }
+	json.Unmarshal(h.fake.sent("POST", "/channels/900000000000000001/messages")[0].Payload, &msg)
+	if !strings.Contains(msg.Content, "Saved as tip **1**") && !strings.Contains(msg.Content, "Saved as tip 1") {
+		t.Errorf("confirmation = %q", msg.Content)
+	}
+
+	// An edit updates the tip; a deletion hides it.
+	h.fake.Dispatch("MESSAGE_UPDATE", fmt.Sprintf(`{"id": "600000000000000001", "channel_id": %q, "guild_id": %q, "type": 0,
+		"content": "Quarantine flaky tests, fix two a day #testing", "edited_timestamp": "2024-05-01T13:00:00.000000+00:00",
+		"timestamp": "2024-05-01T12:00:00.000000+00:00", "author": {"id": %q, "username": "bob", "discriminator": "0"},
+		"member": {"roles": [], "joined_at": "2024-01-01T00:00:00.000000+00:00"}, "attachments": [], "embeds": [], "mentions": []}`, general, guildID, bobID))
+	h.fake.Dispatch("MESSAGE_UPDATE", fmt.Sprintf(`{"id": "600000000000000003", "channel_id": %q, "guild_id": %q,
+		"embeds": [{"type": "link", "url": "https://example.com"}]}`, general, guildID)) // a link preview, not an edit
+	h.fake.Dispatch("MESSAGE_DELETE", fmt.Sprintf(`{"id": "600000000000000003", "channel_id": %q, "guild_id": %q}`, general, guildID))
+	waitFor(t, "edit and deletion", func() bool {
+		tips := h.tips()
+		return len(tips) == 2 && tips[0].Text == "Quarantine flaky tests, fix two a day #testing" && tips[1].Text == ""
+	})
+
+	// A newcomer is recorded as a member.
+	h.fake.Dispatch("GUILD_MEMBER_ADD", fmt.Sprintf(`{"guild_id": %q, %s`, guildID, strings.TrimPrefix(member("500000000000000077", "Newt"), "{")))
+	waitFor(t, "member join", func() bool {
+		var n int
+		h.pool.QueryRow(context.Background(), `SELECT count(*) FROM members WHERE platform_user_id = '500000000000000077' AND display_name = 'Newt'`).Scan(&n)
+		return n == 1
+	})
+}
+
+// recorder notes the ids of the events the core was given.
+type recorder struct {
+	bot.Handler
+	mu  sync.Mutex
+	ids []string
+}
+
+func (r *recorder) HandleEvent(ctx context.Context, ev *bot.Event) ([]bot.Reply, error) {
+	r.mu.Lock()
+	r.ids = append(r.ids, ev.ID)
+	r.mu.Unlock()
+	return r.Handler.HandleEvent(ctx, ev)
+}
+
+func TestAdapter_ResumeAfterDroppedConnection(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	rec := &recorder{Handler: h.core}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- h.adapter.Run(ctx, rec) }()
+	t.Cleanup(func() { cancel(); <-done })
+	h.fake.waitReady("identified")
+	h.fake.addMessage(general, "600000000000000001", bobID, "Bob", "Write the test first")
+
+	seq := h.fake.Dispatch("MESSAGE_REACTION_ADD", reactionAdd(adaID, "Ada", general, "600000000000000001", unicodeEmoji("💡")))
+	h.waitTips(1)
+
+	// The connection drops; copbot resumes, and Discord sends the last
+	// dispatch again before RESUMED.
+	h.fake.mu.Lock()
+	h.fake.replayLast = true
+	h.fake.mu.Unlock()
+	h.fake.dropConn()
+	h.fake.waitReady("resumed")
+	h.fake.Dispatch("MESSAGE_REACTION_ADD", reactionAdd(bobID, "Bob", general, "600000000000000001", unicodeEmoji("💡")))
+	waitFor(t, "second vote", func() bool { tips := h.tips(); return len(tips) == 1 && tips[0].Votes == 2 })
+
+	h.fake.mu.Lock()
+	resumes, identifies := h.fake.resumes, len(h.fake.identifies)
+	h.fake.mu.Unlock()
+	if identifies != 1 || len(resumes) != 1 || resumes[0]["session_id"] != "session-1" || resumes[0]["seq"] != float64(seq) {
+		t.Errorf("identifies = %d, resumes = %v; want one IDENTIFY, then a RESUME of session-1 at seq %d", identifies, resumes, seq)
+	}
+	rec.mu.Lock()
+	ids := append([]string(nil), rec.ids...)
+	rec.mu.Unlock()
+	first := fmt.Sprintf("message_reaction_add:session-1:%d", seq)
+	var seen int
+	for _, id := range ids {
+		if id == first {
+			seen++
+		}
+	}
+	if seen != 2 || len(ids) != 3 {
+		t.Errorf("event ids = %v; want %s twice (the replay keeps its id) and one more", ids, first)
+	}
+	if tips := h.tips(); len(tips) != 1 || tips[0].Votes != 2 {
+		t.Errorf("tips = %+v; want one tip with two votes", tips)
+	}
+}
+
+func TestAdapter_PrivilegedIntentRefused(t *testing.T) {
+	h := newHarness(t, harnessOptions{refuse: int64(discordgo.IntentsMessageContent)})
+	h.run()
+	h.fake.mu.Lock()
+	ids := h.fake.identifies
+	h.fake.mu.Unlock()
+	if len(ids) != 2 {
+		t.Fatalf("%d IDENTIFYs, want 2 (all intents, then without message content)", len(ids))
+	}
+	first, second := discordgo.Intent(ids[0]["intents"].(float64)), discordgo.Intent(ids[1]["intents"].(float64))
+	if first != allIntents || second != allIntents&^discordgo.IntentsMessageContent {
+		t.Errorf("intents %d then %d; want %d then %d", first, second, allIntents, allIntents&^discordgo.IntentsMessageContent)
+	}
+	if logs := h.logs.String(); !contains(logs, "close 4014", "https://discord.com/developers/applications/"+appID+"/bot", "message content") {
+		t.Errorf("no clear log line about the refused intent:\n%s", logs)
+	}
+	// Without the intent Discord sends messages without text: the tip keeps its link.
+	h.fake.addMessage(general, "600000000000000001", bobID, "Bob", "")
+	h.fake.Dispatch("MESSAGE_REACTION_ADD", reactionAdd(adaID, "Ada", general, "600000000000000001", unicodeEmoji("💡")))
+	if tips := h.waitTips(1); tips[0].Text != "" || !strings.HasSuffix(tips[0].Permalink, "/600000000000000001") {
+		t.Errorf("tip = %+v, want a link-only tip", tips[0])
+	}
+	if !strings.Contains(h.logs.String(), "Discord sent a message without its text") {
+		t.Error("the empty message was not reported")
+	}
+}
+
+func TestAdapter_FetchRateLimited(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	h.run()
+	h.fake.addMessage(general, "600000000000000001", bobID, "Bob", "Review in pairs")
+	h.fake.mu.Lock()
+	h.fake.limitGets = 1
+	h.fake.mu.Unlock()
+	h.fake.Dispatch("MESSAGE_REACTION_ADD", reactionAdd(adaID, "Ada", general, "600000000000000001", unicodeEmoji("💡")))
+	if tips := h.waitTips(1); tips[0].Text != "Review in pairs" {
+		t.Errorf("tip = %+v", tips[0])
+	}
+	h.fake.mu.Lock()
+	gets := h.fake.gets
+	h.fake.mu.Unlock()
+	if gets != 2 {
+		t.Errorf("%d fetches, want 2: a 429, then the message after retry_after", gets)
+	}
+}

@@ -1,0 +1,200 @@
+package discord
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"encoding/hex"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/copbot/copbot/bot"
+	"github.com/copbot/copbot/commands"
+	"github.com/copbot/copbot/internal/dbtest"
+	"github.com/copbot/copbot/knowledge"
+)
+
+func TestMain(m *testing.M) { dbtest.Main(m) }
+
+// syncLog collects log output written from several goroutines.
+type syncLog struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *syncLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *syncLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
+// harness is a real core on a real database behind the adapter, which talks
+// to a fake Discord.
+type harness struct {
+	t       testing.TB
+	fake    *fakeDiscord
+	adapter *Adapter
+	core    *commands.Core
+	pool    *pgxpool.Pool
+	logs    *syncLog
+	key     ed25519.PrivateKey
+	// slow delays commands before the core sees them.
+	slow time.Duration
+}
+
+type harnessOptions struct {
+	pool    *pgxpool.Pool
+	spool   string
+	refuse  int64
+	options func(*Options)
+}
+
+func newHarness(t testing.TB, ho harnessOptions) *harness {
+	t.Helper()
+	pub, priv, err := ed25519.GenerateKey(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &harness{t: t, fake: newFakeDiscord(t), logs: &syncLog{}, key: priv, pool: ho.pool}
+	h.fake.refuse = ho.refuse
+	if h.pool == nil {
+		h.pool = dbtest.Pool(t)
+	}
+	if ho.spool == "" {
+		ho.spool = t.TempDir()
+	}
+	log := slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	opts := Options{Token: "test-token", AppID: appID, PublicKey: hex.EncodeToString(pub), APIURL: h.fake.apiURL(),
+		SpoolDir: ho.spool, AckWithin: 500 * time.Millisecond, ReplayInterval: 50 * time.Millisecond}
+	if ho.options != nil {
+		ho.options(&opts)
+	}
+	h.adapter, err = New(opts, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, err := knowledge.NewStore(h.pool, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.core = commands.NewCore(store, log, h.adapter)
+	runJobs(t, h.core, log)
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("logs:\n%s", h.logs.String())
+		}
+	})
+	return h
+}
+
+// HandleEvent is the core as the adapter sees it, slowed down on request.
+func (h *harness) HandleEvent(ctx context.Context, ev *bot.Event) ([]bot.Reply, error) {
+	if ev.Kind == bot.Command && h.slow > 0 {
+		time.Sleep(h.slow)
+	}
+	return h.core.HandleEvent(ctx, ev)
+}
+
+// run starts the gateway and waits for READY.
+func (h *harness) run() {
+	h.t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- h.adapter.Run(ctx, h) }()
+	h.t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				h.t.Errorf("Run: %v", err)
+			}
+		case <-time.After(20 * time.Second):
+			h.t.Error("Run did not return 20s after its context ended")
+		}
+	})
+	h.fake.waitReady("identified")
+}
+
+// runJobs runs the core's inbox and jobs until the test ends.
+func runJobs(tb testing.TB, core *commands.Core, log *slog.Logger) {
+	tb.Helper()
+	b, err := core.StartBackground(context.Background(), &commands.BackgroundOptions{Logger: log, Interactive: true, NoPeriodic: true})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		b.Stop(ctx)
+	})
+}
+
+type savedTip struct {
+	Number                      int
+	Text, Permalink, AuthorName string
+	Votes                       int
+	ChannelName                 string
+}
+
+// waitTips polls until want saved tips exist, and returns them by number.
+func (h *harness) waitTips(want int) []savedTip {
+	h.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		tips := h.tips()
+		if len(tips) >= want {
+			return tips
+		}
+		if time.Now().After(deadline) {
+			h.t.Fatalf("%d saved tips after 20s, want %d", len(tips), want)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func (h *harness) tips() []savedTip {
+	h.t.Helper()
+	rows, err := h.pool.Query(context.Background(), `SELECT number, text, permalink, author_name, votes, channel_name
+		FROM tips WHERE state = 'saved' ORDER BY number`)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	tips, err := pgx.CollectRows(rows, pgx.RowToStructByPos[savedTip])
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return tips
+}
+
+// waitFor polls cond until it holds.
+func waitFor(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not after 20s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func contains(s string, subs ...string) bool {
+	for _, sub := range subs {
+		if !strings.Contains(s, sub) {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,114 @@
+package discord
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/copbot/copbot/bot"
+)
+
+// maxBody is the largest interaction copbot reads.
+const maxBody = 1 << 20
+
+// maxSkew is how far a request's signed timestamp may be from now.
+const maxSkew = 5 * time.Minute
+
+// Routes mounts the HTTP interactions endpoint, POST /discord/interactions,
+// when the adapter has the application's public key.
+func (a *Adapter) Routes(mux *http.ServeMux, h bot.Handler) {
+	if a.publicKey == nil {
+		return
+	}
+	mux.Handle("POST /discord/interactions", a.interactionsHandler(h))
+}
+
+// interactionsHandler verifies and answers interactions Discord posts. Any
+// doubt about a request is a 401: Discord sends badly signed requests on
+// purpose and removes an endpoint that accepts them.
+func (a *Adapter) interactionsHandler(h bot.Handler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		received := time.Now()
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+		var tooLarge *http.MaxBytesError
+		switch {
+		case errors.As(err, &tooLarge):
+			a.reject(w, http.StatusRequestEntityTooLarge, "too_large")
+			return
+		case err != nil:
+			a.reject(w, http.StatusBadRequest, "malformed")
+			return
+		}
+		if reason := a.verify(r.Header, body); reason != "" {
+			a.reject(w, http.StatusUnauthorized, reason)
+			return
+		}
+		var i discordgo.Interaction
+		if err := json.Unmarshal(body, &i); err != nil || i.ID == "" || i.Token == "" {
+			a.reject(w, http.StatusBadRequest, "malformed")
+			return
+		}
+		if i.Type == discordgo.InteractionPing {
+			writeJSON(w, &discordgo.InteractionResponse{Type: discordgo.InteractionResponsePong})
+			return
+		}
+		ctx := context.WithoutCancel(r.Context())
+		first, finish := a.firstResponse(ctx, h, &i)
+		if first == nil {
+			a.reject(w, http.StatusBadRequest, "malformed")
+			return
+		}
+		writeJSON(w, first)
+		a.metrics.acked(received)
+		if finish != nil {
+			a.inflight.Go(func() { finish(ctx) })
+		}
+	}
+}
+
+func (a *Adapter) reject(w http.ResponseWriter, status int, reason string) {
+	a.metrics.eventRejected(reason)
+	a.log.Debug("discord interaction refused", slog.String("reason", reason))
+	http.Error(w, http.StatusText(status), status)
+}
+
+// verify checks the Ed25519 signature over timestamp and body, then the
+// timestamp's age; it returns why a request is refused, or "".
+func (a *Adapter) verify(hdr http.Header, body []byte) string {
+	sig, err := hex.DecodeString(hdr.Get("X-Signature-Ed25519"))
+	ts := hdr.Get("X-Signature-Timestamp")
+	if err != nil || len(sig) != ed25519.SignatureSize || ts == "" {
+		return "bad_signature"
+	}
+	msg := make([]byte, 0, len(ts)+len(body))
+	if !ed25519.Verify(a.publicKey, append(append(msg, ts...), body...), sig) {
+		return "bad_signature"
+	}
+	sec, err := strconv.ParseInt(ts, 10, 64)
+	if err != nil {
+		return "bad_signature"
+	}
+	if age := a.opts.Now().Sub(time.Unix(sec, 0)); age > maxSkew || age < -maxSkew {
+		return "stale"
+	}
+	return ""
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	if err := json.NewEncoder(w).Encode(v); err != nil {
+		return // the client is gone; nothing to tell it
+	}
+	if f, ok := w.(http.Flusher); ok {
+		f.Flush()
+	}
+}

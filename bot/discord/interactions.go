@@ -1,0 +1,192 @@
+package discord
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/copbot/copbot/bot"
+)
+
+// interactionLifetime is how long an interaction's token lets copbot edit
+// its answer (Discord allows 15 minutes).
+const interactionLifetime = 14 * time.Minute
+
+// outMessage is one message of an answer, with who may see it.
+type outMessage struct {
+	message
+	ephemeral bool
+}
+
+// interactionEvent turns a /cop command or a press of a copbot button into
+// a Command event from the member who used it. When copbot cannot serve the
+// interaction it returns a reply saying why instead; both are nil for kinds
+// of interaction copbot never asks for.
+func (a *Adapter) interactionEvent(i *discordgo.Interaction) (*bot.Event, *bot.Reply) {
+	var text string
+	switch i.Type {
+	case discordgo.InteractionApplicationCommand:
+		data := i.ApplicationCommandData()
+		if data.Name != "cop" {
+			return nil, &bot.Reply{Text: bot.Plain("That command is not copbot's; try `/cop help`.")}
+		}
+		t, err := commandText(data)
+		if err != nil {
+			a.log.Warn("discord command not understood", slog.String("interaction", i.ID), slog.Any("error", err))
+			return nil, &bot.Reply{Text: bot.Plain("I could not read that command; try `/cop help`.")}
+		}
+		text = t
+	case discordgo.InteractionMessageComponent:
+		cmd, ok := strings.CutPrefix(i.MessageComponentData().CustomID, buttonPrefix)
+		if !ok {
+			return nil, &bot.Reply{Text: bot.Plain("That button is not copbot's.")}
+		}
+		text = cmd
+	default:
+		return nil, nil
+	}
+	if i.GuildID == "" {
+		return nil, &bot.Reply{Text: bot.Plain("copbot works inside a server: use `/cop` in one of its channels.")}
+	}
+	name, private, _ := a.guilds.channel(i.GuildID, i.ChannelID)
+	return &bot.Event{
+		ID: "interaction:" + i.ID, Kind: bot.Command, Community: a.community(i.GuildID),
+		User:    a.user(i.GuildID, i.Member, i.User),
+		Channel: bot.Channel{ID: i.ChannelID, Name: name, Private: private},
+		Time:    a.opts.Now(), Text: text,
+	}, nil
+}
+
+// answer runs a command through the core and decides the first response
+// within AckWithin: the reply itself when the core is quick, otherwise a
+// deferred response. finish, when not nil, must run after the first
+// response is sent: it delivers what that response could not carry (the
+// reply after a deferral, further messages, files).
+func (a *Adapter) answer(ctx context.Context, h bot.Handler, i *discordgo.Interaction, ev *bot.Event) (*discordgo.InteractionResponse, func(context.Context)) {
+	done := make(chan []outMessage, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(ctx, interactionLifetime)
+		defer cancel()
+		replies, err := h.HandleEvent(ctx, ev)
+		if err != nil {
+			a.log.ErrorContext(ctx, "discord command not served", slog.String("event_id", ev.ID), slog.Any("error", err))
+			replies = []bot.Reply{{Text: bot.Plain("Something went wrong on my side; please try again in a minute.")}}
+		}
+		done <- outMessages(replies)
+	}()
+	timer := time.NewTimer(a.opts.AckWithin)
+	defer timer.Stop()
+	select {
+	case msgs := <-done:
+		if len(msgs[0].files) == 0 {
+			return respond(msgs[0]), func(ctx context.Context) { a.followUp(ctx, i, msgs[1:]) }
+		}
+		// A response body cannot carry files: defer, then edit them in.
+		return deferred(msgs[0].ephemeral), func(ctx context.Context) { a.deliver(ctx, i, msgs, msgs[0].ephemeral) }
+	case <-timer.C:
+		return deferred(true), func(ctx context.Context) { a.deliver(ctx, i, <-done, true) }
+	}
+}
+
+func outMessages(replies []bot.Reply) []outMessage {
+	var out []outMessage
+	for _, r := range replies {
+		for _, m := range messages(r) {
+			out = append(out, outMessage{message: m, ephemeral: r.Visibility == bot.Ephemeral})
+		}
+	}
+	if len(out) == 0 {
+		out = append(out, outMessage{message: message{content: "Done."}, ephemeral: true})
+	}
+	return out
+}
+
+func flags(ephemeral bool) discordgo.MessageFlags {
+	if ephemeral {
+		return discordgo.MessageFlagsEphemeral
+	}
+	return 0
+}
+
+func respond(m outMessage) *discordgo.InteractionResponse {
+	return &discordgo.InteractionResponse{Type: discordgo.InteractionResponseChannelMessageWithSource,
+		Data: &discordgo.InteractionResponseData{Content: m.content, Components: m.components,
+			AllowedMentions: noMentions(), Flags: flags(m.ephemeral)}}
+}
+
+func deferred(ephemeral bool) *discordgo.InteractionResponse {
+	return &discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredChannelMessageWithSource,
+		Data: &discordgo.InteractionResponseData{AllowedMentions: noMentions(), Flags: flags(ephemeral)}}
+}
+
+// deliver completes a deferred response: the first message replaces the
+// "thinking" placeholder when it is as private as the placeholder;
+// otherwise every message follows up and the placeholder goes.
+func (a *Adapter) deliver(ctx context.Context, i *discordgo.Interaction, msgs []outMessage, deferredEphemeral bool) {
+	if msgs[0].ephemeral == deferredEphemeral {
+		m := msgs[0]
+		components := m.components
+		if components == nil {
+			components = []discordgo.MessageComponent{}
+		}
+		_, err := a.hooks.InteractionResponseEdit(i, &discordgo.WebhookEdit{Content: &m.content, Components: &components,
+			Files: m.files, AllowedMentions: noMentions()}, discordgo.WithContext(ctx))
+		if err != nil {
+			a.log.WarnContext(ctx, "discord answer not delivered", slog.String("interaction", i.ID), slog.Any("error", err))
+			return
+		}
+		a.followUp(ctx, i, msgs[1:])
+		return
+	}
+	a.followUp(ctx, i, msgs)
+	if err := a.hooks.InteractionResponseDelete(i, discordgo.WithContext(ctx)); err != nil {
+		a.log.WarnContext(ctx, "discord placeholder not removed", slog.String("interaction", i.ID), slog.Any("error", err))
+	}
+}
+
+func (a *Adapter) followUp(ctx context.Context, i *discordgo.Interaction, msgs []outMessage) {
+	for _, m := range msgs {
+		_, err := a.hooks.FollowupMessageCreate(i, true, &discordgo.WebhookParams{Content: m.content, Components: m.components,
+			Files: m.files, AllowedMentions: noMentions(), Flags: flags(m.ephemeral)}, discordgo.WithContext(ctx))
+		if err != nil {
+			a.log.WarnContext(ctx, "discord follow-up not delivered", slog.String("interaction", i.ID), slog.Any("error", err))
+			return
+		}
+	}
+}
+
+// interactGateway answers an interaction that came over the gateway: the
+// first response is a REST call on the interaction's own rate limit, never
+// retried (an answer after 3 s is worthless).
+func (a *Adapter) interactGateway(ctx context.Context, h bot.Handler, i *discordgo.Interaction, received time.Time) {
+	first, finish := a.firstResponse(ctx, h, i)
+	if first == nil {
+		return
+	}
+	err := a.hooks.InteractionRespond(i, first, discordgo.WithRetryOnRatelimit(false), discordgo.WithContext(ctx))
+	a.metrics.acked(received)
+	if err != nil {
+		a.log.WarnContext(ctx, "discord interaction not acknowledged", slog.String("interaction", i.ID), slog.Any("error", err))
+		return
+	}
+	if finish != nil {
+		finish(ctx)
+	}
+}
+
+// firstResponse is the shared start of both ways interactions arrive.
+func (a *Adapter) firstResponse(ctx context.Context, h bot.Handler, i *discordgo.Interaction) (*discordgo.InteractionResponse, func(context.Context)) {
+	ev, reply := a.interactionEvent(i)
+	switch {
+	case ev != nil:
+		a.metrics.eventReceived(ev.Kind)
+		return a.answer(ctx, h, i, ev)
+	case reply != nil:
+		return respond(outMessages([]bot.Reply{*reply})[0]), nil
+	}
+	a.log.DebugContext(ctx, "discord interaction ignored", slog.Int("type", int(i.Type)))
+	return nil, nil
+}

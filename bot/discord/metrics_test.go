@@ -1,0 +1,87 @@
+package discord
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/copbot/copbot/bot"
+)
+
+func TestMetrics(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	h := newHarness(t, harnessOptions{options: func(o *Options) { o.Registerer = reg }})
+	h.run()
+	h.fake.addMessage(general, "600000000000000001", bobID, "Bob", "Measure twice")
+	h.fake.Dispatch("MESSAGE_REACTION_ADD", reactionAdd(adaID, "Ada", general, "600000000000000001", unicodeEmoji("💡")))
+	h.waitTips(1)
+	mux := http.NewServeMux()
+	h.adapter.Routes(mux, h)
+	req := httptest.NewRequest("POST", "/discord/interactions", strings.NewReader(`{}`))
+	mux.ServeHTTP(httptest.NewRecorder(), req)
+
+	if got := testutil.ToFloat64(h.adapter.metrics.received.WithLabelValues("discord", "reaction_added")); got != 1 {
+		t.Errorf("events received = %v, want 1", got)
+	}
+	if got := testutil.ToFloat64(h.adapter.metrics.rejected.WithLabelValues("discord", "bad_signature")); got != 1 {
+		t.Errorf("bad signatures = %v, want 1", got)
+	}
+	if got := testutil.ToFloat64(h.adapter.metrics.calls.WithLabelValues("discord", "GET channels/{id}/messages/{id}", "ok")); got != 1 {
+		t.Errorf("message fetches = %v, want 1", got)
+	}
+	if n, err := testutil.GatherAndCount(reg, "copbot_ack_seconds", "copbot_spool_events", "copbot_platform_api_calls_total"); err != nil || n < 4 {
+		t.Errorf("gathered %d series, %v", n, err)
+	}
+	// A second adapter (another platform's, or a test's) shares the collectors.
+	if _, err := New(Options{AppID: appID, Registerer: reg}, slog.Default()); err != nil {
+		t.Errorf("second adapter on one registry: %v", err)
+	}
+}
+
+// counter counts the events the core was given.
+type counter struct {
+	bot.Handler
+	n atomic.Int64
+}
+
+func (c *counter) HandleEvent(ctx context.Context, ev *bot.Event) ([]bot.Reply, error) {
+	replies, err := c.Handler.HandleEvent(ctx, ev)
+	c.n.Add(1)
+	return replies, err
+}
+
+// BenchmarkGatewayReactions measures gateway events recorded per second on
+// one shard: save reactions on distinct messages dispatched through the
+// fake gateway, each decoded by discordgo, translated, and recorded by the
+// real core (one transaction, capture job queued) before the next is read.
+func BenchmarkGatewayReactions(b *testing.B) {
+	h := newHarness(b, harnessOptions{})
+	c := &counter{Handler: h.core}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- h.adapter.Run(ctx, c) }()
+	defer func() { cancel(); <-done }()
+	h.fake.waitReady("identified")
+	payloads := make([]string, b.N)
+	for i := range payloads {
+		payloads[i] = reactionAdd(fmt.Sprintf("5%017d", i%200), "m", general, fmt.Sprintf("6%017d", i), unicodeEmoji("💡"))
+	}
+	b.ResetTimer()
+	start := time.Now()
+	for _, p := range payloads {
+		h.fake.Dispatch("MESSAGE_REACTION_ADD", p)
+	}
+	for c.n.Load() < int64(b.N) {
+		time.Sleep(time.Millisecond)
+	}
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "events/s")
+}

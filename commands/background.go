@@ -1,0 +1,99 @@
+package commands
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+
+	"github.com/copbot/copbot/knowledge"
+)
+
+// BackgroundOptions tune the core's background work. A nil
+// *BackgroundOptions uses the defaults.
+type BackgroundOptions struct {
+	// Logger receives river's logs; default the core's.
+	Logger *slog.Logger
+	// Interactive polls for jobs often, for the console and tests, where a
+	// person (or an assertion) waits on every capture.
+	Interactive bool
+	// NoPeriodic leaves out the recurring jobs (pruning, reminder planning),
+	// for tests that schedule their own.
+	NoPeriodic bool
+}
+
+// Background is the core's work after the acknowledgement: the inbox passes
+// and the durable jobs.
+type Background struct {
+	jobs      *river.Client[pgx.Tx]
+	stopInbox context.CancelFunc
+	inboxDone chan struct{}
+}
+
+// StartBackground runs the inbox passes (RunInbox) and the core's jobs on
+// river until Stop. Every copbot process runs it: passes and jobs are shared
+// out through PostgreSQL, and periodic jobs run on river's leader only.
+func (c *Core) StartBackground(ctx context.Context, opts *BackgroundOptions) (*Background, error) {
+	if opts == nil {
+		opts = &BackgroundOptions{}
+	}
+	log := opts.Logger
+	if log == nil {
+		log = c.log
+	}
+	workers := river.NewWorkers()
+	c.AddWorkers(workers)
+	cfg := &river.Config{
+		Logger:  log,
+		Workers: workers,
+		Queues: map[string]river.QueueConfig{
+			river.QueueDefault:     {MaxWorkers: 4},
+			knowledge.QueueCapture: {MaxWorkers: 8},
+		},
+	}
+	if !opts.NoPeriodic {
+		cfg.PeriodicJobs = PeriodicJobs()
+	}
+	if opts.Interactive {
+		cfg.FetchCooldown = 2 * time.Millisecond
+		cfg.FetchPollInterval = 20 * time.Millisecond
+	}
+	jobs, err := river.NewClient(riverpgxv5.New(c.store.Pool()), cfg)
+	if err != nil {
+		return nil, fmt.Errorf("create job client: %w", err)
+	}
+	if err := jobs.Start(ctx); err != nil {
+		return nil, fmt.Errorf("start jobs: %w", err)
+	}
+	inboxCtx, stopInbox := context.WithCancel(context.WithoutCancel(ctx))
+	b := &Background{jobs: jobs, stopInbox: stopInbox, inboxDone: make(chan struct{})}
+	go func() {
+		defer close(b.inboxDone)
+		c.RunInbox(inboxCtx)
+	}()
+	return b, nil
+}
+
+// Jobs is the river client, for watching job outcomes.
+func (b *Background) Jobs() *river.Client[pgx.Tx] { return b.jobs }
+
+// Stop ends the inbox passes and lets the jobs in flight finish within ctx's
+// deadline, then cancels what still runs: river returns those jobs to the
+// queue, for this process after a restart or for another one.
+func (b *Background) Stop(ctx context.Context) error {
+	b.stopInbox()
+	<-b.inboxDone
+	if err := b.jobs.Stop(ctx); err == nil {
+		return nil
+	}
+	hard, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if err := b.jobs.StopAndCancel(hard); err != nil {
+		return fmt.Errorf("stop jobs: %w", err)
+	}
+	return nil
+}
