@@ -134,8 +134,12 @@ func (w *pruneWorker) Work(ctx context.Context, _ *river.Job[pruneArgs]) error {
 
 // AddWorkers registers the core's job workers with river.
 func (c *Core) AddWorkers(w *river.Workers) {
+	c.working.Store(true)
 	river.AddWorker(w, &captureWorker{core: c})
 	river.AddWorker(w, &pruneWorker{core: c})
+	river.AddWorker(w, &mentoringNoticesWorker{core: c})
+	river.AddWorker(w, &mentorResumeWorker{core: c})
+	river.AddWorker(w, &welcomeWorker{core: c})
 }
 
 // PeriodicJobs are the core's recurring jobs; river runs them on its leader
@@ -148,9 +152,14 @@ func PeriodicJobs() []*river.PeriodicJob {
 	}
 }
 
-// Settle waits until the community's captures have finished, so that the
-// console can complete a line's effects before it reads the next.
+// Settle waits until the community's captures and mentoring notices have
+// finished, so that the console can complete a line's effects before it
+// reads the next. A core whose workers were never added has no jobs that
+// will finish, and returns at once.
 func (c *Core) Settle(ctx context.Context, ref bot.CommunityRef) error {
+	if !c.working.Load() {
+		return nil
+	}
 	community, err := c.store.Community(ctx, string(ref.Platform), ref.ExternalID)
 	if err != nil {
 		return err
@@ -158,13 +167,13 @@ func (c *Core) Settle(ctx context.Context, ref bot.CommunityRef) error {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	for {
-		n, err := c.store.PendingCaptures(ctx, community.ID)
+		n, err := c.pending(ctx, community.ID)
 		if err != nil || n == 0 {
 			return err
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("captures still pending: %w", ctx.Err())
+			return fmt.Errorf("background work still pending: %w", ctx.Err())
 		case <-time.After(5 * time.Millisecond):
 		}
 	}

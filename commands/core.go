@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/copbot/copbot/bot"
@@ -23,6 +24,9 @@ type Core struct {
 	// configs caches community settings briefly: every reaction needs the
 	// save emoji.
 	configs sync.Map // int64 → cachedConfig
+	// working is set when AddWorkers registers the core's job workers;
+	// without them Settle has no jobs to wait for.
+	working atomic.Bool
 }
 
 type cachedConfig struct {
@@ -53,6 +57,7 @@ func NewCore(store *knowledge.Store, log *slog.Logger, adapters ...bot.Adapter) 
 		c.tagCommand(),
 		c.untagCommand(),
 		c.removeCommand(),
+		c.mentorCommand(),
 	)
 	return c
 }
@@ -90,7 +95,10 @@ func (c *Core) HandleEvent(ctx context.Context, ev *bot.Event) ([]bot.Reply, err
 	case bot.ReactionAdded, bot.ReactionRemoved:
 		err = c.reaction(ctx, ev, community)
 	case bot.MemberJoined:
-		_, err = c.store.MemberJoined(ctx, community.ID, person(ev.User), ev.Time)
+		var m knowledge.Member
+		if m, err = c.store.MemberJoined(ctx, community.ID, person(ev.User), ev.Time); err == nil {
+			err = c.welcome(ctx, community, m)
+		}
 	case bot.MessageEdited:
 		err = c.store.MessageEdited(ctx, community.ID, ev.Message.ID, ev.Message.Text)
 	case bot.MessageDeleted:

@@ -27,7 +27,7 @@ func runJobs(tb testing.TB, pool *pgxpool.Pool, core *commands.Core) *river.Clie
 	core.AddWorkers(workers)
 	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
 		Workers: workers, FetchCooldown: time.Millisecond, FetchPollInterval: 10 * time.Millisecond,
-		Queues: map[string]river.QueueConfig{knowledge.QueueCapture: {MaxWorkers: 16}},
+		Queues: map[string]river.QueueConfig{knowledge.QueueCapture: {MaxWorkers: 16}, river.QueueDefault: {MaxWorkers: 4}},
 	})
 	if err != nil {
 		tb.Fatal(err)
