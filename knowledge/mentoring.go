@@ -82,8 +82,10 @@ type Pairing struct {
 	CreatedAt    time.Time
 	AcceptedAt   *time.Time
 	ClosedAt     *time.Time
-	Feedback     string
-	Rating       *int
+	// ClosedBy is the member who declined or ended it (0 while open).
+	ClosedBy int64
+	Feedback string
+	Rating   *int
 }
 
 // Open reports whether the pairing still holds a slot of the mentor's.

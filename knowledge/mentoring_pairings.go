@@ -13,7 +13,7 @@ import (
 const pairingColumns = `p.id, p.number, p.state, p.request_id,
 	mr.id, mr.platform_user_id, mr.display_name, me.id, me.platform_user_id, me.display_name,
 	p.topics, p.expertise, COALESCE(NULLIF(pb.display_name, ''), pb.platform_user_id, ''),
-	p.channel_id, p.intro_channel, p.created_at, p.accepted_at, p.closed_at, p.feedback, p.rating`
+	p.channel_id, p.intro_channel, p.created_at, p.accepted_at, p.closed_at, COALESCE(p.closed_by, 0), p.feedback, p.rating`
 
 const pairingFrom = ` FROM pairings p
 	JOIN members mr ON mr.community_id = p.community_id AND mr.id = p.mentor_id
@@ -26,7 +26,7 @@ func scanPairing(row pgx.Row) (Pairing, error) {
 		&p.Mentor.ID, &p.Mentor.PlatformUserID, &p.Mentor.DisplayName,
 		&p.Mentee.ID, &p.Mentee.PlatformUserID, &p.Mentee.DisplayName,
 		&p.Topics, &p.Expertise, &p.PairedBy, &p.ChannelID, &p.IntroChannel,
-		&p.CreatedAt, &p.AcceptedAt, &p.ClosedAt, &p.Feedback, &p.Rating)
+		&p.CreatedAt, &p.AcceptedAt, &p.ClosedAt, &p.ClosedBy, &p.Feedback, &p.Rating)
 	return p, err
 }
 
