@@ -133,14 +133,15 @@ func (c *Core) introduce(ctx context.Context, ref bot.CommunityRef, communityID 
 
 func introduction(p knowledge.Pairing) bot.Text {
 	mentor, mentee := bot.MentionOf(p.Mentor.PlatformUserID), bot.MentionOf(p.Mentee.PlatformUserID)
-	search := p.Topics[0]
 	t := bot.Textf("*Mentoring introduction — pairing %d*", p.Number)
 	t = t.Line("%s, meet %s, your mentor for %s.", mentee, mentor, bot.Untrusted(hashTags(p.Topics)))
 	t = t.Append(bot.Plain("\nWhy you two: "), reason(p, ""), bot.Plain("."))
 	t = t.Line("Suggested first steps:")
 	t = t.Line("  1. %s: say hello and what you'd like to learn first.", bot.Untrusted(p.Mentee.Name()))
 	t = t.Line("  2. %s: accept below, then suggest a time for a first 30-minute chat.", bot.Untrusted(p.Mentor.Name()))
-	t = t.Line("  3. Both: see what the community already knows with `/cop search %s`.", bot.Untrusted(search))
+	if len(p.Topics) > 0 {
+		t = t.Line("  3. Both: see what the community already knows with `/cop search %s`.", bot.Untrusted(p.Topics[0]))
+	}
 	return t.Line("Either of you can end the pairing with `/cop mentor end %d <feedback> rating 1-5`.", p.Number)
 }
 

@@ -193,12 +193,13 @@ func (s *Store) CommunityByID(ctx context.Context, id int64) (Community, error) 
 // PendingMentoringJobs counts a community's mentoring jobs (notices,
 // welcomes, resumes) that are due and not finished, so the console can
 // finish a line's effects before it reads the next. Jobs scheduled for
-// later (follow-ups) do not count until they are due.
+// later (follow-ups) do not count until they are due; river makes a job
+// that is due soon available ahead of its time.
 func (s *Store) PendingMentoringJobs(ctx context.Context, communityID int64) (int, error) {
 	var n int
 	err := s.pool.QueryRow(ctx, `
 		SELECT count(*) FROM river_job
-		WHERE kind = ANY($1) AND state IN ('available', 'running', 'pending')
+		WHERE kind = ANY($1) AND state IN ('available', 'running', 'pending') AND scheduled_at <= now()
 		  AND (args->>'community_id')::bigint = $2`,
 		[]string{MentoringNoticesArgs{}.Kind(), WelcomeArgs{}.Kind(), MentorResumeArgs{}.Kind()}, communityID).Scan(&n)
 	if err != nil {
