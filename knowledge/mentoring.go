@@ -234,7 +234,8 @@ func (WelcomeArgs) Kind() string { return "mentoring_welcome" }
 func (c Config) MentorFollowUp() time.Duration {
 	d, err := followUpDays(c["mentor-followup-days"])
 	if err != nil {
-		d, _ = followUpDays("14")
+		s, _ := LookupSetting("mentor-followup-days")
+		d, _ = followUpDays(s.Default)
 	}
 	return d
 }
