@@ -210,16 +210,17 @@ func TestCore_MentoringFollowUpSurvivesRestart(t *testing.T) {
 	c.cmd("U3", "mentor request testing")
 	c.cmd("U1", "mentor accept 1")
 	mustContain(t, c.cmd("U3", "mentor end 2"), "Pairing 2 with u1 has ended")
+	c.cmd("U4", "mentor request testing") // pairing 3, which U1 leaves unanswered
 	if err := first.Stop(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if n := followUpJobs(t, pool, "scheduled", "available"); n != 2 || len(slack.sent("Have you met?")) != 0 {
+	if n := followUpJobs(t, pool, "scheduled", "available"); n != 3 || len(slack.sent("Have you met?")) != 0 {
 		t.Fatalf("%d follow-up jobs waiting after the stop, want 2", n)
 	}
 
 	runJobs(t, pool, core)
 	deadline := time.Now().Add(30 * time.Second)
-	for followUpJobs(t, pool, "completed") < 2 {
+	for followUpJobs(t, pool, "completed") < 3 {
 		if time.Now().After(deadline) {
 			t.Fatalf("follow-ups did not run after the restart; %d completed", followUpJobs(t, pool, "completed"))
 		}
@@ -234,6 +235,11 @@ func TestCore_MentoringFollowUpSurvivesRestart(t *testing.T) {
 	slices.Sort(to)
 	if !slices.Equal(to, []string{"U1", "U2"}) {
 		t.Fatalf("follow-ups went to %v; want U1 and U2 once each, and nothing about the ended pairing", to)
+	}
+	// The mentor who never answered pairing 3 is asked again, with the buttons.
+	reminder := slack.sent("was introduced to you (pairing 3)")
+	if len(reminder) != 1 || reminder[0].UserID != "U1" || len(reminder[0].Reply.Buttons) != 2 {
+		t.Fatalf("reminders about pairing 3: %+v; want one to U1 with Accept and Decline", reminder)
 	}
 }
 
