@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/copbot/copbot/knowledge"
 )
@@ -50,6 +51,13 @@ func (c *Core) StartBackground(ctx context.Context, opts *BackgroundOptions) (*B
 	cfg := &river.Config{
 		Logger:  log,
 		Workers: workers,
+		// Settle needs to know which jobs this process worked to the end:
+		// river records that in batches, up to 250 ms later.
+		Middleware: []rivertype.Middleware{river.WorkerMiddlewareFunc(
+			func(ctx context.Context, job *rivertype.JobRow, doInner func(context.Context) error) error {
+				defer c.finish(job.ID)
+				return doInner(ctx)
+			})},
 		Queues: map[string]river.QueueConfig{
 			river.QueueDefault:     {MaxWorkers: 4},
 			knowledge.QueueCapture: {MaxWorkers: 8},

@@ -75,7 +75,6 @@ const fetchConcurrency = 16
 
 func (w *captureWorker) Work(ctx context.Context, job *river.Job[knowledge.CaptureArgs]) error {
 	c := w.core
-	defer c.finish(job.ID)
 	items, err := c.store.StillPending(ctx, job.Args.Tips)
 	if err != nil {
 		return err

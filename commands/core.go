@@ -28,8 +28,8 @@ type Core struct {
 	// limits remembers until when each community's platform asked copbot
 	// not to call it (a 429).
 	limits sync.Map // bot.CommunityRef → time.Time
-	// finished holds the capture jobs this process worked to their end
-	// lately, for Settle.
+	// finished holds the jobs this process worked to their end lately, for
+	// Settle.
 	finishedMu sync.Mutex
 	finished   map[int64]time.Time
 }
@@ -65,6 +65,7 @@ func NewCore(store *knowledge.Store, log *slog.Logger, adapters ...bot.Adapter) 
 		c.removeCommand(),
 		c.objectiveCommand(),
 		c.checkinCommand(),
+		c.mentorCommand(),
 	)
 	return c
 }

@@ -39,7 +39,18 @@ func (l *testLog) String() string {
 	return l.buf.String()
 }
 
+// newCore gives a test a core whose background work (inbox passes, jobs)
+// runs until the test ends: the console waits on it after each line.
 func newCore(tb testing.TB, pool *pgxpool.Pool, adapters ...bot.Adapter) (*commands.Core, *testLog) {
+	tb.Helper()
+	core, logs := newIdleCore(tb, pool, adapters...)
+	startBackground(tb, core, nil)
+	return core, logs
+}
+
+// newIdleCore is newCore without the background work, for tests that start
+// and stop it themselves.
+func newIdleCore(tb testing.TB, pool *pgxpool.Pool, adapters ...bot.Adapter) (*commands.Core, *testLog) {
 	tb.Helper()
 	logs := &testLog{}
 	log := slog.New(slog.NewTextHandler(logs, nil))
@@ -47,19 +58,18 @@ func newCore(tb testing.TB, pool *pgxpool.Pool, adapters ...bot.Adapter) (*comma
 	if err != nil {
 		tb.Fatal(err)
 	}
-	core := commands.NewCore(store, log, adapters...)
-	startBackground(tb, core, log, nil)
-	return core, logs
+	return commands.NewCore(store, log, adapters...), logs
 }
 
-// startBackground runs the core's inbox and jobs until the test ends: the
-// console waits on them after each line.
-func startBackground(tb testing.TB, core *commands.Core, log *slog.Logger, opts *commands.BackgroundOptions) *commands.Background {
+// startBackground runs the core's inbox passes and jobs until the test ends
+// (or until the test stops them), polling often. Periodic jobs run only when
+// opts asks for them.
+func startBackground(tb testing.TB, core *commands.Core, opts *commands.BackgroundOptions) *commands.Background {
 	tb.Helper()
 	if opts == nil {
 		opts = &commands.BackgroundOptions{NoPeriodic: true}
 	}
-	opts.Interactive, opts.Logger = true, log
+	opts.Interactive = true
 	b, err := core.StartBackground(context.Background(), opts)
 	if err != nil {
 		tb.Fatal(err)

@@ -12,6 +12,9 @@ func (c *Core) AddWorkers(w *river.Workers) {
 	river.AddWorker(w, &pruneWorker{core: c})
 	river.AddWorker(w, &planRemindersWorker{core: c})
 	river.AddWorker(w, &reminderWorker{core: c})
+	river.AddWorker(w, &mentoringNoticesWorker{core: c})
+	river.AddWorker(w, &mentorResumeWorker{core: c})
+	river.AddWorker(w, &welcomeWorker{core: c})
 }
 
 // PeriodicJobs are the core's recurring jobs; river runs them on its leader

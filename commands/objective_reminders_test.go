@@ -55,7 +55,7 @@ func newProcess(tb testing.TB, pool *pgxpool.Pool, clock *testClock, notifier bo
 // start runs the process's jobs, periodic ones included, until the test ends.
 func (p *process) start(tb testing.TB, _ *pgxpool.Pool) {
 	tb.Helper()
-	startBackground(tb, p.core, slog.New(slog.DiscardHandler), &commands.BackgroundOptions{})
+	startBackground(tb, p.core, &commands.BackgroundOptions{})
 }
 
 func (p *process) command(tb testing.TB, id, text string) string {

@@ -355,11 +355,12 @@ func nextTipNumber(ctx context.Context, tx pgx.Tx, communityID int64) (int, erro
 }
 
 // Unsettled returns how many of a community's recorded events are not yet
-// applied, and its capture jobs that wait to run or are running, so that the
-// console can finish a line's effects before it reads the next. A capture
-// whose attempt failed and waits for a retry is not among them: it is
-// logged, and the console goes on.
-func (s *Store) Unsettled(ctx context.Context, communityID int64) (events int, captures []int64, err error) {
+// applied, and its jobs that are due and wait to run or are running
+// (captures, mentoring notices, welcomes, resumes), so that the console can
+// finish a line's effects before it reads the next. A job whose attempt
+// failed and waits for a retry is not among them: it is logged, and the
+// console goes on; nor is one scheduled for later (a follow-up).
+func (s *Store) Unsettled(ctx context.Context, communityID int64) (events int, jobs []int64, err error) {
 	ids, err := json.Marshal([]int64{communityID})
 	if err != nil {
 		return 0, nil, err
@@ -367,10 +368,13 @@ func (s *Store) Unsettled(ctx context.Context, communityID int64) (events int, c
 	err = s.pool.QueryRow(ctx, `
 		SELECT (SELECT count(*) FROM inbox WHERE community_id = $1 AND processed_at IS NULL),
 		       ARRAY(SELECT id FROM river_job
-		             WHERE kind = $2 AND state IN ('available', 'running', 'pending') AND args->'community_ids' @> $3::jsonb)`,
-		communityID, CaptureArgs{}.Kind(), string(ids)).Scan(&events, &captures)
+		             WHERE state IN ('available', 'running', 'pending') AND scheduled_at <= now()
+		               AND (kind = $2 AND args->'community_ids' @> $3::jsonb
+		                    OR kind = ANY($4) AND (args->>'community_id')::bigint = $1))`,
+		communityID, CaptureArgs{}.Kind(), string(ids),
+		[]string{MentoringNoticesArgs{}.Kind(), WelcomeArgs{}.Kind(), MentorResumeArgs{}.Kind()}).Scan(&events, &jobs)
 	if err != nil {
 		return 0, nil, fmt.Errorf("count unsettled events: %w", err)
 	}
-	return events, captures, nil
+	return events, jobs, nil
 }

@@ -108,8 +108,8 @@ type Drained struct {
 	Busy bool
 	// Queued is how many captures the pass queued.
 	Queued int
-	// Joined are the members whose first join the pass recorded, for a
-	// welcome.
+	// Joined are the members whose first join the pass recorded; each has
+	// a welcome job queued (WelcomeArgs), which decides whether to send it.
 	Joined []Member
 }
 
@@ -199,6 +199,9 @@ func (s *Store) apply(ctx context.Context, tx pgx.Tx, events []inboxRow, d *Drai
 				}
 				if first {
 					d.Joined = append(d.Joined, m)
+					if _, err := s.jobs.InsertTx(ctx, tx, WelcomeArgs{CommunityID: m.CommunityID, MemberID: m.ID}, nil); err != nil {
+						return fmt.Errorf("queue welcome: %w", err)
+					}
 				}
 			}
 		case kindReaction:

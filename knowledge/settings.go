@@ -40,6 +40,16 @@ func Settings() []Setting {
 			Help:      "who may check in besides facilitators: `owner` (the objective's owner) or `anyone`",
 			normalize: normalizeCheckinBy,
 		},
+		{
+			Key: "mentor-followup-days", Default: "14", Example: "7",
+			Help:      "days after a pairing that copbot asks both \"have you met?\" (decimals allowed)",
+			normalize: normalizeFollowUpDays,
+		},
+		{
+			Key: "welcome", Default: "on", Example: "off",
+			Help:      "the direct message a member gets on joining: `on`, `off`, or your own text",
+			normalize: normalizeWelcome,
+		},
 	}
 }
 

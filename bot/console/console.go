@@ -2,6 +2,7 @@ package console
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -45,6 +46,11 @@ type Adapter struct {
 	out     io.Writer
 	user    string
 	channel string
+	// held collects what job workers print while an event is being
+	// handled, so that it follows the event's replies (a notice can be
+	// sent before the core has returned the reply of the command that
+	// caused it). Under outMu; nil when no event is in flight.
+	held *bytes.Buffer
 
 	run      string // makes event and message ids unique across runs
 	users    map[string]bool
@@ -241,12 +247,20 @@ func (a *Adapter) dispatch(ctx context.Context, h bot.Handler, ev *bot.Event) er
 		ev.Channel = bot.Channel{ID: a.channel, Name: a.channel}
 	}
 	ev.Time = a.opts.Now()
+	a.outMu.Lock()
+	a.held = &bytes.Buffer{}
+	a.outMu.Unlock()
 	replies, err := h.HandleEvent(ctx, ev)
-	if err != nil {
-		return fmt.Errorf("console %s event: %w", ev.Kind, err)
-	}
+	a.outMu.Lock()
+	held := a.held
+	a.held = nil
+	a.outMu.Unlock()
 	for _, r := range replies {
 		a.print(r)
+	}
+	a.say(held.String())
+	if err != nil {
+		return fmt.Errorf("console %s event: %w", ev.Kind, err)
 	}
 	if s, ok := h.(settler); ok {
 		if err := s.Settle(ctx, ev.Community); err != nil {

@@ -62,3 +62,29 @@ func TestAdapter_FilesAreWrittenAndNamed(t *testing.T) {
 		}
 	}
 }
+
+// A job can send a notice about a command before the core has returned the
+// command's reply; the console prints it after the reply all the same.
+func TestAdapter_NoticesDuringAnEventFollowItsReplies(t *testing.T) {
+	var out bytes.Buffer
+	a := New(strings.NewReader("/cop mentor request testing\n"), &out, nil)
+	h := bot.HandlerFunc(func(ctx context.Context, ev *bot.Event) ([]bot.Reply, error) {
+		if ev.Kind != bot.Command {
+			return nil, nil
+		}
+		ch, _ := a.OpenConversation(ctx, ev.Community, ev.Channel.ID, []string{"ada", Host}, "mentoring")
+		a.Notify(ctx, bot.Notice{ChannelID: ch, Reply: bot.Reply{Text: bot.Plain("meet ada"), Visibility: bot.InChannel}})
+		return []bot.Reply{{Text: bot.Plain("matched with ada")}}, nil
+	})
+	if err := a.Run(context.Background(), h); err != nil {
+		t.Fatal(err)
+	}
+	want := `host #general> /cop mentor request testing
+copbot (only you): matched with ada
+* copbot opened #private-ada-host with ada, host: mentoring
+copbot in #private-ada-host: meet ada
+`
+	if out.String() != want {
+		t.Errorf("got\n%s\nwant\n%s", out.String(), want)
+	}
+}

@@ -3,6 +3,7 @@ package console
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -29,14 +30,16 @@ func (a *Adapter) Notify(_ context.Context, n bot.Notice) error {
 	default:
 		who = "copbot"
 	}
-	a.write(who, n.Reply)
+	a.write(a.sink(), who, n.Reply)
 	return nil
 }
 
 // OpenConversation makes a private channel for the given members and says so.
 func (a *Adapter) OpenConversation(_ context.Context, _ bot.CommunityRef, _ string, userIDs []string, topic string) (string, error) {
 	id := "private-" + strings.Join(userIDs, "-")
-	a.sayf("* copbot opened #%s with %s: %s\n", id, strings.Join(userIDs, ", "), inert(topic))
+	a.outMu.Lock()
+	defer a.outMu.Unlock()
+	fmt.Fprintf(a.sink(), "* copbot opened #%s with %s: %s\n", id, strings.Join(userIDs, ", "), inert(topic))
 	return id, nil
 }
 
@@ -48,13 +51,22 @@ func (a *Adapter) print(r bot.Reply) {
 	if r.Visibility == bot.Ephemeral {
 		who = "copbot (only you)"
 	}
-	a.write(who, r)
+	a.write(a.out, who, r)
+}
+
+// sink is where a notice goes: held back while an event is being handled,
+// straight out otherwise. The caller holds outMu.
+func (a *Adapter) sink() io.Writer {
+	if a.held != nil {
+		return a.held
+	}
+	return a.out
 }
 
 // write prints a reply after who: continuation lines indented, buttons listed
 // with the command they run, and files saved to FileDir with their path
 // shown. The caller holds outMu.
-func (a *Adapter) write(who string, r bot.Reply) {
+func (a *Adapter) write(w io.Writer, who string, r bot.Reply) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: %s\n", who, strings.ReplaceAll(Render(r.Text), "\n", "\n    "))
 	for _, btn := range r.Buttons {
@@ -68,7 +80,7 @@ func (a *Adapter) write(who string, r bot.Reply) {
 		}
 		fmt.Fprintf(&b, "    [file: %s]\n", path)
 	}
-	fmt.Fprint(a.out, b.String())
+	fmt.Fprint(w, b.String())
 }
 
 // saveFile writes an attachment into FileDir, numbered so that files of one

@@ -1,0 +1,235 @@
+package commands
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/copbot/copbot/bot"
+	"github.com/copbot/copbot/knowledge"
+)
+
+// mentoringNoticesWorker sends the notices of a mentoring change, in order:
+// introductions, answers, ends and follow-ups. Each is claimed in the store
+// before it goes out, so a job run again sends nothing twice; a notice
+// whose pairing moved on (a follow-up after the end) is skipped.
+type mentoringNoticesWorker struct {
+	river.WorkerDefaults[knowledge.MentoringNoticesArgs]
+	core *Core
+}
+
+func (w *mentoringNoticesWorker) Work(ctx context.Context, job *river.Job[knowledge.MentoringNoticesArgs]) error {
+	c, args := w.core, job.Args
+	community, err := c.store.CommunityByID(ctx, args.CommunityID)
+	if errors.Is(err, knowledge.ErrNotFound) {
+		return river.JobCancel(err)
+	}
+	if err != nil {
+		return err
+	}
+	ref := bot.CommunityRef{Platform: bot.Platform(community.Platform), ExternalID: community.ExternalID}
+	for _, n := range args.Notices {
+		p, err := c.store.PairingByID(ctx, args.CommunityID, n.PairingID)
+		if errors.Is(err, knowledge.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if err := c.mentoringNotice(ctx, ref, args.CommunityID, p, n.Event); err != nil {
+			var limited *bot.RateLimitedError
+			if errors.As(err, &limited) {
+				return river.JobSnooze(max(limited.RetryAfter, time.Second))
+			}
+			return fmt.Errorf("send %s notice of pairing %d: %w", n.Event, p.Number, err)
+		}
+	}
+	return nil
+}
+
+func (c *Core) mentoringNotice(ctx context.Context, ref bot.CommunityRef, communityID int64, p knowledge.Pairing, event string) error {
+	claim := func(states ...string) (bool, error) {
+		return c.store.ClaimNotice(ctx, communityID, p.ID, event, states...)
+	}
+	switch event {
+	case knowledge.NoticeIntro:
+		return c.introduce(ctx, ref, communityID, p)
+	case knowledge.NoticeAccepted:
+		if ok, err := claim(knowledge.PairingActive); !ok {
+			return err
+		}
+		c.tellPair(ctx, ref, p, []string{p.Mentee.PlatformUserID}, bot.Reply{Text: bot.Textf(
+			"%s accepted pairing %d. Have a good first conversation, %s!",
+			bot.MentionOf(p.Mentor.PlatformUserID), p.Number, bot.MentionOf(p.Mentee.PlatformUserID))})
+	case knowledge.NoticeDeclined:
+		if ok, err := claim(knowledge.PairingDeclined); !ok {
+			return err
+		}
+		pos, err := c.store.WaitlistPosition(ctx, communityID, p.RequestID)
+		if err != nil || pos == 0 {
+			return err // matched again at once: the new introduction says so
+		}
+		c.notify(ctx, bot.Notice{Community: ref, UserID: p.Mentee.PlatformUserID, Reply: bot.Reply{Text: bot.Textf(
+			"%s can't take on a mentee right now, so you're back on the waitlist at position %d, your old place. "+
+				"I'll introduce you to the next mentor who fits.", bot.Untrusted(p.Mentor.Name()), pos)}})
+	case knowledge.NoticeEnded:
+		if ok, err := claim(knowledge.PairingEnded); !ok {
+			return err
+		}
+		var to []string
+		for _, m := range []knowledge.MemberRef{p.Mentor, p.Mentee} {
+			if m.ID != p.ClosedBy {
+				to = append(to, m.PlatformUserID)
+			}
+		}
+		c.tellPair(ctx, ref, p, to, bot.Reply{Text: bot.Textf(
+			"Pairing %d (%s mentoring %s) has ended. Thank you both! Feedback helps the next pairing: "+
+				"tell a facilitator, or mentor someone yourself with `/cop mentor offer <topics>`.",
+			p.Number, bot.Untrusted(p.Mentor.Name()), bot.Untrusted(p.Mentee.Name()))})
+	case knowledge.NoticeFollowUp:
+		return c.followUp(ctx, ref, communityID, p)
+	default:
+		c.log.WarnContext(ctx, "unknown mentoring notice", slog.String("event", event))
+	}
+	return nil
+}
+
+// introduce opens a conversation with both people where the platform can
+// (a group DM, a private thread) and posts the introduction there, with the
+// mentor's Accept and Decline buttons; elsewhere it writes to each directly.
+func (c *Core) introduce(ctx context.Context, ref bot.CommunityRef, communityID int64, p knowledge.Pairing) error {
+	if !p.Open() {
+		return nil
+	}
+	if sent, err := c.store.NoticeSent(ctx, communityID, p.ID, knowledge.NoticeIntro); err != nil || sent {
+		return err
+	}
+	reply := bot.Reply{Text: introduction(p), Visibility: bot.InChannel, Buttons: acceptButtons(p.Number)}
+	reply.Buttons[0].Label, reply.Buttons[1].Label = "Accept", "Decline"
+	if opener, ok := c.adapters[ref.Platform].(bot.ConversationOpener); ok {
+		users := []string{p.Mentor.PlatformUserID, p.Mentee.PlatformUserID}
+		topic := fmt.Sprintf("Mentoring: %s and %s", p.Mentor.Name(), p.Mentee.Name())
+		channel, err := opener.OpenConversation(ctx, ref, p.ChannelID, users, topic)
+		if err != nil {
+			return fmt.Errorf("open conversation: %w", err)
+		}
+		if ok, err := c.store.ClaimIntroduction(ctx, communityID, p.ID, channel); !ok {
+			return err
+		}
+		c.notify(ctx, bot.Notice{Community: ref, ChannelID: channel, Reply: reply})
+		return nil
+	}
+	if ok, err := c.store.ClaimIntroduction(ctx, communityID, p.ID, ""); !ok {
+		return err
+	}
+	c.notify(ctx, bot.Notice{Community: ref, UserID: p.Mentor.PlatformUserID, Reply: reply})
+	c.notify(ctx, bot.Notice{Community: ref, UserID: p.Mentee.PlatformUserID, Reply: bot.Reply{Text: reply.Text}})
+	return nil
+}
+
+func introduction(p knowledge.Pairing) bot.Text {
+	mentor, mentee := bot.MentionOf(p.Mentor.PlatformUserID), bot.MentionOf(p.Mentee.PlatformUserID)
+	t := bot.Textf("*Mentoring introduction — pairing %d*", p.Number)
+	t = t.Line("%s, meet %s, your mentor for %s.", mentee, mentor, bot.Untrusted(hashTags(p.Topics)))
+	t = t.Append(bot.Plain("\nWhy you two: "), reason(p, ""), bot.Plain("."))
+	t = t.Line("Suggested first steps:")
+	t = t.Line("  1. %s: say hello and what you'd like to learn first.", bot.Untrusted(p.Mentee.Name()))
+	t = t.Line("  2. %s: accept below, then suggest a time for a first 30-minute chat.", bot.Untrusted(p.Mentor.Name()))
+	if len(p.Topics) > 0 {
+		t = t.Line("  3. Both: see what the community already knows with `/cop search %s`.", bot.Untrusted(p.Topics[0]))
+	}
+	return t.Line("Either of you can end the pairing with `/cop mentor end %d <feedback> rating 1-5`.", p.Number)
+}
+
+// followUp asks both "have you met?" some days after pairing; a mentor who
+// has not answered the introduction yet is reminded instead.
+func (c *Core) followUp(ctx context.Context, ref bot.CommunityRef, communityID int64, p knowledge.Pairing) error {
+	if ok, err := c.store.ClaimNotice(ctx, communityID, p.ID, knowledge.NoticeFollowUp, knowledge.PairingProposed, knowledge.PairingActive); !ok {
+		return err
+	}
+	since := age(time.Since(p.CreatedAt))
+	if p.State == knowledge.PairingProposed {
+		c.notify(ctx, bot.Notice{Community: ref, UserID: p.Mentor.PlatformUserID, Reply: bot.Reply{
+			Text: bot.Textf("%s asked for a mentor on %s %s ago and was introduced to you (pairing %d). Can you take them on?",
+				bot.Untrusted(p.Mentee.Name()), bot.Untrusted(hashTags(p.Topics)), since, p.Number),
+			Buttons: acceptButtons(p.Number)}})
+		return nil
+	}
+	c.tellPair(ctx, ref, p, []string{p.Mentor.PlatformUserID, p.Mentee.PlatformUserID}, bot.Reply{Text: bot.Textf(
+		"Have you met? It's been %s since I introduced %s to %s (pairing %d, on %s). "+
+			"If it works, keep going; when you're done, or if it doesn't, either of you can end it with "+
+			"`/cop mentor end %d <feedback> rating 1-5`.", since, bot.MentionOf(p.Mentee.PlatformUserID),
+		bot.MentionOf(p.Mentor.PlatformUserID), p.Number, bot.Untrusted(hashTags(p.Topics)), p.Number)})
+	return nil
+}
+
+// tellPair posts in the pairing's conversation when there is one (both see
+// it), and otherwise writes to each of to directly.
+func (c *Core) tellPair(ctx context.Context, ref bot.CommunityRef, p knowledge.Pairing, to []string, r bot.Reply) {
+	if p.IntroChannel != "" {
+		r.Visibility = bot.InChannel
+		c.notify(ctx, bot.Notice{Community: ref, ChannelID: p.IntroChannel, Reply: r})
+		return
+	}
+	for _, id := range to {
+		c.notify(ctx, bot.Notice{Community: ref, UserID: id, Reply: r})
+	}
+}
+
+// mentorResumeWorker resumes a mentor whose pause ran out, matching the
+// waitlist into their room.
+type mentorResumeWorker struct {
+	river.WorkerDefaults[knowledge.MentorResumeArgs]
+	core *Core
+}
+
+func (w *mentorResumeWorker) Work(ctx context.Context, job *river.Job[knowledge.MentorResumeArgs]) error {
+	res, err := w.core.store.ResumeDue(ctx, job.Args)
+	if err != nil {
+		return err
+	}
+	w.core.log.DebugContext(ctx, "mentor pause over", slog.Int64("member", job.Args.MemberID),
+		slog.Bool("resumed", res.WasPaused), slog.Int("paired", len(res.Paired)))
+	return nil
+}
+
+type welcomeWorker struct {
+	river.WorkerDefaults[knowledge.WelcomeArgs]
+	core *Core
+}
+
+func (w *welcomeWorker) Work(ctx context.Context, job *river.Job[knowledge.WelcomeArgs]) error {
+	c, args := w.core, job.Args
+	community, err := c.store.CommunityByID(ctx, args.CommunityID)
+	if err != nil {
+		return err
+	}
+	cfg, err := c.store.Config(ctx, args.CommunityID)
+	if err != nil {
+		return err
+	}
+	on, custom := cfg.Welcome()
+	if !on {
+		return nil
+	}
+	// Bots and the platform's admins (who run the community) are not
+	// welcomed; each member is welcomed once, however often they join.
+	m, claimed, err := c.store.ClaimWelcome(ctx, args.CommunityID, args.MemberID)
+	if err != nil || !claimed || m.IsBot || m.IsAdmin {
+		return err
+	}
+	text := bot.Textf("Welcome, %s! If you'd like a mentor, an experienced member to learn from, ask with "+
+		"`/cop mentor request <topics>`, for example `/cop mentor request testing #ci`. "+
+		"Already experienced? Offer your help with `/cop mentor offer <topics>`. `/cop help` shows the rest.",
+		bot.Untrusted(displayName(m)))
+	if custom != "" {
+		text = bot.Textf("%s", bot.Untrusted(custom))
+	}
+	ref := bot.CommunityRef{Platform: bot.Platform(community.Platform), ExternalID: community.ExternalID}
+	c.notify(ctx, bot.Notice{Community: ref, UserID: m.PlatformUserID, Reply: bot.Reply{Text: text}})
+	return nil
+}

@@ -1,0 +1,360 @@
+package commands_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/copbot/copbot/bot"
+	"github.com/copbot/copbot/commands"
+	"github.com/copbot/copbot/internal/dbtest"
+	"github.com/copbot/copbot/knowledge"
+)
+
+// fakeChat is a Slack-like adapter that records the notices it is asked to
+// send and, when opens is set, opens group conversations too.
+type fakeChat struct {
+	mu      sync.Mutex
+	notices []bot.Notice
+	opened  [][]string // user ids of each conversation, then the channel it came from
+}
+
+func (f *fakeChat) Name() string                                 { return string(bot.Slack) }
+func (f *fakeChat) Run(ctx context.Context, _ bot.Handler) error { <-ctx.Done(); return nil }
+
+func (f *fakeChat) Notify(_ context.Context, n bot.Notice) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.notices = append(f.notices, n)
+	return nil
+}
+
+// sent returns the notices so far whose text contains s.
+func (f *fakeChat) sent(s string) []bot.Notice {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []bot.Notice
+	for _, n := range f.notices {
+		if strings.Contains(n.Reply.Text.String(), s) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// fakeGroupChat adds group conversations, as Slack's conversations.open does.
+type fakeGroupChat struct{ fakeChat }
+
+func (f *fakeGroupChat) OpenConversation(_ context.Context, _ bot.CommunityRef, from string, users []string, _ string) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.opened = append(f.opened, append(slices.Clone(users), from))
+	return "G-" + strings.Join(users, "-"), nil
+}
+
+var slackT1 = bot.CommunityRef{Platform: bot.Slack, ExternalID: "T1"}
+
+// chat sends commands and joins to a core as Slack members of T1. UADMIN is
+// a workspace admin, so a facilitator.
+type chat struct {
+	tb   testing.TB
+	core *commands.Core
+	seq  int
+}
+
+func (c *chat) event(kind bot.EventKind, user, text string) []bot.Reply {
+	c.tb.Helper()
+	c.seq++
+	ev := slackEvent(kind, fmt.Sprintf("Ev%d", c.seq), user)
+	ev.Text, ev.User.IsAdmin = text, user == "UADMIN"
+	replies, err := c.core.HandleEvent(context.Background(), ev)
+	if err != nil {
+		c.tb.Fatalf("%s %q: %v", user, text, err)
+	}
+	if err := c.core.Settle(context.Background(), slackT1); err != nil {
+		c.tb.Fatal(err)
+	}
+	return replies
+}
+
+// cmd runs a command and returns its reply's text.
+func (c *chat) cmd(user, text string) string {
+	c.tb.Helper()
+	return c.event(bot.Command, user, text)[0].Text.String()
+}
+
+func (c *chat) cmdReply(user, text string) bot.Reply {
+	c.tb.Helper()
+	return c.event(bot.Command, user, text)[0]
+}
+
+func mustContain(tb testing.TB, got string, want ...string) {
+	tb.Helper()
+	for _, w := range want {
+		if !strings.Contains(got, w) {
+			tb.Errorf("%q lacks %q", got, w)
+		}
+	}
+}
+
+func TestCore_MentoringIntroduction(t *testing.T) {
+	ctx := context.Background()
+
+	t.Run("OpensAConversationWithBoth", func(t *testing.T) {
+		pool := dbtest.Pool(t)
+		slack := &fakeGroupChat{}
+		core, _ := newIdleCore(t, pool, slack)
+		jobs := startBackground(t, core, nil).Jobs()
+		c := &chat{tb: t, core: core}
+		c.cmd("U1", "mentor offer testing")
+		mustContain(t, c.cmd("U2", "mentor request Testing"), "matched with", "pairing 1", "matched on #testing")
+
+		if len(slack.opened) != 1 || !slices.Equal(slack.opened[0], []string{"U1", "U2", "C1"}) {
+			t.Fatalf("conversations opened: %v; want one with U1 and U2, from C1 where the request was made", slack.opened)
+		}
+		intro := slack.sent("Mentoring introduction")
+		if len(intro) != 1 {
+			t.Fatalf("%d introductions, want 1: %+v", len(intro), slack.notices)
+		}
+		n := intro[0]
+		if n.ChannelID != "G-U1-U2" || n.Reply.Visibility != bot.InChannel {
+			t.Errorf("introduction went to %q (visibility %d); want the group conversation, for both", n.ChannelID, n.Reply.Visibility)
+		}
+		var mentions []string
+		for _, sp := range n.Reply.Text {
+			if sp.Kind == bot.Mention {
+				mentions = append(mentions, sp.Text)
+			}
+		}
+		if !slices.Contains(mentions, "U1") || !slices.Contains(mentions, "U2") {
+			t.Errorf("the introduction mentions %v; want both U1 and U2", mentions)
+		}
+		var buttons []string
+		for _, b := range n.Reply.Buttons {
+			buttons = append(buttons, b.Command)
+		}
+		if !slices.Equal(buttons, []string{"mentor accept 1", "mentor decline 1"}) {
+			t.Fatalf("buttons run %v; want accept and decline of pairing 1", buttons)
+		}
+		// A button runs its command as whoever presses it.
+		mustContain(t, c.cmd("U2", buttons[0]), "Only u1, the mentor of pairing 1, can accept it.")
+		mustContain(t, c.cmd("U1", buttons[0]), "You accepted pairing 1")
+		if got := slack.sent("accepted pairing 1"); len(got) != 1 || got[0].ChannelID != "G-U1-U2" {
+			t.Errorf("acceptance notices: %+v; want one in the conversation", got)
+		}
+
+		// The introduction's job run again sends nothing a second time.
+		var community, pairing int64
+		if err := pool.QueryRow(ctx, "SELECT community_id, id FROM pairings WHERE number = 1").Scan(&community, &pairing); err != nil {
+			t.Fatal(err)
+		}
+		_, err := jobs.Insert(ctx, knowledge.MentoringNoticesArgs{CommunityID: community,
+			Notices: []knowledge.MentoringNotice{{PairingID: pairing, Event: knowledge.NoticeIntro}}}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := core.Settle(ctx, slackT1); err != nil {
+			t.Fatal(err)
+		}
+		if got := len(slack.sent("Mentoring introduction")); got != 1 || len(slack.opened) != 1 {
+			t.Errorf("after the job ran again: %d introductions, %d conversations; want 1 and 1", got, len(slack.opened))
+		}
+	})
+
+	t.Run("DirectMessagesWithoutConversations", func(t *testing.T) {
+		pool := dbtest.Pool(t)
+		slack := &fakeChat{}
+		core, _ := newCore(t, pool, slack)
+		c := &chat{tb: t, core: core}
+		c.cmd("U1", "mentor offer testing")
+		c.cmd("U2", "mentor request testing")
+		intro := slack.sent("Mentoring introduction")
+		if len(intro) != 2 {
+			t.Fatalf("%d introductions, want a direct message to each: %+v", len(intro), slack.notices)
+		}
+		byUser := map[string]bot.Notice{}
+		for _, n := range intro {
+			if n.ChannelID != "" {
+				t.Errorf("introduction to %s posted in %q; want a direct message", n.UserID, n.ChannelID)
+			}
+			byUser[n.UserID] = n
+		}
+		if len(byUser["U1"].Reply.Buttons) != 2 || len(byUser["U2"].Reply.Buttons) != 0 {
+			t.Errorf("buttons: mentor %d, mentee %d; want Accept and Decline for the mentor only",
+				len(byUser["U1"].Reply.Buttons), len(byUser["U2"].Reply.Buttons))
+		}
+	})
+}
+
+// TestCore_MentoringFollowUpSurvivesRestart schedules follow-ups, stops the
+// job runner before they are due, and starts a new one: the follow-up of
+// the pairing that goes on reaches both people once, and the one of a
+// pairing that ended meanwhile sends nothing.
+func TestCore_MentoringFollowUpSurvivesRestart(t *testing.T) {
+	ctx := context.Background()
+	pool := dbtest.Pool(t)
+	slack := &fakeChat{}
+	core, _ := newIdleCore(t, pool, slack)
+	first := startBackground(t, core, nil)
+	c := &chat{tb: t, core: core}
+	mustContain(t, c.cmd("UADMIN", "config mentor-followup-days 0.00006"), "is now 0.00006") // about 5 s
+	c.cmd("U1", "mentor offer testing capacity 2")
+	c.cmd("U2", "mentor request testing")
+	c.cmd("U3", "mentor request testing")
+	c.cmd("U1", "mentor accept 1")
+	mustContain(t, c.cmd("U3", "mentor end 2"), "Pairing 2 with u1 has ended")
+	c.cmd("U4", "mentor request testing") // pairing 3, which U1 leaves unanswered
+	if err := first.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := followUpJobs(t, pool, "scheduled", "available"); n != 3 || len(slack.sent("Have you met?")) != 0 {
+		t.Fatalf("%d follow-up jobs waiting after the stop, want 2", n)
+	}
+
+	startBackground(t, core, nil)
+	deadline := time.Now().Add(30 * time.Second)
+	for followUpJobs(t, pool, "completed") < 3 {
+		if time.Now().After(deadline) {
+			t.Fatalf("follow-ups did not run after the restart; %d completed", followUpJobs(t, pool, "completed"))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	got := slack.sent("Have you met?")
+	var to []string
+	for _, n := range got {
+		mustContain(t, n.Reply.Text.String(), "(pairing 1, on #testing)")
+		to = append(to, n.UserID)
+	}
+	slices.Sort(to)
+	if !slices.Equal(to, []string{"U1", "U2"}) {
+		t.Fatalf("follow-ups went to %v; want U1 and U2 once each, and nothing about the ended pairing", to)
+	}
+	// The mentor who never answered pairing 3 is asked again, with the buttons.
+	reminder := slack.sent("was introduced to you (pairing 3)")
+	if len(reminder) != 1 || reminder[0].UserID != "U1" || len(reminder[0].Reply.Buttons) != 2 {
+		t.Fatalf("reminders about pairing 3: %+v; want one to U1 with Accept and Decline", reminder)
+	}
+}
+
+// followUpJobs counts the follow-up jobs in the given states.
+func followUpJobs(tb testing.TB, pool *pgxpool.Pool, states ...string) int {
+	tb.Helper()
+	var n int
+	err := pool.QueryRow(context.Background(), `SELECT count(*) FROM river_job
+		WHERE kind = 'mentoring_notices' AND args->'notices'->0->>'event' = 'followup' AND state = ANY($1)`, states).Scan(&n)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return n
+}
+
+func TestCore_MentoringWelcome(t *testing.T) {
+	pool := dbtest.Pool(t)
+	slack := &fakeChat{}
+	core, _ := newCore(t, pool, slack)
+	c := &chat{tb: t, core: core}
+	welcomes := func(user string) []bot.Notice {
+		var out []bot.Notice
+		for _, n := range slack.sent("") {
+			if n.UserID == user && n.ChannelID == "" {
+				out = append(out, n)
+			}
+		}
+		return out
+	}
+	c.event(bot.MemberJoined, "U5", "")
+	c.event(bot.MemberJoined, "U5", "") // joins again, or the platform resends
+	if got := welcomes("U5"); len(got) != 1 || !strings.Contains(got[0].Reply.Text.String(), "/cop mentor request <topics>") {
+		t.Fatalf("welcomes to U5: %+v; want one that explains /cop mentor request", got)
+	}
+	c.event(bot.MemberJoined, "UADMIN", "")
+	if got := welcomes("UADMIN"); len(got) != 0 {
+		t.Errorf("an admin was welcomed: %+v", got)
+	}
+	c.cmd("UADMIN", "config welcome off")
+	c.event(bot.MemberJoined, "U6", "")
+	if got := welcomes("U6"); len(got) != 0 {
+		t.Errorf("welcomed with the welcome off: %+v", got)
+	}
+	c.cmd("UADMIN", "config welcome Hi <!channel>, read the pinned guide")
+	c.event(bot.MemberJoined, "U7", "")
+	got := welcomes("U7")
+	if len(got) != 1 || got[0].Reply.Text.String() != "Hi <!channel>, read the pinned guide" {
+		t.Fatalf("custom welcome: %+v", got)
+	}
+	for _, sp := range got[0].Reply.Text {
+		if sp.Kind != bot.UserText {
+			t.Errorf("the community's own welcome text is sent as %v, want user text that adapters escape", sp.Kind)
+		}
+	}
+}
+
+func TestCore_MentorCommands(t *testing.T) {
+	pool := dbtest.Pool(t)
+	core, _ := newCore(t, pool)
+	script(t, core, "/join ada", "/join bob", "/as ada", "/cop mentor offer testing", "/as bob", "/cop mentor request testing")
+
+	t.Run("FacilitatorOnlyCommandsArePolite", func(t *testing.T) {
+		out := script(t, core, "/as bob", "/cop mentor list", "/cop mentor pair @ada @bob testing")
+		mustContain(t, out, "Only facilitators can use `/cop mentor list`. `/cop facilitator list` shows who they are.",
+			"Only facilitators can use `/cop mentor pair`.")
+	})
+
+	t.Run("BadInputChangesNothing", func(t *testing.T) {
+		tests := []struct{ line, want string }{
+			{"/cop mentor offer testing capacity 0", "1 to 20; 0 won't do"},
+			{"/cop mentor offer testing capacity 500", "500 won't do"},
+			{"/cop mentor offer testing capacity lots", "`lots` is not a number of mentees"},
+			{"/cop mentor offer", "Name the topics, like `/cop mentor offer testing #ci`."},
+			{"/cop mentor offer the and", "too common to match anyone on"},
+			{"/cop mentor request @ada", "Topics are words or #tags"},
+			{"/cop mentor pause until 2020-01-01", "2020-01-01 is not in the future"},
+			{"/cop mentor pause until 2026-13-01", "`2026-13-01` is not a date"},
+			{"/cop mentor pause tomorrow", "Pause takes only a date"},
+			{"/cop mentor accept", "Which pairing?"},
+			{"/cop mentor accept one", "`one` is not a pairing number"},
+			{"/cop mentor accept 1", "Only ada, the mentor of pairing 1, can accept it."},
+			{"/cop mentor decline 7", "There is no pairing 7."},
+			{"/cop mentor end 1 rating 9", "A rating goes from 1 to 5; 9 won't do."},
+			{"/cop mentor end 1 rating great", "`great` is not a rating"},
+			{"/cop mentor frobnicate", "I don't know `/cop mentor frobnicate`."},
+		}
+		for _, tt := range tests {
+			t.Run(tt.line, func(t *testing.T) {
+				before := mentoringSnapshot(t, pool)
+				mustContain(t, script(t, core, "/as cy", tt.line), tt.want)
+				if after := mentoringSnapshot(t, pool); after != before {
+					t.Errorf("%s changed mentoring:\nbefore %s\nafter  %s", tt.line, before, after)
+				}
+			})
+		}
+		// Ending someone else's pairing is refused too.
+		before := mentoringSnapshot(t, pool)
+		mustContain(t, script(t, core, "/as cy", "/cop mentor end 1"), "Pairing 1 is ada's and bob's; only they (or a facilitator) can end it.")
+		if after := mentoringSnapshot(t, pool); after != before {
+			t.Errorf("ending someone else's pairing changed mentoring")
+		}
+	})
+}
+
+// mentoringSnapshot digests the mentoring tables and the job queue.
+func mentoringSnapshot(tb testing.TB, pool *pgxpool.Pool) string {
+	tb.Helper()
+	var out string
+	err := pool.QueryRow(context.Background(), `SELECT concat_ws(' | ',
+		(SELECT string_agg(x::text, ',' ORDER BY x::text) FROM mentors x),
+		(SELECT string_agg(x::text, ',' ORDER BY x::text) FROM mentoring_requests x),
+		(SELECT string_agg(x::text, ',' ORDER BY x::text) FROM pairings x),
+		(SELECT string_agg(x::text, ',' ORDER BY x::text) FROM mentoring_counters x),
+		(SELECT string_agg(id::text || kind, ',' ORDER BY id) FROM river_job))`).Scan(&out)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return out
+}
