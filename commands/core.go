@@ -95,6 +95,14 @@ func (c *Core) HandleEvent(ctx context.Context, ev *bot.Event) ([]bot.Reply, err
 	}
 	switch ev.Kind {
 	case bot.Command:
+		isNew, err := c.store.RecordCommand(ctx, community.ID, ev.ID)
+		if err != nil {
+			return c.notRecorded(ctx, ev, err)
+		}
+		if !isNew {
+			c.log.InfoContext(ctx, "command delivered again; not run twice", slog.String("event_id", ev.ID))
+			return []bot.Reply{{Text: bot.Plain("I already ran that command; it was delivered twice.")}}, nil
+		}
 		member, err := c.store.SeeMember(ctx, community.ID, person(ev.User))
 		if err != nil {
 			return c.notRecorded(ctx, ev, err)

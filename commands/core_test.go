@@ -195,3 +195,28 @@ func TestCore_OtherReactionsWriteNothing(t *testing.T) {
 		t.Errorf("a non-save reaction wrote %d members, %d tips, %d event ids; want none", members, tips, seen)
 	}
 }
+
+// TestCore_CommandDeliveredTwiceRunsOnce: a platform may deliver a command
+// again (Discord replays a gateway dispatch after a resume); the second
+// delivery must not save, check in or pair a second time.
+func TestCore_CommandDeliveredTwiceRunsOnce(t *testing.T) {
+	ctx := context.Background()
+	pool := dbtest.Pool(t)
+	core, _ := newCore(t, pool)
+	ev := func() *bot.Event {
+		return &bot.Event{ID: "I1", Kind: bot.Command, Text: "save Pin flaky tests to one runner #ci",
+			Community: bot.CommunityRef{Platform: bot.Discord, ExternalID: "G1"}, User: bot.User{ID: "U1", Name: "ada"}}
+	}
+	first, err := core.HandleEvent(ctx, ev())
+	if err != nil || !strings.Contains(first[0].Text.String(), "Saved as tip 1") {
+		t.Fatalf("first delivery = %v, %v", first, err)
+	}
+	again, err := core.HandleEvent(ctx, ev())
+	if err != nil || !strings.Contains(again[0].Text.String(), "already ran that command") {
+		t.Fatalf("second delivery = %v, %v", again, err)
+	}
+	var tips int
+	if err := pool.QueryRow(ctx, "SELECT count(*) FROM tips").Scan(&tips); err != nil || tips != 1 {
+		t.Fatalf("%d tips (%v), want 1", tips, err)
+	}
+}

@@ -23,6 +23,7 @@ const (
 	kindJoin     = "join"
 	kindEdit     = "edit"
 	kindDelete   = "delete"
+	kindCommand  = "command"
 )
 
 // Reaction is a save reaction added or removed, as recorded when the
@@ -80,6 +81,22 @@ func (s *Store) RecordEdit(ctx context.Context, communityID int64, eventID, mess
 // RecordDelete records that a message was deleted.
 func (s *Store) RecordDelete(ctx context.Context, communityID int64, eventID, messageID string) (bool, error) {
 	return s.record(ctx, communityID, eventID, kindDelete, editPayload{MessageID: messageID})
+}
+
+// RecordCommand records that a command was delivered, as already applied:
+// commands are answered at once. It reports false for a delivery whose
+// event id the community has seen before, which must not run again.
+func (s *Store) RecordCommand(ctx context.Context, communityID int64, eventID string) (bool, error) {
+	if eventID == "" {
+		return true, nil // the platform gives no identity: nothing to tell apart
+	}
+	tag, err := s.pool.Exec(ctx, `
+		INSERT INTO inbox (community_id, event_id, kind, payload, processed_at) VALUES ($1, $2, $3, '{}', now())
+		ON CONFLICT (community_id, event_id) DO NOTHING`, communityID, eventID, kindCommand)
+	if err != nil {
+		return false, fmt.Errorf("record command: %w", err)
+	}
+	return tag.RowsAffected() == 1, nil
 }
 
 func (s *Store) record(ctx context.Context, communityID int64, eventID, kind string, payload any) (bool, error) {

@@ -2,11 +2,13 @@
 -- acknowledgement costs one durable write) and applied after, in batches.
 -- A processed row stays a while as the record that its event id was seen, so
 -- a retried or duplicated delivery changes nothing; it replaces events_seen.
+-- Commands are answered at once and recorded already processed, only so that
+-- a command delivered twice runs once.
 CREATE TABLE inbox (
     id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     community_id bigint NOT NULL REFERENCES communities (id) ON DELETE CASCADE,
     event_id     text NOT NULL,
-    kind         text NOT NULL CHECK (kind IN ('reaction', 'join', 'edit', 'delete')),
+    kind         text NOT NULL CHECK (kind IN ('reaction', 'join', 'edit', 'delete', 'command')),
     payload      jsonb NOT NULL,
     received_at  timestamptz NOT NULL DEFAULT now(),
     processed_at timestamptz,
