@@ -70,11 +70,31 @@ const QueueCapture = "capture"
 // StillPending returns the items whose tip still waits for its capture, so
 // that a retried job fetches only what is left.
 func (s *Store) StillPending(ctx context.Context, items []CaptureItem) ([]CaptureItem, error) {
+	pending, err := pendingTips(ctx, s.pool, items, false)
+	if err != nil {
+		return nil, err
+	}
+	var out []CaptureItem
+	for _, it := range items {
+		if pending[tipKey{it.CommunityID, it.TipID}] {
+			out = append(out, it)
+		}
+	}
+	return out, nil
+}
+
+// pendingTips returns which of the items' tips are still pending; with lock,
+// it locks them too, in a fixed order.
+func pendingTips(ctx context.Context, db querier, items []CaptureItem, lock bool) (map[tipKey]bool, error) {
 	communities, ids := itemKeys(items)
-	rows, err := s.pool.Query(ctx, `
+	q := `
 		SELECT t.community_id, t.id FROM tips t
 		JOIN unnest($1::bigint[], $2::bigint[]) AS c(community_id, id) ON t.community_id = c.community_id AND t.id = c.id
-		WHERE t.state = 'pending'`, communities, ids)
+		WHERE t.state = 'pending'`
+	if lock {
+		q += ` ORDER BY t.community_id, t.id FOR UPDATE OF t`
+	}
+	rows, err := db.Query(ctx, q, communities, ids)
 	if err != nil {
 		return nil, fmt.Errorf("find pending tips: %w", err)
 	}
@@ -86,13 +106,7 @@ func (s *Store) StillPending(ctx context.Context, items []CaptureItem) ([]Captur
 	}); err != nil {
 		return nil, fmt.Errorf("find pending tips: %w", err)
 	}
-	var out []CaptureItem
-	for _, it := range items {
-		if pending[tipKey{it.CommunityID, it.TipID}] {
-			out = append(out, it)
-		}
-	}
-	return out, nil
+	return pending, nil
 }
 
 func itemKeys(items []CaptureItem) (communities, ids []int64) {
@@ -133,7 +147,7 @@ func (s *Store) CompleteCaptures(ctx context.Context, done []Captured) ([]Captur
 		for i, c := range done {
 			items[i] = c.Item
 		}
-		pending, err := lockPending(ctx, tx, items)
+		pending, err := pendingTips(ctx, tx, items, true)
 		if err != nil {
 			return err
 		}
@@ -157,30 +171,6 @@ func (s *Store) CompleteCaptures(ctx context.Context, done []Captured) ([]Captur
 		return err
 	})
 	return saved, err
-}
-
-// lockPending locks the items' tips that are still pending, in a fixed
-// order, and returns them.
-func lockPending(ctx context.Context, tx pgx.Tx, items []CaptureItem) (map[tipKey]bool, error) {
-	communities, ids := itemKeys(items)
-	rows, err := tx.Query(ctx, `
-		SELECT t.community_id, t.id FROM tips t
-		JOIN unnest($1::bigint[], $2::bigint[]) AS c(community_id, id) ON t.community_id = c.community_id AND t.id = c.id
-		WHERE t.state = 'pending'
-		ORDER BY t.community_id, t.id
-		FOR UPDATE OF t`, communities, ids)
-	if err != nil {
-		return nil, fmt.Errorf("lock pending tips: %w", err)
-	}
-	pending := map[tipKey]bool{}
-	var k tipKey
-	if _, err := pgx.ForEachRow(rows, []any{&k.communityID, &k.tipID}, func() error {
-		pending[k] = true
-		return nil
-	}); err != nil {
-		return nil, fmt.Errorf("lock pending tips: %w", err)
-	}
-	return pending, nil
 }
 
 func dropPending(ctx context.Context, tx pgx.Tx, drop []Captured) error {
