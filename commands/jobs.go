@@ -1,9 +1,13 @@
 package commands
 
 import (
+	"context"
+	"log/slog"
 	"time"
 
 	"github.com/riverqueue/river"
+
+	"github.com/copbot/copbot/knowledge"
 )
 
 // AddWorkers registers every job worker of the core with river.
@@ -15,6 +19,20 @@ func (c *Core) AddWorkers(w *river.Workers) {
 	river.AddWorker(w, &mentoringNoticesWorker{core: c})
 	river.AddWorker(w, &mentorResumeWorker{core: c})
 	river.AddWorker(w, &welcomeWorker{core: c})
+	river.AddWorker(w, &restemWorker{core: c})
+}
+
+// restemWorker re-indexes a community's tips after its search language
+// changed.
+type restemWorker struct {
+	river.WorkerDefaults[knowledge.RestemArgs]
+	core *Core
+}
+
+func (w *restemWorker) Work(ctx context.Context, job *river.Job[knowledge.RestemArgs]) error {
+	n, err := w.core.store.Restem(ctx, job.Args.CommunityID)
+	w.core.log.InfoContext(ctx, "tips re-indexed in a new language", slog.Int64("community", job.Args.CommunityID), slog.Int64("tips", n))
+	return err
 }
 
 // PeriodicJobs are the core's recurring jobs; river runs them on its leader

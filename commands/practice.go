@@ -55,7 +55,11 @@ func (c *Core) searchCommand() Command {
 }
 
 func (c *Core) search(ctx context.Context, req *Request) (bot.Reply, error) {
-	q := knowledge.SearchQuery{Tags: req.Args.Tags(), Limit: pageSize}
+	cfg, err := c.settings(ctx, req.Community.ID)
+	if err != nil {
+		return bot.Reply{}, err
+	}
+	q := knowledge.SearchQuery{Tags: req.Args.Tags(), Limit: pageSize, Language: cfg.Language()}
 	page, err := pageOption(req.Args)
 	if err != nil {
 		return bot.Reply{}, err

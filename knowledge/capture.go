@@ -226,6 +226,7 @@ func saveCaptured(ctx context.Context, tx pgx.Tx, keep []Captured) ([]CapturedTi
 		UPDATE tips t SET state = 'saved', number = u.number, text = u.text,
 			tags = string_to_array(u.tags, ' '), author_id = u.author_id, author_name = u.author_name,
 			permalink = u.permalink, thread_id = COALESCE(NULLIF(u.thread_id, ''), t.thread_id), saved_at = now(),
+			lang = `+languageOf("t.community_id")+`,
 			removed_at = CASE WHEN t.removed_at IS NOT NULL THEN t.removed_at WHEN t.votes = 0 THEN now() END,
 			removed_reason = CASE WHEN t.removed_at IS NOT NULL THEN t.removed_reason WHEN t.votes = 0 THEN 'unvoted' END
 		FROM unnest($1::bigint[], $2::bigint[], $3::int[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::text[], $9::text[])
@@ -346,7 +347,7 @@ func nextTipNumber(ctx context.Context, tx pgx.Tx, communityID int64) (int, erro
 
 // Unsettled returns how many of a community's recorded events are not yet
 // applied, and its jobs that are due and wait to run or are running
-// (captures, mentoring notices, welcomes, resumes), so that the console can
+// (captures, mentoring notices, welcomes, resumes, re-indexing), so that the console can
 // finish a line's effects before it reads the next. A job whose attempt
 // failed and waits for a retry is not among them: it is logged, and the
 // console goes on; nor is one scheduled for later (a follow-up).
@@ -362,7 +363,7 @@ func (s *Store) Unsettled(ctx context.Context, communityID int64) (events int, j
 		               AND (kind = $2 AND args->'community_ids' @> $3::jsonb
 		                    OR kind = ANY($4) AND (args->>'community_id')::bigint = $1))`,
 		communityID, CaptureArgs{}.Kind(), string(ids),
-		[]string{MentoringNoticesArgs{}.Kind(), WelcomeArgs{}.Kind(), MentorResumeArgs{}.Kind()}).Scan(&events, &jobs)
+		[]string{MentoringNoticesArgs{}.Kind(), WelcomeArgs{}.Kind(), MentorResumeArgs{}.Kind(), RestemArgs{}.Kind()}).Scan(&events, &jobs)
 	if err != nil {
 		return 0, nil, fmt.Errorf("count unsettled events: %w", err)
 	}

@@ -64,8 +64,8 @@ func (s *Store) ImportTips(ctx context.Context, communityID int64, tips []Export
 				savedAt = time.Now()
 			}
 			tag, err := tx.Exec(ctx, `
-				INSERT INTO tips (community_id, number, state, text, tags, author_name, channel_name, permalink, votes, saved_at)
-				VALUES ($1, $2, 'saved', $3, $4, $5, $6, $7, $8, $9)
+				INSERT INTO tips (community_id, number, state, text, tags, author_name, channel_name, permalink, votes, saved_at, lang)
+				VALUES ($1, $2, 'saved', $3, $4, $5, $6, $7, $8, $9, `+languageOf("$1")+`)
 				ON CONFLICT (community_id, number) DO NOTHING`,
 				communityID, t.Number, t.Text, normalizeTags(t.Tags), t.Author, t.Channel, t.Permalink, t.Votes, savedAt)
 			if err != nil {

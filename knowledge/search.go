@@ -9,9 +9,6 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// SearchLanguage is the text search configuration tips are stemmed with.
-const SearchLanguage = "english"
-
 // Search ranks only the best-voted matches: enough for the page asked for,
 // at least minCandidates, at most maxCandidates. A common word then costs
 // the same as a rare one: the work is bounded by the candidates, not by how
@@ -27,6 +24,8 @@ type SearchQuery struct {
 	Words    string
 	Tags     []string
 	AuthorID *int64
+	// Language is the community's search language; default SearchLanguage.
+	Language string
 	Offset   int
 	Limit    int
 }
@@ -42,9 +41,13 @@ func (s *Store) Search(ctx context.Context, communityID int64, q SearchQuery) (t
 	if words != "" && len(q.Tags) == 0 && q.AuthorID == nil && utf8.RuneCountInString(words) < 2 {
 		return nil, false, invalidf("%q is too short to search for; try a whole word.", words)
 	}
+	lang := q.Language
+	if lang == "" {
+		lang = SearchLanguage
+	}
 	if words != "" {
 		var nodes int
-		if err := s.pool.QueryRow(ctx, `SELECT numnode(websearch_to_tsquery($1::regconfig, $2))`, SearchLanguage, words).Scan(&nodes); err != nil {
+		if err := s.pool.QueryRow(ctx, `SELECT numnode(websearch_to_tsquery($1::regconfig, $2))`, lang, words).Scan(&nodes); err != nil {
 			return nil, false, fmt.Errorf("parse search words: %w", err)
 		}
 		if nodes == 0 {
@@ -69,7 +72,7 @@ func (s *Store) Search(ctx context.Context, communityID int64, q SearchQuery) (t
 	where := []string{`t.community_id = ` + arg(communityID), `t.state = 'saved'`, `t.removed_at IS NULL`}
 	rank := `0`
 	if words != "" {
-		tsq := `websearch_to_tsquery(` + arg(SearchLanguage) + `::regconfig, ` + arg(words) + `)`
+		tsq := `websearch_to_tsquery(` + arg(lang) + `::regconfig, ` + arg(words) + `)`
 		where = append(where, `t.tsv @@ `+tsq)
 		rank = `ts_rank_cd(t.tsv, ` + tsq + `, 32)`
 	}

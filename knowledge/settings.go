@@ -8,6 +8,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // Setting describes one key of /cop config.
@@ -20,6 +22,9 @@ type Setting struct {
 	Example string
 	// normalize checks a typed value and returns the form to store.
 	normalize func(string) (string, error)
+	// onSet, when set, runs in the transaction that stores a new value:
+	// to check it against the database, or to queue the work it causes.
+	onSet func(ctx context.Context, tx pgx.Tx, s *Store, communityID int64, value string) error
 }
 
 // Settings lists every key /cop config accepts, in the order help shows them.
@@ -29,6 +34,12 @@ func Settings() []Setting {
 			Key: "save-emoji", Default: "bulb", Example: "star",
 			Help:      "the reaction that saves a message as a tip",
 			normalize: normalizeEmoji,
+		},
+		{
+			Key: "language", Default: SearchLanguage, Example: "german",
+			Help: "the language search stems words in (`english`, `german`, `french`, `spanish`, … or `simple` for none); " +
+				"tips saved before a change are re-indexed in the background",
+			normalize: normalizeLanguage, onSet: languageChanged,
 		},
 		{
 			Key: "timezone", Default: "UTC", Example: "Europe/Berlin",
@@ -68,6 +79,10 @@ type Config map[string]string
 
 // SaveEmoji is the reaction that captures a tip.
 func (c Config) SaveEmoji() string { return c["save-emoji"] }
+
+// Language is the text search configuration the community's tips are
+// stemmed with.
+func (c Config) Language() string { return c["language"] }
 
 // Location is the community's time zone; UTC when the setting is unusable.
 func (c Config) Location() *time.Location { return location(c["timezone"]) }
@@ -111,13 +126,22 @@ func (s *Store) SetConfig(ctx context.Context, by Member, key, value string) (st
 	if err != nil {
 		return "", err
 	}
-	_, err = s.pool.Exec(ctx, `
-		INSERT INTO community_settings (community_id, key, value, updated_by) VALUES ($1, $2, $3, $4)
-		ON CONFLICT (community_id, key) DO UPDATE SET value = excluded.value,
-			updated_by = excluded.updated_by, updated_at = now()`,
-		by.CommunityID, key, v, by.ID)
+	err = s.inTx(ctx, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `
+			INSERT INTO community_settings (community_id, key, value, updated_by) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (community_id, key) DO UPDATE SET value = excluded.value,
+				updated_by = excluded.updated_by, updated_at = now()`,
+			by.CommunityID, key, v, by.ID)
+		if err != nil {
+			return fmt.Errorf("store setting %s: %w", key, err)
+		}
+		if st.onSet != nil {
+			return st.onSet(ctx, tx, s, by.CommunityID, v)
+		}
+		return nil
+	})
 	if err != nil {
-		return "", fmt.Errorf("store setting %s: %w", key, err)
+		return "", err
 	}
 	return v, nil
 }

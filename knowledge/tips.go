@@ -95,8 +95,8 @@ func (s *Store) SaveTip(ctx context.Context, by Member, n NewTip) (Tip, error) {
 		}
 		tip, err = scanTip(tx.QueryRow(ctx, `
 			INSERT INTO tips AS t (community_id, number, state, text, tags, author_id, author_name, saved_by,
-				channel_id, channel_name, saved_at)
-			VALUES ($1, $2, 'saved', $3, $4, $5, $6, $5, $7, $8, now())
+				channel_id, channel_name, saved_at, lang)
+			VALUES ($1, $2, 'saved', $3, $4, $5, $6, $5, $7, $8, now(), `+languageOf("$1")+`)
 			RETURNING `+tipColumns,
 			by.CommunityID, number, text, tags, by.ID, by.DisplayName, n.ChannelID, n.ChannelName))
 		if err != nil {
