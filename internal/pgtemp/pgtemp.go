@@ -30,6 +30,8 @@ var ErrNoBinaries = errors.New("PostgreSQL server binaries (initdb, postgres) no
 // Cluster is a running throwaway PostgreSQL server.
 type Cluster struct {
 	dir      string
+	bin      string
+	cred     *syscall.Credential
 	cmd      *exec.Cmd
 	exited   chan struct{}
 	exitErr  error
@@ -86,7 +88,7 @@ func Start(ctx context.Context, opts *Options) (*Cluster, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create cluster directory: %w", err)
 	}
-	c := &Cluster{dir: dir, database: db, exited: make(chan struct{})}
+	c := &Cluster{dir: dir, bin: bin, cred: cred, database: db}
 	ok := false
 	defer func() {
 		if !ok {
@@ -112,28 +114,52 @@ func Start(ctx context.Context, opts *Options) (*Cluster, error) {
 	if c.logFile, err = os.Create(filepath.Join(dir, "postgres.log")); err != nil {
 		return nil, fmt.Errorf("create server log: %w", err)
 	}
+	if err := c.launch(); err != nil {
+		return nil, err
+	}
+	if err := c.waitReady(ctx, true); err != nil {
+		return nil, err
+	}
+	ok = true
+	return c, nil
+}
+
+// launch starts the server process on the cluster's data directory.
+func (c *Cluster) launch() error {
 	// fsync is off: the cluster is thrown away, so durability buys nothing.
-	c.cmd = exec.Command(filepath.Join(bin, "postgres"),
-		"-D", data, "-k", dir, "-c", "listen_addresses=",
+	c.cmd = exec.Command(filepath.Join(c.bin, "postgres"),
+		"-D", filepath.Join(c.dir, "data"), "-k", c.dir, "-c", "listen_addresses=",
 		"-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
 		"-c", "max_connections=200", "-c", "shared_buffers=64MB")
 	c.cmd.Stdout, c.cmd.Stderr = c.logFile, c.logFile
 	// Own process group so a terminal's Ctrl-C reaches only copbot, which then
 	// stops the server in order; Pdeathsig ends the server if copbot dies hard.
-	c.cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred, Setpgid: true, Pdeathsig: syscall.SIGQUIT}
+	c.cmd.SysProcAttr = &syscall.SysProcAttr{Credential: c.cred, Setpgid: true, Pdeathsig: syscall.SIGQUIT}
 	if err := c.cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start postgres: %w", err)
+		return fmt.Errorf("start postgres: %w", err)
 	}
-	go func() {
-		c.exitErr = c.cmd.Wait()
-		close(c.exited)
-	}()
+	exited := make(chan struct{})
+	c.exited = exited
+	go func(cmd *exec.Cmd) {
+		c.exitErr = cmd.Wait()
+		close(exited)
+	}(c.cmd)
+	return nil
+}
 
-	if err := c.waitReady(ctx); err != nil {
-		return nil, err
+// Halt stops the server but keeps its data, so that a test can see how
+// copbot behaves while its database is down; Resume starts it again.
+func (c *Cluster) Halt() {
+	c.shutdown()
+}
+
+// Resume restarts a halted server on the same data and waits until it
+// accepts connections again.
+func (c *Cluster) Resume(ctx context.Context) error {
+	if err := c.launch(); err != nil {
+		return err
 	}
-	ok = true
-	return c, nil
+	return c.waitReady(ctx, false)
 }
 
 func initdb(ctx context.Context, bin, data string, cred *syscall.Credential) error {
@@ -147,13 +173,14 @@ func initdb(ctx context.Context, bin, data string, cred *syscall.Credential) err
 	return nil
 }
 
-// waitReady polls the socket until the server answers, then creates the database.
-func (c *Cluster) waitReady(ctx context.Context) error {
+// waitReady polls the socket until the server answers, then creates the
+// database when create is set.
+func (c *Cluster) waitReady(ctx context.Context, create bool) error {
 	deadline := time.Now().Add(30 * time.Second)
 	sock := filepath.Join(c.dir, ".s.PGSQL.5432")
 	for {
 		if _, err := os.Stat(sock); err == nil {
-			if err := c.createDatabase(ctx); err == nil {
+			if err := c.probe(ctx, create); err == nil {
 				return nil
 			} else if time.Now().After(deadline) {
 				return fmt.Errorf("create database %s: %w", c.database, err)
@@ -172,12 +199,17 @@ func (c *Cluster) waitReady(ctx context.Context) error {
 	}
 }
 
-func (c *Cluster) createDatabase(ctx context.Context) error {
+// probe connects to the server and creates the cluster's database when
+// create is set.
+func (c *Cluster) probe(ctx context.Context, create bool) error {
 	conn, err := pgx.Connect(ctx, c.DatabaseURL("postgres"))
 	if err != nil {
 		return err
 	}
 	defer conn.Close(ctx)
+	if !create {
+		return conn.Ping(ctx)
+	}
 	_, err = conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{c.database}.Sanitize())
 	return err
 }
@@ -197,21 +229,32 @@ func (c *Cluster) DatabaseURL(database string) string {
 // Stop shuts the server down and removes the directory. It is safe to call
 // more than once.
 func (c *Cluster) Stop() {
-	if c.cmd != nil && c.cmd.Process != nil {
-		// SIGINT is PostgreSQL's fast shutdown; SIGQUIT if it lingers.
-		_ = c.cmd.Process.Signal(syscall.SIGINT)
-		select {
-		case <-c.exited:
-		case <-time.After(5 * time.Second):
-			_ = c.cmd.Process.Signal(syscall.SIGQUIT)
-			<-c.exited
-		}
-	}
+	c.shutdown()
 	if c.logFile != nil {
 		c.logFile.Close()
 	}
 	if c.dir != "" {
 		_ = os.RemoveAll(c.dir)
+	}
+}
+
+// shutdown stops the server process, if one runs.
+func (c *Cluster) shutdown() {
+	if c.cmd == nil || c.cmd.Process == nil {
+		return
+	}
+	select {
+	case <-c.exited:
+		return
+	default:
+	}
+	// SIGINT is PostgreSQL's fast shutdown; SIGQUIT if it lingers.
+	_ = c.cmd.Process.Signal(syscall.SIGINT)
+	select {
+	case <-c.exited:
+	case <-time.After(5 * time.Second):
+		_ = c.cmd.Process.Signal(syscall.SIGQUIT)
+		<-c.exited
 	}
 }
 

@@ -92,3 +92,40 @@ func TestStart_FromCache(t *testing.T) {
 		t.Fatalf("cache holds %d entries, want 1", len(entries))
 	}
 }
+
+func TestCluster_HaltAndResume(t *testing.T) {
+	ctx := context.Background()
+	c, err := Start(ctx, &Options{Database: "probe", CacheDir: DefaultCacheDir()})
+	if err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	defer c.Stop()
+	exec := func(sql string) error {
+		conn, err := pgx.Connect(ctx, c.URL())
+		if err != nil {
+			return err
+		}
+		defer conn.Close(ctx)
+		_, err = conn.Exec(ctx, sql)
+		return err
+	}
+	if err := exec("CREATE TABLE kept (id int); INSERT INTO kept VALUES (1)"); err != nil {
+		t.Fatal(err)
+	}
+	c.Halt()
+	if err := exec("SELECT 1"); err == nil {
+		t.Fatal("a halted cluster still answers")
+	}
+	if err := c.Resume(ctx); err != nil {
+		t.Fatalf("Resume: %v", err)
+	}
+	conn, err := pgx.Connect(ctx, c.URL())
+	if err != nil {
+		t.Fatalf("connect after Resume: %v", err)
+	}
+	defer conn.Close(ctx)
+	var n int
+	if err := conn.QueryRow(ctx, "SELECT count(*) FROM kept").Scan(&n); err != nil || n != 1 {
+		t.Errorf("after Resume: %d rows, %v; want the row written before Halt", n, err)
+	}
+}
