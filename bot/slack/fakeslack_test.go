@@ -367,7 +367,7 @@ func (f *fakeSlack) socket(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	hello := map[string]any{"type": "hello", "num_connections": 1,
-		"debug_info": map[string]any{"host": "applink-fake", "build_number": 1, "approximate_connection_time": 18060},
+		"debug_info":      map[string]any{"host": "applink-fake", "build_number": 1, "approximate_connection_time": 18060},
 		"connection_info": map[string]any{"app_id": "A1"}}
 	if err := conn.WriteJSON(hello); err != nil {
 		conn.Close()

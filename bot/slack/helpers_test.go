@@ -134,7 +134,6 @@ func runJobs(tb testing.TB, pool *pgxpool.Pool, core *commands.Core) {
 	})
 }
 
-
 // sign signs a request exactly as Slack does: v0=hex(HMAC-SHA256(secret,
 // "v0:" + timestamp + ":" + body)), with the timestamp in its own header.
 func sign(req *http.Request, secret string, ts time.Time, body []byte) {

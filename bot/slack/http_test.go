@@ -300,8 +300,8 @@ func TestHTTP_ButtonClick(t *testing.T) {
 	button := last.Elements[0]
 
 	payload, _ := json.Marshal(map[string]any{
-		"type": "block_actions",
-		"user": map[string]any{"id": "U5", "username": "eve", "name": "eve", "team_id": "T1"},
+		"type":       "block_actions",
+		"user":       map[string]any{"id": "U5", "username": "eve", "name": "eve", "team_id": "T1"},
 		"api_app_id": "A1", "token": "9s8d9as89d8as9d8as989",
 		"container":  map[string]any{"type": "message", "message_ts": "1700000100.000100", "channel_id": "C1", "is_ephemeral": true},
 		"trigger_id": "13345224609.8534564800.6f8ab1f53e13d0cd15f96106292d5536",
