@@ -111,8 +111,9 @@ func render(r bot.Reply) rendered {
 }
 
 // splitText cuts rendered mrkdwn into pieces of at most max bytes (so at
-// most max characters), at a line break where there is one, else at a
-// space, and never inside a <…> sequence, an &…; entity or a character.
+// most max characters): at a line break where there is one, else at a
+// space (the break itself is dropped), and never inside a <…> sequence, an
+// &…; entity or a character, unless the sequence alone is longer than max.
 func splitText(s string, max int) []string {
 	var parts []string
 	for len(s) > max {
@@ -124,13 +125,13 @@ func splitText(s string, max int) []string {
 			cut = max
 		}
 		cut = safeCut(s, cut)
-		parts = append(parts, strings.TrimRight(s[:cut], "\n"))
-		s = strings.TrimLeft(s[cut:], "\n")
+		parts = append(parts, s[:cut])
+		s = s[cut:]
+		if s[0] == '\n' || s[0] == ' ' {
+			s = s[1:]
+		}
 	}
-	if s != "" || len(parts) == 0 {
-		parts = append(parts, s)
-	}
-	return parts
+	return append(parts, s)
 }
 
 // safeCut moves a cut back out of a <…> sequence, an entity or a UTF-8
