@@ -361,7 +361,8 @@ func (f *fakeSlack) upload(w http.ResponseWriter, r *http.Request) {
 // socket accepts a Socket Mode connection, says hello as Slack does, and
 // hands the connection to the test.
 func (f *fakeSlack) socket(w http.ResponseWriter, r *http.Request) {
-	up := websocket.Upgrader{}
+	// slack-go dials with the Origin Slack's own clients use.
+	up := websocket.Upgrader{CheckOrigin: func(r *http.Request) bool { return r.Header.Get("Origin") == "https://api.slack.com" }}
 	conn, err := up.Upgrade(w, r, nil)
 	if err != nil {
 		return
