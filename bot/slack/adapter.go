@@ -102,6 +102,7 @@ func (a *Adapter) Name() string { return string(bot.Slack) }
 // routes do the work and Run only waits. Either way it returns after ctx
 // ends and the replies still being delivered are out (or a minute passed).
 func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
+	a.background.Go(func() { a.learnPrivateChannels(ctx) })
 	var err error
 	if a.opts.AppToken != "" {
 		err = a.runSocket(ctx, h)

@@ -39,6 +39,8 @@ type fakeSlack struct {
 	posts     []fakePost     // chat.postMessage, chat.postEphemeral, response URLs
 	uploads   map[string][]byte
 	nextID    int
+	// private lists the private channels copbot is in, for users.conversations.
+	private []string
 
 	posted  chan fakePost        // every post, as it happens
 	sockets chan *websocket.Conn // Socket Mode connections, for the test to drive
@@ -206,6 +208,20 @@ func (f *fakeSlack) api(w http.ResponseWriter, r *http.Request) {
 		_ = json.Unmarshal([]byte(form.Get("files")), &files)
 		f.record(fakePost{Method: method, Channel: form.Get("channel_id"), Text: form.Get("files")})
 		writeJSON(w, map[string]any{"ok": true, "files": files})
+	case "users.conversations":
+		// One channel a page, to exercise the cursor ("fewer than the
+		// requested number of items may be returned").
+		i, _ := strconv.Atoi(form.Get("cursor"))
+		if !strings.Contains(form.Get("types"), "private_channel") || i >= len(f.private) {
+			writeJSON(w, map[string]any{"ok": true, "channels": []any{}, "response_metadata": map[string]any{"next_cursor": ""}})
+			return
+		}
+		next := ""
+		if i+1 < len(f.private) {
+			next = strconv.Itoa(i + 1)
+		}
+		writeJSON(w, map[string]any{"ok": true, "channels": []map[string]any{{"id": f.private[i], "name": "secret", "is_channel": true,
+			"is_group": false, "is_private": true, "is_member": true}}, "response_metadata": map[string]any{"next_cursor": next}})
 	case "apps.connections.open":
 		writeJSON(w, map[string]any{"ok": true, "url": "ws" + strings.TrimPrefix(f.srv.URL, "http") + "/link/?ticket=t1&app_id=A1"})
 	default:

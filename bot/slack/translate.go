@@ -211,18 +211,22 @@ var unescape = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&").Repla
 
 // channelKinds decides whether a conversation is private. Slack says so
 // outright only in some payloads: message events carry channel_type
-// (channel, group, im, mpim) and member_joined_channel carries C or G.
-// Slash commands from private channels and DMs carry the channel_name
-// "privategroup" or "directmessage" (e.g. slack-ruby/slack-ruby-client#227
-// shows channel_id D… with channel_name directmessage), group DMs a name
-// starting with "mpdm-". Reactions and button clicks carry only the id. Slack
-// warns that an id's first letter is no reliable sign: channels converted to
-// private keep their C id
-// (https://api.slack.com/changelog/2018-09-more-reasons-to-be-a-conversations-api-convert).
-// So copbot remembers what events taught it about each channel (with
-// message.groups subscribed, every message in a private channel teaches it),
-// and only for a channel it knows nothing of falls back to the id: G (older
-// private channels, group DMs) and D (DMs) are private.
+// (channel, group, im, mpim). Slash commands from private channels and DMs
+// carry the channel_name "privategroup" or "directmessage" (e.g.
+// slack-ruby/slack-ruby-client#227 shows channel_id D… with channel_name
+// directmessage), group DMs a name starting with "mpdm-". member_joined_channel
+// carries a letter, G for private, but its C may be either since private
+// channels made after March 2021 have C ids
+// (https://api.slack.com/events/member_joined_channel). Reactions and button
+// clicks carry only the id, and Slack warns that an id's first letter is no
+// reliable sign (https://api.slack.com/changelog/2018-09-more-reasons-to-be-a-conversations-api-convert).
+// So copbot remembers what it learned about each channel: from those
+// payloads (with message.groups subscribed, every message in a private
+// channel teaches it) and from the list of its own private conversations it
+// reads when it starts (users.conversations, see learnPrivateChannels). Only
+// for a channel it knows nothing of does it fall back to the id: G (older
+// private channels, group DMs) and D (DMs) are private, anything else is
+// taken for public.
 type channelKinds struct {
 	mu sync.RWMutex
 	// known maps a channel id to whether it is private.
@@ -236,10 +240,10 @@ func newChannelKinds() *channelKinds { return &channelKinds{known: map[string]bo
 
 func (k *channelKinds) private(id, channelType, channelName string) bool {
 	switch channelType {
-	case "group", "im", "mpim", "G", "D":
+	case "group", "im", "mpim", "G":
 		k.learn(id, true)
 		return true
-	case "channel", "C":
+	case "channel":
 		k.learn(id, false)
 		return false
 	}

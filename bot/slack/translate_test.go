@@ -1,6 +1,7 @@
 package slack
 
 import (
+	"context"
 	"reflect"
 	"strings"
 	"testing"
@@ -86,6 +87,7 @@ func TestChannelKinds(t *testing.T) {
 		{"SlashCommandDirectMessage", "D2", "", "directmessage", true},
 		{"SlashCommandGroupDM", "C4", "", "mpdm-ada--bob-1", true},
 		{"MemberJoinedPublic", "C5", "C", "", false},
+		{"MemberJoinedCSaysNothingOfAKnownPrivate", "C3", "C", "", true},
 		{"MadePublicAgain", "C2", "channel", "", false},
 		{"ReactionThenPublic", "C2", "", "", false},
 	}
@@ -111,5 +113,36 @@ func TestCommandEvent(t *testing.T) {
 	}
 	if _, err := a.commandEvent(&slack.SlashCommand{TeamID: "T1", ChannelID: "C1"}); err == nil || !strings.Contains(err.Error(), "user_id") {
 		t.Errorf("a command without a user: err = %v", err)
+	}
+}
+
+func TestRun_LearnsPrivateChannels(t *testing.T) {
+	h := newHarness(t, nil)
+	h.slack.mu.Lock()
+	h.slack.private = []string{"C8", "C9"} // private channels made after March 2021 have C ids
+	h.slack.mu.Unlock()
+	h.slack.limit("users.conversations", 1)
+	h.slack.addMessage("C9", fakeMessage{TS: "1700000000.000100", User: "U1", Text: "internal only"})
+
+	ctx, cancel := context.WithCancel(context.Background())
+	ran := make(chan error, 1)
+	go func() { ran <- h.adapter.Run(ctx, h.core) }()
+	waitFor(t, "the private channels to be learned", func() bool { return h.adapter.channels.private("C9", "", "") })
+	cancel()
+	if err := <-ran; err != nil {
+		t.Errorf("Run: %v", err)
+	}
+	if !h.adapter.channels.private("C8", "", "") || h.adapter.channels.private("C1", "", "") {
+		t.Error("want C8 private (first page, after a 429) and C1 public")
+	}
+
+	// The core leaves reactions in private channels out of the repository
+	// unless a facilitator allows the channel.
+	if status, _ := h.event(t, reactionPayload("EvPriv", "reaction_added", "U2", "bulb", "C9", "1700000000.000100", "U1"), 0); status != 200 {
+		t.Fatalf("status %d", status)
+	}
+	var tips int
+	if err := h.pool.QueryRow(context.Background(), "SELECT count(*) FROM tips").Scan(&tips); err != nil || tips != 0 {
+		t.Errorf("%d tips (%v) from a reaction in a private channel; want none", tips, err)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/slack-go/slack"
 
@@ -222,4 +223,45 @@ func (a *Adapter) upload(ctx context.Context, channel, userID string, r bot.Repl
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// learnPrivateChannels reads the private channels and group DMs copbot is a
+// member of (users.conversations; groups:read and mpim:read), so that a
+// reaction in a private channel is known to be private even when its id
+// starts with C and no message there has been seen yet. Reactions reach
+// copbot only from conversations it is in, so the list covers them; channels
+// it joins later are learned from their messages. It waits out rate limits
+// and gives up, logging, on any other error.
+func (a *Adapter) learnPrivateChannels(ctx context.Context) {
+	params := &slack.GetConversationsForUserParameters{Types: []string{"private_channel", "mpim"}, Limit: 200, ExcludeArchived: true}
+	learned := 0
+	for {
+		chans, next, err := a.api.GetConversationsForUserContext(ctx, params)
+		a.metrics.apiCall("users.conversations", err)
+		var limited *slack.RateLimitedError
+		switch {
+		case errors.As(err, &limited):
+			select {
+			case <-time.After(max(limited.RetryAfter, time.Second)):
+				continue
+			case <-ctx.Done():
+				return
+			}
+		case err != nil:
+			if ctx.Err() == nil {
+				a.log.WarnContext(ctx, "slack private channels not listed; a reaction in a private channel with a C id may be taken for public until a message there is seen",
+					slog.Any("error", err))
+			}
+			return
+		}
+		for _, c := range chans {
+			a.channels.learn(c.ID, true)
+		}
+		learned += len(chans)
+		if next == "" {
+			a.log.InfoContext(ctx, "slack private conversations learned", slog.Int("count", learned))
+			return
+		}
+		params.Cursor = next
+	}
 }
