@@ -2,6 +2,7 @@ package slack
 
 import (
 	"context"
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -144,5 +145,25 @@ func TestRun_LearnsPrivateChannels(t *testing.T) {
 	var tips int
 	if err := h.pool.QueryRow(context.Background(), "SELECT count(*) FROM tips").Scan(&tips); err != nil || tips != 0 {
 		t.Errorf("%d tips (%v) from a reaction in a private channel; want none", tips, err)
+	}
+}
+
+// TestManifest_MatchesAdapter keeps the app manifest in step with what the
+// adapter serves and handles.
+func TestManifest_MatchesAdapter(t *testing.T) {
+	b, err := os.ReadFile("../../slack/manifest.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := string(b)
+	for _, want := range []string{
+		"command: /cop", "/slack/commands", "/slack/events", "/slack/interactivity", "should_escape: true",
+		"- reaction_added", "- reaction_removed", "- member_joined_channel", "- message.channels", "- message.groups",
+		"- commands ", "- reactions:read ", "- channels:history ", "- groups:history ", "- chat:write ", "- im:write ",
+		"- mpim:write ", "- users:read ", "- files:write ", "- groups:read ", "socket_mode_enabled: false",
+	} {
+		if !strings.Contains(m, want) {
+			t.Errorf("slack/manifest.yaml lacks %q", want)
+		}
 	}
 }
