@@ -61,12 +61,25 @@ func (a *Adapter) serveEvents(w http.ResponseWriter, r *http.Request, h bot.Hand
 		return
 	}
 	a.metrics.received.WithLabelValues(ev.Kind.String()).Inc()
-	if _, err := h.HandleEvent(r.Context(), ev); err != nil {
+	if err := a.record(r.Context(), h, ev); err != nil {
 		a.log.ErrorContext(r.Context(), "slack event not recorded; Slack will deliver it again",
 			slog.String("event_id", ev.ID), slog.String("kind", ev.Kind.String()),
 			slog.String("retry", r.Header.Get("X-Slack-Retry-Num")), slog.Any("error", err))
 		a.reject(w, http.StatusServiceUnavailable, rejectNotRecorded)
 	}
+}
+
+// eventBudget bounds the recording of an event: Slack gives up on an
+// answer after 3 s, and an event not recorded by then is better answered
+// 503 (or left unacknowledged) than left running.
+const eventBudget = 2500 * time.Millisecond
+
+// record hands an event (not a command) to the core within the budget.
+func (a *Adapter) record(ctx context.Context, h bot.Handler, ev *bot.Event) error {
+	ctx, cancel := context.WithTimeout(ctx, eventBudget)
+	defer cancel()
+	_, err := h.HandleEvent(ctx, ev)
+	return err
 }
 
 // serveSlashCommand answers /cop: the reply in the response body when the

@@ -89,7 +89,7 @@ func (a *Adapter) socketEnvelope(ctx context.Context, client *socketmode.Client,
 			return
 		}
 		a.metrics.received.WithLabelValues(ev.Kind.String()).Inc()
-		if _, err := h.HandleEvent(ctx, ev); err != nil {
+		if err := a.record(ctx, h, ev); err != nil {
 			a.metrics.rejected.WithLabelValues(rejectNotRecorded).Inc()
 			a.log.ErrorContext(ctx, "slack event not recorded; left unacknowledged for Slack to deliver again",
 				slog.String("event_id", ev.ID), slog.String("kind", ev.Kind.String()),
