@@ -356,3 +356,21 @@ func TestHTTP_SavedMentionsRenderInert(t *testing.T) {
 		t.Errorf("stored %q; want the text as typed (Slack's escaping undone once)", stored)
 	}
 }
+
+func TestHTTP_CommandReplyFilesFollowTheAnswer(t *testing.T) {
+	chart := func(bot.Handler) bot.Handler {
+		return bot.HandlerFunc(func(context.Context, *bot.Event) ([]bot.Reply, error) {
+			return []bot.Reply{{Text: bot.Plain("Objective 3: 40%"), Visibility: bot.InChannel,
+				Files: []bot.File{{Name: "objective-3.png", ContentType: "image/png", Data: []byte("png"), AltText: "progress"}}}}, nil
+		})
+	}
+	h := newHarness(t, &harnessOpts{wrap: chart})
+	status, body := h.command(t, "U1", "objective show 3")
+	if typ, text, _ := reply(t, body); status != http.StatusOK || typ != "in_channel" || text != "Objective 3: 40%" {
+		t.Fatalf("answer = %d %q %q; want the reply in channel", status, typ, text)
+	}
+	p := h.slack.nextPost(t, 5*time.Second)
+	if p.Method != "files.completeUploadExternal" || p.Channel != "C1" || !strings.Contains(p.Text, "objective-3.png") {
+		t.Errorf("after the answer Slack got %+v; want the chart shared in C1", p)
+	}
+}

@@ -42,7 +42,9 @@ func (a *Adapter) serveCommand(ctx context.Context, h bot.Handler, ev *bot.Event
 				a.background.Go(func() { a.deliver(ctx, ev, responseURL, replies, true) })
 				return
 			}
-			a.background.Go(func() { a.deliver(ctx, ev, responseURL, replies, false) })
+			if len(replies) > 1 || len(replies[0].Files) > 0 {
+				a.background.Go(func() { a.deliver(ctx, ev, responseURL, replies, false) })
+			}
 			return
 		}
 		_ = answer(nil)
