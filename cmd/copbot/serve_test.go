@@ -2,12 +2,16 @@ package main
 
 import (
 	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -117,4 +121,38 @@ func get(t *testing.T, url string) string {
 		t.Fatalf("GET %s = %d, %v", url, resp.StatusCode, err)
 	}
 	return string(body)
+}
+
+func TestServe_SlackHTTPMode(t *testing.T) {
+	const secret = "serve-test-secret"
+	addr, stop := startServe(t, "DATABASE_URL="+dbtest.URL(t), "SLACK_BOT_TOKEN=xoxb-serve-test",
+		"SLACK_SIGNING_SECRET="+secret, "SLACK_API_URL=http://127.0.0.1:9/api/")
+	body := []byte(`{"token":"x","challenge":"serve-challenge","type":"url_verification"}`)
+	post := func(signed bool) (int, string) {
+		req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/slack/events", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		if signed {
+			ts := strconv.FormatInt(time.Now().Unix(), 10)
+			mac := hmac.New(sha256.New, []byte(secret))
+			fmt.Fprintf(mac, "v0:%s:%s", ts, body)
+			req.Header.Set("X-Slack-Request-Timestamp", ts)
+			req.Header.Set("X-Slack-Signature", "v0="+hex.EncodeToString(mac.Sum(nil)))
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if status, got := post(true); status != http.StatusOK || got != "serve-challenge" {
+		t.Errorf("signed url_verification = %d %q; want the challenge", status, got)
+	}
+	if status, _ := post(false); status != http.StatusUnauthorized {
+		t.Errorf("unsigned request = %d; want 401", status)
+	}
+	if stderr, err := stop(); err != nil {
+		t.Errorf("copbot serve after SIGTERM: %v\nstderr: %s", err, stderr)
+	}
 }

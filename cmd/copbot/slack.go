@@ -1,19 +1,34 @@
 package main
 
 import (
-	"errors"
 	"log/slog"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/copbot/copbot/bot"
+	slackbot "github.com/copbot/copbot/bot/slack"
 )
 
-// slackAdapters builds the Slack adapters the configuration enables (HTTP
-// mode, Socket Mode), none when Slack is not configured.
-func slackAdapters(cfg Config, _ *slog.Logger, _ prometheus.Registerer) ([]bot.Adapter, error) {
+// slackAdapters builds the Slack adapter the configuration enables: HTTP
+// mode (SLACK_BOT_TOKEN + SLACK_SIGNING_SECRET: the /slack/* routes), Socket
+// Mode (SLACK_BOT_TOKEN + SLACK_APP_TOKEN), or both at once in one adapter,
+// since both speak for the same app and the core keeps one adapter per
+// platform. None when Slack is not configured. Every Web API call goes to
+// SLACK_API_URL.
+func slackAdapters(cfg Config, log *slog.Logger, reg prometheus.Registerer) ([]bot.Adapter, error) {
 	if !cfg.SlackHTTP() && !cfg.SlackSocket() {
 		return nil, nil
 	}
-	return nil, errors.New("this build of copbot has no Slack adapter yet; unset the SLACK_* variables or use a newer build")
+	opts := &slackbot.Options{APIURL: cfg.SlackAPIURL, Registerer: reg}
+	if cfg.SlackHTTP() {
+		opts.SigningSecret = cfg.SlackSigningSecret
+	}
+	if cfg.SlackSocket() {
+		opts.AppToken = cfg.SlackAppToken
+	}
+	a, err := slackbot.New(cfg.SlackBotToken, opts, log.With(slog.String("platform", "slack")))
+	if err != nil {
+		return nil, err
+	}
+	return []bot.Adapter{a}, nil
 }

@@ -1,0 +1,246 @@
+package slack
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/copbot/copbot/bot"
+	"github.com/copbot/copbot/commands"
+	"github.com/copbot/copbot/internal/dbtest"
+	"github.com/copbot/copbot/knowledge"
+)
+
+func TestMain(m *testing.M) { dbtest.Main(m) }
+
+const testSecret = "8f742231b10e8888abcd99yyyzzz85a5"
+
+// syncLog collects log output written from many goroutines.
+type syncLog struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *syncLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *syncLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
+// harness is copbot's Slack side wired as `copbot serve` wires it: the
+// adapter's routes on an HTTP server, a real core over a real database,
+// and the fake Slack it talks to.
+type harness struct {
+	slack   *fakeSlack
+	adapter *Adapter
+	core    *commands.Core
+	pool    *pgxpool.Pool
+	srv     *httptest.Server
+	logs    *syncLog
+}
+
+type harnessOpts struct {
+	pool    *pgxpool.Pool
+	options Options
+	wrap    func(bot.Handler) bot.Handler
+}
+
+func newHarness(tb testing.TB, ho *harnessOpts) *harness {
+	tb.Helper()
+	if ho == nil {
+		ho = &harnessOpts{}
+	}
+	h := &harness{slack: newFakeSlack(tb), logs: &syncLog{}, pool: ho.pool}
+	if h.pool == nil {
+		h.pool = dbtest.Pool(tb)
+	}
+	log := slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	opts := ho.options
+	opts.APIURL = h.slack.APIURL()
+	if opts.SigningSecret == "" && opts.AppToken == "" {
+		opts.SigningSecret = testSecret
+	}
+	a, err := New(testBotToken, &opts, log)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	h.adapter = a
+	store, err := knowledge.NewStore(h.pool, log)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	h.core = commands.NewCore(store, log, a)
+	var handler bot.Handler = h.core
+	if ho.wrap != nil {
+		handler = ho.wrap(handler)
+	}
+	mux := http.NewServeMux()
+	a.Routes(mux, handler)
+	h.srv = httptest.NewServer(mux)
+	tb.Cleanup(h.srv.Close)
+	tb.Cleanup(func() {
+		if tb.Failed() {
+			tb.Logf("copbot's log:\n%s", h.logs.String())
+		}
+	})
+	return h
+}
+
+// runJobs runs the core's inbox passes and jobs until the test ends, as
+// `copbot serve` does.
+func runJobs(tb testing.TB, core *commands.Core) {
+	tb.Helper()
+	b, err := core.StartBackground(context.Background(), &commands.BackgroundOptions{Interactive: true, NoPeriodic: true})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = b.Stop(ctx)
+	})
+}
+
+// sign signs a request exactly as Slack does: v0=hex(HMAC-SHA256(secret,
+// "v0:" + timestamp + ":" + body)), with the timestamp in its own header.
+func sign(req *http.Request, secret string, ts time.Time, body []byte) {
+	stamp := strconv.FormatInt(ts.Unix(), 10)
+	mac := hmac.New(sha256.New, []byte(secret))
+	fmt.Fprintf(mac, "v0:%s:", stamp)
+	mac.Write(body)
+	req.Header.Set("X-Slack-Request-Timestamp", stamp)
+	req.Header.Set("X-Slack-Signature", "v0="+hex.EncodeToString(mac.Sum(nil)))
+}
+
+// request builds a signed POST of body to copbot's path.
+func (h *harness) request(tb testing.TB, path, contentType string, body []byte) *http.Request {
+	tb.Helper()
+	req, err := http.NewRequest(http.MethodPost, h.srv.URL+path, bytes.NewReader(body))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	req.Header.Set("Content-Type", contentType)
+	req.Header.Set("User-Agent", "Slackbot 1.0 (+https://api.slack.com/robots)")
+	sign(req, testSecret, time.Now(), body)
+	return req
+}
+
+// do sends a request and returns its status and body.
+func do(tb testing.TB, req *http.Request) (int, string) {
+	tb.Helper()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// event posts a signed Events API payload; retry > 0 adds Slack's retry
+// headers.
+func (h *harness) event(tb testing.TB, body []byte, retry int) (int, string) {
+	tb.Helper()
+	req := h.request(tb, "/slack/events", "application/json", body)
+	if retry > 0 {
+		req.Header.Set("X-Slack-Retry-Num", strconv.Itoa(retry))
+		req.Header.Set("X-Slack-Retry-Reason", "http_error")
+	}
+	return do(tb, req)
+}
+
+// command posts a signed /cop slash command as user in channel C1 and
+// returns the status and the response body.
+func (h *harness) command(tb testing.TB, user, text string) (int, string) {
+	tb.Helper()
+	return do(tb, h.request(tb, "/slack/commands", "application/x-www-form-urlencoded",
+		[]byte(commandForm(user, "C1", "general", text, h.slack.ResponseURL("cmd")).Encode())))
+}
+
+var triggers atomic.Int64
+
+func commandForm(user, channel, channelName, text, responseURL string) url.Values {
+	n := triggers.Add(1)
+	return url.Values{
+		"token": {"gIkuvaNzQIHg97ATvDxqgjtO"}, "team_id": {"T1"}, "team_domain": {"copbot-test"},
+		"channel_id": {channel}, "channel_name": {channelName}, "user_id": {user}, "user_name": {strings.ToLower(user)},
+		"command": {"/cop"}, "text": {text}, "api_app_id": {"A1"}, "is_enterprise_install": {"false"},
+		"response_url": {responseURL}, "trigger_id": {fmt.Sprintf("13345224609.738474920.%d", n)},
+	}
+}
+
+// reply decodes a slash command's JSON response body.
+func reply(tb testing.TB, body string) (responseType, text, blocks string) {
+	tb.Helper()
+	var m map[string]any
+	if err := json.Unmarshal([]byte(body), &m); err != nil {
+		tb.Fatalf("response body is not JSON: %v\n%s", err, body)
+	}
+	responseType, _ = m["response_type"].(string)
+	text, _ = m["text"].(string)
+	b, _ := json.Marshal(m["blocks"])
+	return responseType, text, string(b)
+}
+
+// reactionPayload is an Events API reaction_added (or _removed) delivery
+// as Slack sends it.
+func reactionPayload(eventID, kind, user, emoji, channel, ts, author string) []byte {
+	b, _ := json.Marshal(map[string]any{
+		"token": "XXYYZZ", "team_id": "T1", "context_team_id": "T1", "api_app_id": "A1",
+		"event": map[string]any{
+			"type": kind, "user": user, "reaction": emoji, "item_user": author,
+			"item":     map[string]any{"type": "message", "channel": channel, "ts": ts},
+			"event_ts": "1700000100.000200",
+		},
+		"type": "event_callback", "event_id": eventID, "event_time": 1700000100,
+		"authorizations": []map[string]any{{"enterprise_id": nil, "team_id": "T1", "user_id": "UBOT",
+			"is_bot": true, "is_enterprise_install": false}},
+		"is_ext_shared_channel": false, "event_context": "4-eyJldCI6InJlYWN0aW9uX2FkZGVkIn0",
+	})
+	return b
+}
+
+// waitFor polls cond until it holds or 15 s pass.
+func waitFor(tb testing.TB, what string, cond func() bool) {
+	tb.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			tb.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// savedTips counts the community's saved tips.
+func savedTips(tb testing.TB, pool *pgxpool.Pool) int {
+	tb.Helper()
+	var n int
+	if err := pool.QueryRow(context.Background(), "SELECT count(*) FROM tips WHERE state = 'saved'").Scan(&n); err != nil {
+		tb.Fatal(err)
+	}
+	return n
+}

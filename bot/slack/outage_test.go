@@ -1,0 +1,90 @@
+package slack
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/copbot/copbot/internal/pgtemp"
+	"github.com/copbot/copbot/migrations"
+)
+
+// TestHTTP_DatabaseDown stops PostgreSQL while reactions arrive: each is
+// answered 5xx, so Slack delivers it again; after the restart the retries
+// are answered 200 and every reaction is captured, none twice. The test
+// runs its own cluster, since it stops it.
+func TestHTTP_DatabaseDown(t *testing.T) {
+	ctx := context.Background()
+	cluster, err := pgtemp.Start(ctx, &pgtemp.Options{CacheDir: pgtemp.DefaultCacheDir()})
+	if err != nil {
+		t.Fatalf("start a PostgreSQL of this test's own: %v", err)
+	}
+	t.Cleanup(cluster.Stop)
+	conn, err := pgx.Connect(ctx, cluster.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = migrations.Up(ctx, conn)
+	conn.Close(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool, err := pgxpool.New(ctx, cluster.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+
+	h := newHarness(t, &harnessOpts{pool: pool})
+	for i := range 3 {
+		h.slack.addMessage("C1", fakeMessage{TS: fmt.Sprintf("1700000000.00010%d", i), User: "U1", Text: fmt.Sprintf("Lesson %d", i)})
+	}
+	events := make([][]byte, 3)
+	for i := range events {
+		events[i] = reactionPayload(fmt.Sprintf("EvDown%d", i), "reaction_added", "U2", "bulb", "C1", fmt.Sprintf("1700000000.00010%d", i), "U1")
+	}
+	// One reaction is recorded before the outage.
+	if status, _ := h.event(t, events[0], 0); status != http.StatusOK {
+		t.Fatalf("before the outage: %d", status)
+	}
+
+	cluster.Shutdown()
+	for i, ev := range events[1:] {
+		if status, body := h.event(t, ev, 0); status < 500 {
+			t.Errorf("event %d with the database down answered %d %q; want 5xx so that Slack retries", i+1, status, body)
+		}
+	}
+	if !strings.Contains(h.logs.String(), "slack event not recorded") {
+		t.Errorf("the failures were not logged:\n%s", h.logs.String())
+	}
+	if err := cluster.Restart(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	// Slack retries each failed event (X-Slack-Retry-Num 1, 2, 3) and may
+	// resend the one that was recorded; the pool's connections broken by the
+	// restart may cost a retry.
+	for i, ev := range events {
+		status := 0
+		for retry := 1; retry <= 3 && status != http.StatusOK; retry++ {
+			status, _ = h.event(t, ev, retry)
+		}
+		if status != http.StatusOK {
+			t.Errorf("event %d after the restart: %d after three retries; want 200", i, status)
+		}
+	}
+	runJobs(t, h.core)
+	waitFor(t, "three tips", func() bool { return savedTips(t, pool) == 3 })
+	var tips, votes int
+	if err := pool.QueryRow(ctx, "SELECT count(*), sum(votes) FROM tips").Scan(&tips, &votes); err != nil {
+		t.Fatal(err)
+	}
+	if tips != 3 || votes != 3 {
+		t.Errorf("%d tips with %d votes; want 3 with one vote each: nothing lost, nothing twice", tips, votes)
+	}
+}
