@@ -25,6 +25,7 @@ import (
 	"github.com/copbot/copbot/bot"
 	"github.com/copbot/copbot/commands"
 	"github.com/copbot/copbot/internal/dbtest"
+	"github.com/copbot/copbot/internal/slackfake"
 	"github.com/copbot/copbot/knowledge"
 )
 
@@ -54,7 +55,7 @@ func (l *syncLog) String() string {
 // adapter's routes on an HTTP server, a real core over a real database,
 // and the fake Slack it talks to.
 type harness struct {
-	slack   *fakeSlack
+	slack   *slackfake.Server
 	adapter *Adapter
 	core    *commands.Core
 	pool    *pgxpool.Pool
@@ -107,6 +108,29 @@ func newHarness(tb testing.TB, ho *harnessOpts) *harness {
 		}
 	})
 	return h
+}
+
+// Tokens the fake Web API accepts.
+const (
+	testBotToken = "xoxb-test-token"
+	testAppToken = "xapp-1-test-token"
+)
+
+// newFakeSlack starts a fake Slack (internal/slackfake) for the test.
+func newFakeSlack(tb testing.TB) *slackfake.Server {
+	f := slackfake.New(&slackfake.Options{BotToken: testBotToken, AppToken: testAppToken})
+	tb.Cleanup(f.Close)
+	return f
+}
+
+// nextPost waits for the next message copbot sends to the fake.
+func nextPost(tb testing.TB, f *slackfake.Server, within time.Duration) slackfake.Post {
+	tb.Helper()
+	p, err := f.NextPost(within)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return p
 }
 
 // runJobs runs the core's inbox passes and jobs until the test ends, as

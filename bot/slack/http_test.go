@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/copbot/copbot/bot"
+	"github.com/copbot/copbot/internal/slackfake"
 )
 
 // metricValue reads one counter or histogram count from a registry.
@@ -48,7 +49,7 @@ func metricValue(tb testing.TB, reg *prometheus.Registry, name string, labels ma
 
 func TestHTTP_SlashCommand(t *testing.T) {
 	h := newHarness(t, nil)
-	h.slack.addUser(fakeUser{ID: "U1", Name: "ada", DisplayName: "Ada L.", Admin: true})
+	h.slack.AddUser(slackfake.User{ID: "U1", Name: "ada", DisplayName: "Ada L.", Admin: true})
 
 	status, body := h.command(t, "U1", "facilitator list")
 	if status != http.StatusOK {
@@ -62,7 +63,7 @@ func TestHTTP_SlashCommand(t *testing.T) {
 	if status, body = h.command(t, "U1", "help"); status != http.StatusOK || !strings.Contains(body, "/cop help") {
 		t.Errorf("help: %d %s", status, body)
 	}
-	if n := h.slack.callCount("users.info"); n != 1 {
+	if n := h.slack.Calls("users.info"); n != 1 {
 		t.Errorf("users.info called %d times for two commands by one member; want 1 (cached)", n)
 	}
 }
@@ -80,7 +81,7 @@ func TestHTTP_SlowCommandAnswersAtResponseURL(t *testing.T) {
 	if status != http.StatusOK || body != "" || time.Since(start) > 250*time.Millisecond {
 		t.Fatalf("slow command answered %d %q after %s; want an empty 200 within the budget", status, body, time.Since(start))
 	}
-	p := h.slack.nextPost(t, 5*time.Second)
+	p := nextPost(t, h.slack, 5*time.Second)
 	if p.Method != "response_url" || !strings.Contains(p.Text, "/cop help") ||
 		p.JSON["response_type"] != "ephemeral" || p.JSON["replace_original"] != false {
 		t.Errorf("late reply = %+v; want the help, ephemeral, at the response URL, not replacing anything", p)
@@ -180,10 +181,10 @@ func TestHTTP_URLVerification(t *testing.T) {
 func TestHTTP_ReactionDeliveredThreeTimes(t *testing.T) {
 	h := newHarness(t, nil)
 	runJobs(t, h.core)
-	h.slack.addUser(fakeUser{ID: "U1", Name: "ada", DisplayName: "Ada L."})
+	h.slack.AddUser(slackfake.User{ID: "U1", Name: "ada", DisplayName: "Ada L."})
 	// Slack escapes &, < and > in message text; copbot stores what was typed.
-	h.slack.addMessage("C1", fakeMessage{TS: "1700000000.000100", User: "U1", Text: "Pin flaky tests &amp; fix one a day <!here>"})
-	h.slack.addMessage("C1", fakeMessage{TS: "1700000050.000100", User: "U1", Text: "a later message"})
+	h.slack.AddMessage("C1", slackfake.Message{TS: "1700000000.000100", User: "U1", Text: "Pin flaky tests &amp; fix one a day <!here>"})
+	h.slack.AddMessage("C1", slackfake.Message{TS: "1700000050.000100", User: "U1", Text: "a later message"})
 
 	ev := reactionPayload("Ev0001", "reaction_added", "U2", "bulb", "C1", "1700000000.000100", "U1")
 	for retry := range 3 { // the first delivery and two retries of the same event
@@ -204,10 +205,10 @@ func TestHTTP_ReactionDeliveredThreeTimes(t *testing.T) {
 		t.Errorf("tips=%d votes=%d text=%q author=%q permalink=%q; want one tip with one vote, the raw text, the author's name and the permalink",
 			tips, votes, text, author, link)
 	}
-	if n := h.slack.callCount("conversations.history"); n != 1 {
+	if n := h.slack.Calls("conversations.history"); n != 1 {
 		t.Errorf("conversations.history called %d times; want 1", n)
 	}
-	confirm := h.slack.nextPost(t, 5*time.Second)
+	confirm := nextPost(t, h.slack, 5*time.Second)
 	if confirm.Method != "chat.postEphemeral" || confirm.Channel != "C1" || confirm.User != "U2" || !strings.Contains(confirm.Text, "Saved as tip 1") {
 		t.Errorf("confirmation = %+v; want an ephemeral 'Saved as tip 1' to U2 in C1", confirm)
 	}
@@ -224,10 +225,10 @@ func TestHTTP_ReactionDeliveredThreeTimes(t *testing.T) {
 func TestHTTP_ReactionOnThreadReply(t *testing.T) {
 	h := newHarness(t, nil)
 	runJobs(t, h.core)
-	h.slack.addUser(fakeUser{ID: "U3", Name: "bob"})
-	h.slack.addMessage("C1", fakeMessage{TS: "1700000000.000100", ThreadTS: "1700000000.000100", User: "U1", Text: "How do you keep CI green?"})
-	h.slack.addMessage("C1", fakeMessage{TS: "1700000010.000200", ThreadTS: "1700000000.000100", User: "U3", Text: "Quarantine flaky tests #testing"})
-	h.slack.addMessage("C1", fakeMessage{TS: "1700000020.000300", ThreadTS: "1700000000.000100", User: "U1", Text: "thanks"})
+	h.slack.AddUser(slackfake.User{ID: "U3", Name: "bob"})
+	h.slack.AddMessage("C1", slackfake.Message{TS: "1700000000.000100", ThreadTS: "1700000000.000100", User: "U1", Text: "How do you keep CI green?"})
+	h.slack.AddMessage("C1", slackfake.Message{TS: "1700000010.000200", ThreadTS: "1700000000.000100", User: "U3", Text: "Quarantine flaky tests #testing"})
+	h.slack.AddMessage("C1", slackfake.Message{TS: "1700000020.000300", ThreadTS: "1700000000.000100", User: "U1", Text: "thanks"})
 
 	if status, _ := h.event(t, reactionPayload("Ev0002", "reaction_added", "U2", "bulb", "C1", "1700000010.000200", "U3"), 0); status != http.StatusOK {
 		t.Fatalf("status %d", status)
@@ -240,8 +241,8 @@ func TestHTTP_ReactionOnThreadReply(t *testing.T) {
 	if text != "Quarantine flaky tests #testing" || thread != "1700000000.000100" || author != "bob" {
 		t.Errorf("tip = %q in thread %q by %q; want the reply's own text, its thread, its author", text, thread, author)
 	}
-	if h.slack.callCount("conversations.replies") != 1 {
-		t.Errorf("conversations.replies called %d times; want 1", h.slack.callCount("conversations.replies"))
+	if h.slack.Calls("conversations.replies") != 1 {
+		t.Errorf("conversations.replies called %d times; want 1", h.slack.Calls("conversations.replies"))
 	}
 }
 
@@ -249,8 +250,8 @@ func TestHTTP_RateLimitedFetchIsRetried(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	h := newHarness(t, &harnessOpts{options: Options{Registerer: reg}})
 	runJobs(t, h.core)
-	h.slack.addMessage("C1", fakeMessage{TS: "1700000000.000100", User: "U1", Text: "Write the test first"})
-	h.slack.limit("conversations.history", 1)
+	h.slack.AddMessage("C1", slackfake.Message{TS: "1700000000.000100", User: "U1", Text: "Write the test first"})
+	h.slack.Limit("conversations.history", 1)
 
 	start := time.Now()
 	if status, _ := h.event(t, reactionPayload("Ev0003", "reaction_added", "U2", "bulb", "C1", "1700000000.000100", "U1"), 0); status != http.StatusOK {
@@ -263,7 +264,7 @@ func TestHTTP_RateLimitedFetchIsRetried(t *testing.T) {
 	if time.Since(start) < time.Second {
 		t.Errorf("tip saved %s after a 429 with Retry-After: 1; the retry came too early", time.Since(start))
 	}
-	if n := h.slack.callCount("conversations.history"); n != 2 {
+	if n := h.slack.Calls("conversations.history"); n != 2 {
 		t.Errorf("conversations.history called %d times; want 2 (429, then success)", n)
 	}
 	if v := metricValue(t, reg, "copbot_platform_api_calls_total", map[string]string{"method": "conversations.history", "outcome": "rate_limited"}); v != 1 {
@@ -319,7 +320,7 @@ func TestHTTP_ButtonClick(t *testing.T) {
 	if status, body := do(t, req); status != http.StatusOK || body != "" {
 		t.Fatalf("click answered %d %q; want an empty 200", status, body)
 	}
-	p := h.slack.nextPost(t, 5*time.Second)
+	p := nextPost(t, h.slack, 5*time.Second)
 	if p.Method != "response_url" || p.Path != "/respond/click" || !strings.Contains(p.Text, "*1* Tip number a") ||
 		p.JSON["response_type"] != "ephemeral" || p.JSON["replace_original"] != false {
 		t.Errorf("click reply = %+v; want page 2 (tip 1) at the click's response URL, ephemeral, not replacing", p)
@@ -369,7 +370,7 @@ func TestHTTP_CommandReplyFilesFollowTheAnswer(t *testing.T) {
 	if typ, text, _ := reply(t, body); status != http.StatusOK || typ != "in_channel" || text != "Objective 3: 40%" {
 		t.Fatalf("answer = %d %q %q; want the reply in channel", status, typ, text)
 	}
-	p := h.slack.nextPost(t, 5*time.Second)
+	p := nextPost(t, h.slack, 5*time.Second)
 	if p.Method != "files.completeUploadExternal" || p.Channel != "C1" || !strings.Contains(p.Text, "objective-3.png") {
 		t.Errorf("after the answer Slack got %+v; want the chart shared in C1", p)
 	}

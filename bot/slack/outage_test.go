@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/copbot/copbot/internal/pgtemp"
+	"github.com/copbot/copbot/internal/slackfake"
 	"github.com/copbot/copbot/migrations"
 )
 
@@ -42,7 +43,7 @@ func TestHTTP_DatabaseDown(t *testing.T) {
 
 	h := newHarness(t, &harnessOpts{pool: pool})
 	for i := range 3 {
-		h.slack.addMessage("C1", fakeMessage{TS: fmt.Sprintf("1700000000.00010%d", i), User: "U1", Text: fmt.Sprintf("Lesson %d", i)})
+		h.slack.AddMessage("C1", slackfake.Message{TS: fmt.Sprintf("1700000000.00010%d", i), User: "U1", Text: fmt.Sprintf("Lesson %d", i)})
 	}
 	events := make([][]byte, 3)
 	for i := range events {

@@ -11,6 +11,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/copbot/copbot/bot"
+	"github.com/copbot/copbot/internal/slackfake"
 )
 
 // socketSession is the Slack side of a Socket Mode connection: it sends
@@ -74,8 +75,8 @@ func TestSocketMode_Session(t *testing.T) {
 	}
 	h := newHarness(t, &harnessOpts{options: Options{AppToken: testAppToken}, wrap: flaky})
 	runJobs(t, h.core)
-	h.slack.addMessage("C1", fakeMessage{TS: "1700000000.000100", User: "U1", Text: "Socket tip"})
-	h.slack.addMessage("C1", fakeMessage{TS: "1700000001.000100", User: "U1", Text: "Second socket tip"})
+	h.slack.AddMessage("C1", slackfake.Message{TS: "1700000000.000100", User: "U1", Text: "Socket tip"})
+	h.slack.AddMessage("C1", slackfake.Message{TS: "1700000001.000100", User: "U1", Text: "Second socket tip"})
 
 	ctx, cancel := context.WithCancel(context.Background())
 	var handler bot.Handler = flaky(h.core)
@@ -95,7 +96,7 @@ func TestSocketMode_Session(t *testing.T) {
 
 	var s socketSession
 	select {
-	case s.conn = <-h.slack.sockets:
+	case s.conn = <-h.slack.Sockets():
 	case <-time.After(10 * time.Second):
 		t.Fatal("copbot did not connect: apps.connections.open and the WebSocket")
 	}
@@ -110,7 +111,7 @@ func TestSocketMode_Session(t *testing.T) {
 			s.acks <- m
 		}
 	}()
-	if n := h.slack.callCount("apps.connections.open"); n != 1 {
+	if n := h.slack.Calls("apps.connections.open"); n != 1 {
 		t.Errorf("apps.connections.open called %d times with the app token; want 1", n)
 	}
 
@@ -164,7 +165,7 @@ func TestSocketMode_Session(t *testing.T) {
 	deadline := time.After(10 * time.Second)
 	for !sawClickReply {
 		select {
-		case p := <-h.slack.posted:
+		case p := <-h.slack.Posted():
 			sawClickReply = p.Method == "response_url" && p.Path == "/respond/sockclick" && strings.Contains(p.Text, "first:")
 		case <-deadline:
 			t.Fatal("the click's reply never reached its response URL")

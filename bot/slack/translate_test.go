@@ -11,6 +11,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/copbot/copbot/bot"
+	"github.com/copbot/copbot/internal/slackfake"
 )
 
 // callbackOf wraps an inner event in the outer payload Slack delivers.
@@ -119,11 +120,9 @@ func TestCommandEvent(t *testing.T) {
 
 func TestRun_LearnsPrivateChannels(t *testing.T) {
 	h := newHarness(t, nil)
-	h.slack.mu.Lock()
-	h.slack.private = []string{"C8", "C9"} // private channels made after March 2021 have C ids
-	h.slack.mu.Unlock()
-	h.slack.limit("users.conversations", 1)
-	h.slack.addMessage("C9", fakeMessage{TS: "1700000000.000100", User: "U1", Text: "internal only"})
+	h.slack.SetPrivate("C8", "C9") // private channels made after March 2021 have C ids
+	h.slack.Limit("users.conversations", 1)
+	h.slack.AddMessage("C9", slackfake.Message{TS: "1700000000.000100", User: "U1", Text: "internal only"})
 
 	ctx, cancel := context.WithCancel(context.Background())
 	ran := make(chan error, 1)

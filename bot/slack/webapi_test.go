@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/copbot/copbot/bot"
+	"github.com/copbot/copbot/internal/slackfake"
 )
 
 var t1 = bot.CommunityRef{Platform: bot.Slack, ExternalID: "T1"}
@@ -15,8 +16,8 @@ var t1 = bot.CommunityRef{Platform: bot.Slack, ExternalID: "T1"}
 func TestFetchMessage(t *testing.T) {
 	h := newHarness(t, nil)
 	ctx := context.Background()
-	h.slack.addMessage("C1", fakeMessage{TS: "1700000000.000100", BotID: "B1", SubType: "bot_message", Username: "deploybot", Text: "deployed v2"})
-	h.slack.addMessage("C1", fakeMessage{TS: "1700000001.000100", User: "U1", Text: "hello"})
+	h.slack.AddMessage("C1", slackfake.Message{TS: "1700000000.000100", BotID: "B1", SubType: "bot_message", Username: "deploybot", Text: "deployed v2"})
+	h.slack.AddMessage("C1", slackfake.Message{TS: "1700000001.000100", User: "U1", Text: "hello"})
 
 	t.Run("BotMessageIsABots", func(t *testing.T) {
 		m, err := h.adapter.FetchMessage(ctx, t1, "C1", "1700000000.000100", "")
@@ -41,7 +42,7 @@ func TestFetchMessage(t *testing.T) {
 		}
 	})
 	t.Run("RateLimited", func(t *testing.T) {
-		h.slack.limit("conversations.history", 1)
+		h.slack.Limit("conversations.history", 1)
 		_, err := h.adapter.FetchMessage(ctx, t1, "C1", "1700000001.000100", "")
 		var limited *bot.RateLimitedError
 		if !errors.As(err, &limited) || limited.RetryAfter != time.Second {
@@ -75,7 +76,7 @@ func TestNotify(t *testing.T) {
 				t.Fatal(err)
 			}
 			for i, m := range tt.methods {
-				p := h.slack.nextPost(t, time.Second)
+				p := nextPost(t, h.slack, time.Second)
 				if p.Method != m {
 					t.Errorf("post %d = %s; want %s", i, p.Method, m)
 				}
@@ -88,12 +89,10 @@ func TestNotify(t *testing.T) {
 			}
 		})
 	}
-	h.slack.mu.Lock()
 	var uploaded string
-	for _, data := range h.slack.uploads {
+	for _, data := range h.slack.Uploads() {
 		uploaded = string(data)
 	}
-	h.slack.mu.Unlock()
 	if uploaded != "\x89PNG fake" {
 		t.Errorf("uploaded %q; want the file's bytes", uploaded)
 	}
@@ -104,7 +103,7 @@ func TestNotify(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		p := h.slack.nextPost(t, time.Second)
+		p := nextPost(t, h.slack, time.Second)
 		if p.Method != "chat.postMessage" || !strings.Contains(p.Blocks, `"value":"mentor end 1"`) || !strings.Contains(p.Blocks, `"style":"danger"`) {
 			t.Errorf("post = %+v; want blocks with the button", p)
 		}
