@@ -37,6 +37,7 @@ type Cluster struct {
 	exitErr  error
 	logFile  *os.File
 	database string
+	durable  bool
 }
 
 // Options tune Start. A nil *Options uses the defaults.
@@ -49,6 +50,12 @@ type Options struct {
 	// binary) and copies it for each new cluster, which is several times
 	// faster than running initdb. The clusters are still new and thrown away.
 	CacheDir string
+	// Durable keeps PostgreSQL's own durability settings (fsync,
+	// synchronous_commit, full_page_writes), for measurements and fault
+	// tests where a commit must mean what it means in production. Without
+	// it they are off: the cluster is thrown away, so durability buys
+	// nothing.
+	Durable bool
 }
 
 // DefaultCacheDir is where copbot keeps its pristine cluster: the user's
@@ -88,7 +95,7 @@ func Start(ctx context.Context, opts *Options) (*Cluster, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create cluster directory: %w", err)
 	}
-	c := &Cluster{dir: dir, bin: bin, cred: cred, database: db}
+	c := &Cluster{dir: dir, bin: bin, cred: cred, database: db, durable: opts.Durable}
 	ok := false
 	defer func() {
 		if !ok {
@@ -126,11 +133,12 @@ func Start(ctx context.Context, opts *Options) (*Cluster, error) {
 
 // startServer runs postgres on the cluster's data directory.
 func (c *Cluster) startServer() error {
-	// fsync is off: the cluster is thrown away, so durability buys nothing.
-	c.cmd = exec.Command(filepath.Join(c.bin, "postgres"),
-		"-D", filepath.Join(c.dir, "data"), "-k", c.dir, "-c", "listen_addresses=",
-		"-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
-		"-c", "max_connections=200", "-c", "shared_buffers=64MB")
+	args := []string{"-D", filepath.Join(c.dir, "data"), "-k", c.dir, "-c", "listen_addresses=",
+		"-c", "max_connections=200", "-c", "shared_buffers=64MB"}
+	if !c.durable {
+		args = append(args, "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off")
+	}
+	c.cmd = exec.Command(filepath.Join(c.bin, "postgres"), args...)
 	c.cmd.Stdout, c.cmd.Stderr = c.logFile, c.logFile
 	// Own process group so a terminal's Ctrl-C reaches only copbot, which then
 	// stops the server in order; Pdeathsig ends the server if copbot dies hard.
@@ -247,7 +255,9 @@ func (c *Cluster) shutdownServer() {
 		return
 	default:
 	}
-	// SIGINT is PostgreSQL's fast shutdown; SIGQUIT if it lingers.
+	// SIGINT is PostgreSQL's fast shutdown; SIGQUIT if it lingers. A frozen
+	// server is thawed first, or it would never hear either.
+	_ = syscall.Kill(-c.cmd.Process.Pid, syscall.SIGCONT)
 	_ = c.cmd.Process.Signal(syscall.SIGINT)
 	select {
 	case <-c.exited:
@@ -259,6 +269,25 @@ func (c *Cluster) shutdownServer() {
 
 // Signal sends sig to the server, for tests that crash or stop it on purpose.
 func (c *Cluster) Signal(sig os.Signal) error { return c.cmd.Process.Signal(sig) }
+
+// Crash stops the server as a crash would (PostgreSQL's immediate
+// shutdown: no checkpoint, crash recovery at the next start) and keeps its
+// data; Restart brings it back.
+func (c *Cluster) Crash() error {
+	if err := c.Signal(syscall.SIGQUIT); err != nil {
+		return fmt.Errorf("crash postgres: %w", err)
+	}
+	<-c.exited
+	return nil
+}
+
+// Freeze stops every process of the server (SIGSTOP to its process group)
+// without closing a connection: the database hangs rather than refuses, as
+// it does behind a stalled disk or network. Thaw lets it go on.
+func (c *Cluster) Freeze() error { return syscall.Kill(-c.cmd.Process.Pid, syscall.SIGSTOP) }
+
+// Thaw undoes Freeze.
+func (c *Cluster) Thaw() error { return syscall.Kill(-c.cmd.Process.Pid, syscall.SIGCONT) }
 
 func (c *Cluster) tailLog() string {
 	b, _ := os.ReadFile(filepath.Join(c.dir, "postgres.log"))

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -121,5 +122,67 @@ func TestCluster_ShutdownAndRestartKeepData(t *testing.T) {
 	}
 	if err := run("DELETE FROM kept WHERE n = 7"); err != nil {
 		t.Fatalf("after Restart: %v", err)
+	}
+}
+
+func TestCluster_DurableCrashAndFreeze(t *testing.T) {
+	ctx := context.Background()
+	c, err := Start(ctx, &Options{Durable: true, CacheDir: DefaultCacheDir()})
+	if err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	defer c.Stop()
+	exec := func(sql string) string {
+		t.Helper()
+		conn, err := pgx.Connect(ctx, c.URL())
+		if err != nil {
+			t.Fatalf("connect: %v", err)
+		}
+		defer conn.Close(ctx)
+		var out string
+		if err := conn.QueryRow(ctx, sql).Scan(&out); err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+		return out
+	}
+	for _, setting := range []string{"fsync", "synchronous_commit", "full_page_writes"} {
+		if got := exec("SHOW " + setting); got != "on" {
+			t.Errorf("%s = %s in a durable cluster, want on", setting, got)
+		}
+	}
+	exec("WITH t AS (SELECT 1) SELECT 'ready'") // the server answers
+	conn, err := pgx.Connect(ctx, c.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(ctx, "CREATE TABLE kept AS SELECT 'committed'::text AS v"); err != nil {
+		t.Fatal(err)
+	}
+	conn.Close(ctx)
+	if err := c.Crash(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Restart(ctx); err != nil {
+		t.Fatalf("Restart after a crash: %v", err)
+	}
+	if got := exec("SELECT v FROM kept"); got != "committed" {
+		t.Fatalf("after crash recovery: %q, want the committed row", got)
+	}
+
+	// A frozen server accepts the connection but answers nothing.
+	if err := c.Freeze(); err != nil {
+		t.Fatal(err)
+	}
+	short, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
+	_, err = pgx.Connect(short, c.URL())
+	cancel()
+	if err == nil || !errors.Is(err, context.DeadlineExceeded) && !strings.Contains(err.Error(), "timeout") {
+		t.Errorf("connect to a frozen server = %v; want it to hang until the deadline", err)
+	}
+	if err := c.Thaw(); err != nil {
+		t.Fatal(err)
+	}
+	if got := exec("SELECT v FROM kept"); got != "committed" {
+		t.Fatalf("after thaw: %q", got)
 	}
 }
