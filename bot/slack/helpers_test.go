@@ -3,18 +3,13 @@ package slack
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -25,6 +20,7 @@ import (
 	"github.com/copbot/copbot/bot"
 	"github.com/copbot/copbot/commands"
 	"github.com/copbot/copbot/internal/dbtest"
+	"github.com/copbot/copbot/internal/loadgen"
 	"github.com/copbot/copbot/internal/slackfake"
 	"github.com/copbot/copbot/knowledge"
 )
@@ -151,12 +147,7 @@ func runJobs(tb testing.TB, core *commands.Core) {
 // sign signs a request exactly as Slack does: v0=hex(HMAC-SHA256(secret,
 // "v0:" + timestamp + ":" + body)), with the timestamp in its own header.
 func sign(req *http.Request, secret string, ts time.Time, body []byte) {
-	stamp := strconv.FormatInt(ts.Unix(), 10)
-	mac := hmac.New(sha256.New, []byte(secret))
-	fmt.Fprintf(mac, "v0:%s:", stamp)
-	mac.Write(body)
-	req.Header.Set("X-Slack-Request-Timestamp", stamp)
-	req.Header.Set("X-Slack-Signature", "v0="+hex.EncodeToString(mac.Sum(nil)))
+	loadgen.SignSlack(req.Header, secret, ts, body)
 }
 
 // request builds a signed POST of body to copbot's path.
@@ -207,13 +198,7 @@ func (h *harness) command(tb testing.TB, user, text string) (int, string) {
 var triggers atomic.Int64
 
 func commandForm(user, channel, channelName, text, responseURL string) url.Values {
-	n := triggers.Add(1)
-	return url.Values{
-		"token": {"gIkuvaNzQIHg97ATvDxqgjtO"}, "team_id": {"T1"}, "team_domain": {"copbot-test"},
-		"channel_id": {channel}, "channel_name": {channelName}, "user_id": {user}, "user_name": {strings.ToLower(user)},
-		"command": {"/cop"}, "text": {text}, "api_app_id": {"A1"}, "is_enterprise_install": {"false"},
-		"response_url": {responseURL}, "trigger_id": {fmt.Sprintf("13345224609.738474920.%d", n)},
-	}
+	return loadgen.SlackCommand("T1", user, channel, channelName, text, responseURL, strconv.FormatInt(triggers.Add(1), 10))
 }
 
 // reply decodes a slash command's JSON response body.
@@ -232,19 +217,7 @@ func reply(tb testing.TB, body string) (responseType, text, blocks string) {
 // reactionPayload is an Events API reaction_added (or _removed) delivery
 // as Slack sends it.
 func reactionPayload(eventID, kind, user, emoji, channel, ts, author string) []byte {
-	b, _ := json.Marshal(map[string]any{
-		"token": "XXYYZZ", "team_id": "T1", "context_team_id": "T1", "api_app_id": "A1",
-		"event": map[string]any{
-			"type": kind, "user": user, "reaction": emoji, "item_user": author,
-			"item":     map[string]any{"type": "message", "channel": channel, "ts": ts},
-			"event_ts": "1700000100.000200",
-		},
-		"type": "event_callback", "event_id": eventID, "event_time": 1700000100,
-		"authorizations": []map[string]any{{"enterprise_id": nil, "team_id": "T1", "user_id": "UBOT",
-			"is_bot": true, "is_enterprise_install": false}},
-		"is_ext_shared_channel": false, "event_context": "4-eyJldCI6InJlYWN0aW9uX2FkZGVkIn0",
-	})
-	return b
+	return loadgen.SlackReaction("T1", eventID, kind, user, emoji, channel, ts, author)
 }
 
 // waitFor polls cond until it holds or 15 s pass.
