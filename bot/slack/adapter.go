@@ -75,7 +75,12 @@ func New(botToken string, opts *Options, log *slog.Logger) (*Adapter, error) {
 		o.APIURL += "/" // slack-go appends method names to the base
 	}
 	if o.HTTPClient == nil {
-		o.HTTPClient = &http.Client{Timeout: 15 * time.Second}
+		// Captures fetch many messages at once from one host; Go's default
+		// of two idle connections a host would close the rest after each
+		// call and dial again for the next.
+		transport := http.DefaultTransport.(*http.Transport).Clone()
+		transport.MaxIdleConnsPerHost = 64
+		o.HTTPClient = &http.Client{Timeout: 15 * time.Second, Transport: transport}
 	}
 	if o.CommandBudget <= 0 {
 		o.CommandBudget = 2500 * time.Millisecond

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -12,9 +13,22 @@ import (
 	"github.com/copbot/copbot/migrations"
 )
 
+// defaultPoolSize is the most connections copbot opens when DATABASE_URL
+// does not say (pool_max_conns). pgx's own default, four on a small
+// machine, leaves acknowledgements queueing behind the inbox passes and the
+// job workers; with more, concurrent commits also share WAL flushes.
+const defaultPoolSize = 40
+
 // openDatabase connects to url and applies any pending migrations.
 func openDatabase(ctx context.Context, url string) (*pgxpool.Pool, error) {
-	pool, err := pgxpool.New(ctx, url)
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("parse DATABASE_URL: %w", err)
+	}
+	if !strings.Contains(url, "pool_max_conns") {
+		cfg.MaxConns = defaultPoolSize
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("open pool: %w", err)
 	}
