@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -25,6 +26,11 @@ type BackgroundOptions struct {
 	// NoPeriodic leaves out the recurring jobs (pruning, reminder planning),
 	// for tests that schedule their own.
 	NoPeriodic bool
+	// RescueAfter is how long a job that was running when its process died
+	// stays so before river runs it again; default 2 minutes (river's own is
+	// an hour, long for a capture someone waits on). Jobs time out at half
+	// of it, at most a minute, so a live job is never taken for a dead one.
+	RescueAfter time.Duration
 }
 
 // Background is the core's work after the acknowledgement: the inbox passes
@@ -66,6 +72,8 @@ func (c *Core) StartBackground(ctx context.Context, opts *BackgroundOptions) (*B
 	if !opts.NoPeriodic {
 		cfg.PeriodicJobs = PeriodicJobs()
 	}
+	cfg.RescueStuckJobsAfter = cmp.Or(opts.RescueAfter, 2*time.Minute)
+	cfg.JobTimeout = min(time.Minute, cfg.RescueStuckJobsAfter/2)
 	if opts.Interactive {
 		cfg.FetchCooldown = 2 * time.Millisecond
 		cfg.FetchPollInterval = 20 * time.Millisecond

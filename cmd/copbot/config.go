@@ -25,6 +25,7 @@ type Config struct {
 	HTTPAddr        string `envconfig:"COPBOT_HTTP_ADDR"`
 	LogLevel        string `envconfig:"COPBOT_LOG_LEVEL"`
 	ShutdownTimeout string `envconfig:"COPBOT_SHUTDOWN_TIMEOUT"`
+	JobRescueAfter  string `envconfig:"COPBOT_JOB_RESCUE_AFTER"`
 	SpoolDir        string `envconfig:"COPBOT_SPOOL_DIR"`
 
 	SlackBotToken      string `envconfig:"SLACK_BOT_TOKEN"`
@@ -41,6 +42,7 @@ type Config struct {
 
 	// Parsed by check from the text above.
 	shutdownTimeout time.Duration
+	jobRescueAfter  time.Duration
 	shardID         int
 	shardCount      int
 }
@@ -53,6 +55,7 @@ func (c *Config) defaults() {
 	}{
 		{&c.HTTPAddr, ":8080"},
 		{&c.ShutdownTimeout, "25s"},
+		{&c.JobRescueAfter, "2m"},
 		{&c.SlackAPIURL, "https://slack.com/api/"},
 		{&c.DiscordAPIURL, "https://discord.com/api/v10/"},
 		{&c.SpoolDir, defaultSpoolDir()},
@@ -78,6 +81,10 @@ func (c Config) Shard() (id, count int) { return c.shardID, max(c.shardCount, 1)
 
 // Shutdown is how long a stopping copbot waits for work in flight.
 func (c Config) Shutdown() time.Duration { return c.shutdownTimeout }
+
+// JobRescue is how long a job left running by a copbot process that died
+// waits before another process takes it over.
+func (c Config) JobRescue() time.Duration { return c.jobRescueAfter }
 
 // ConfigError lists every configuration problem, so that one start tells
 // the operator all there is to fix.
@@ -133,6 +140,11 @@ func (c *Config) check(needDatabase bool) []string {
 	var level slog.Level
 	if c.LogLevel != "" && level.UnmarshalText([]byte(c.LogLevel)) != nil {
 		p = append(p, fmt.Sprintf("COPBOT_LOG_LEVEL=%q is not one of debug, info, warn, error", c.LogLevel))
+	}
+	if d, err := time.ParseDuration(c.JobRescueAfter); err != nil || d < 2*time.Second {
+		p = append(p, fmt.Sprintf("COPBOT_JOB_RESCUE_AFTER=%q is not a duration of at least 2s, like 2m", c.JobRescueAfter))
+	} else {
+		c.jobRescueAfter = d
 	}
 	if d, err := time.ParseDuration(c.ShutdownTimeout); err != nil || d <= 0 {
 		p = append(p, fmt.Sprintf("COPBOT_SHUTDOWN_TIMEOUT=%q is not a positive duration like 25s", c.ShutdownTimeout))

@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -31,6 +32,13 @@ func freeAddr(tb testing.TB) string {
 	return ln.Addr().String()
 }
 
+// serving holds the copbot processes startServe started, by address, for
+// tests that kill one.
+var (
+	serveMu sync.Mutex
+	serving = map[string]*exec.Cmd{}
+)
+
 // startServe starts `copbot serve` with env and waits until /healthz answers.
 func startServe(t *testing.T, env ...string) (addr string, stop func() (stderr string, err error)) {
 	t.Helper()
@@ -42,6 +50,14 @@ func startServe(t *testing.T, env ...string) (addr string, stop func() (stderr s
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	serveMu.Lock()
+	serving[addr] = cmd
+	serveMu.Unlock()
+	t.Cleanup(func() { // a test that failed half-way leaves nothing running
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+		}
+	})
 	stop = func() (string, error) {
 		cmd.Process.Signal(syscall.SIGTERM)
 		done := make(chan error, 1)

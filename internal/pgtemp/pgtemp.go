@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -257,7 +258,7 @@ func (c *Cluster) shutdownServer() {
 	}
 	// SIGINT is PostgreSQL's fast shutdown; SIGQUIT if it lingers. A frozen
 	// server is thawed first, or it would never hear either.
-	_ = syscall.Kill(-c.cmd.Process.Pid, syscall.SIGCONT)
+	_ = c.signalAll(syscall.SIGCONT)
 	_ = c.cmd.Process.Signal(syscall.SIGINT)
 	select {
 	case <-c.exited:
@@ -281,13 +282,43 @@ func (c *Cluster) Crash() error {
 	return nil
 }
 
-// Freeze stops every process of the server (SIGSTOP to its process group)
-// without closing a connection: the database hangs rather than refuses, as
-// it does behind a stalled disk or network. Thaw lets it go on.
-func (c *Cluster) Freeze() error { return syscall.Kill(-c.cmd.Process.Pid, syscall.SIGSTOP) }
+// Freeze stops every process of the server (SIGSTOP) without closing a
+// connection: the database hangs rather than refuses, as it does behind a
+// stalled disk or network. Thaw lets it go on.
+func (c *Cluster) Freeze() error { return c.signalAll(syscall.SIGSTOP) }
 
 // Thaw undoes Freeze.
-func (c *Cluster) Thaw() error { return syscall.Kill(-c.cmd.Process.Pid, syscall.SIGCONT) }
+func (c *Cluster) Thaw() error { return c.signalAll(syscall.SIGCONT) }
+
+// signalAll signals the postmaster and each of its children. A backend is
+// its own process group (PostgreSQL calls setsid for each), so signalling
+// the postmaster's group would miss the connections already open.
+func (c *Cluster) signalAll(sig syscall.Signal) error {
+	pid := c.cmd.Process.Pid
+	pids := []int{pid}
+	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
+	for _, path := range stats {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			continue // the process ended meanwhile
+		}
+		// pid (comm) state ppid …; comm may hold spaces and parentheses.
+		fields := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+		if len(fields) > 1 && fields[1] == strconv.Itoa(pid) {
+			child, _ := strconv.Atoi(strings.Fields(string(b))[0])
+			pids = append(pids, child)
+		}
+	}
+	if sig == syscall.SIGCONT {
+		slices.Reverse(pids) // children first, so none waits on a stopped postmaster
+	}
+	for _, p := range pids {
+		if err := syscall.Kill(p, sig); err != nil && !errors.Is(err, syscall.ESRCH) {
+			return fmt.Errorf("signal postgres process %d: %w", p, err)
+		}
+	}
+	return nil
+}
 
 func (c *Cluster) tailLog() string {
 	b, _ := os.ReadFile(filepath.Join(c.dir, "postgres.log"))

@@ -169,7 +169,13 @@ func TestCluster_DurableCrashAndFreeze(t *testing.T) {
 		t.Fatalf("after crash recovery: %q, want the committed row", got)
 	}
 
-	// A frozen server accepts the connection but answers nothing.
+	// A frozen server answers nothing: not a new connection, nor one opened
+	// before (each backend is a process of its own).
+	open, err := pgx.Connect(ctx, c.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer open.Close(ctx)
 	if err := c.Freeze(); err != nil {
 		t.Fatal(err)
 	}
@@ -178,6 +184,12 @@ func TestCluster_DurableCrashAndFreeze(t *testing.T) {
 	cancel()
 	if err == nil || !errors.Is(err, context.DeadlineExceeded) && !strings.Contains(err.Error(), "timeout") {
 		t.Errorf("connect to a frozen server = %v; want it to hang until the deadline", err)
+	}
+	short, cancel = context.WithTimeout(ctx, 500*time.Millisecond)
+	_, err = open.Exec(short, "SELECT 1")
+	cancel()
+	if err == nil {
+		t.Error("a connection opened before the freeze still answers")
 	}
 	if err := c.Thaw(); err != nil {
 		t.Fatal(err)
