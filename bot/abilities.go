@@ -17,6 +17,11 @@ type FetchedMessage struct {
 	Permalink string
 	// ThreadID is the thread's root when the message is a reply.
 	ThreadID string
+	// Private is true when the platform says the message's channel is
+	// private (a private channel, group DM or DM). The capture checks it
+	// again, since an event may not say: the tip is dropped unless a
+	// facilitator allowed the channel.
+	Private bool
 }
 
 // MessageFetcher fetches the message a reaction is about, for platforms

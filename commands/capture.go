@@ -138,7 +138,7 @@ func (c *Core) fetchAll(ctx context.Context, items []knowledge.CaptureItem) (don
 			default:
 				done = append(done, knowledge.Captured{Item: it, Message: knowledge.Message{
 					Text: fm.Text, AuthorID: fm.Author.ID, AuthorName: fm.Author.Name, AuthorBot: fm.Author.IsBot,
-					Permalink: fm.Permalink, ThreadID: fm.ThreadID,
+					Permalink: fm.Permalink, ThreadID: fm.ThreadID, Private: fm.Private,
 				}})
 			}
 		})

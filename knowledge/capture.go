@@ -133,8 +133,9 @@ type CapturedTip struct {
 
 // CompleteCaptures saves pending tips with their messages in one
 // transaction: each gets its community's next number, the message's text,
-// author, permalink and #tags. Tips of gone messages and of messages a bot
-// wrote are dropped (bots' messages are never tips). A tip that is no longer
+// author, permalink and #tags. Tips of gone messages, of messages a bot
+// wrote (bots' messages are never tips) and of messages in private channels
+// that no facilitator allowed are dropped. A tip that is no longer
 // pending is left alone, so a retried job is harmless.
 func (s *Store) CompleteCaptures(ctx context.Context, done []Captured) ([]CapturedTip, error) {
 	if len(done) == 0 {
@@ -151,12 +152,18 @@ func (s *Store) CompleteCaptures(ctx context.Context, done []Captured) ([]Captur
 		if err != nil {
 			return err
 		}
+		allowed, err := allowedPrivate(ctx, tx, done)
+		if err != nil {
+			return err
+		}
 		var drop, keep []Captured
 		for _, c := range done {
 			switch {
 			case !pending[tipKey{c.Item.CommunityID, c.Item.TipID}]:
 			case c.Gone || c.Message.AuthorBot:
 				drop = append(drop, c)
+			case c.Message.Private && !allowed[channelKey{c.Item.CommunityID, c.Item.ChannelID}]:
+				drop = append(drop, c) // privacy first: the event did not say it was private
 			default:
 				keep = append(keep, c)
 			}
@@ -171,6 +178,38 @@ func (s *Store) CompleteCaptures(ctx context.Context, done []Captured) ([]Captur
 		return err
 	})
 	return saved, err
+}
+
+// allowedPrivate returns the channels, among those of the private messages
+// captured, that a facilitator allowed.
+func allowedPrivate(ctx context.Context, tx pgx.Tx, done []Captured) (map[channelKey]bool, error) {
+	var communities []int64
+	var channels []string
+	for _, c := range done {
+		if c.Message.Private {
+			communities, channels = append(communities, c.Item.CommunityID), append(channels, c.Item.ChannelID)
+		}
+	}
+	allowed := map[channelKey]bool{}
+	if len(channels) == 0 {
+		return allowed, nil
+	}
+	rows, err := tx.Query(ctx, `
+		SELECT p.community_id, p.channel_id FROM channel_policies p
+		JOIN unnest($1::bigint[], $2::text[]) AS c(community_id, channel_id)
+		  ON p.community_id = c.community_id AND p.channel_id = c.channel_id
+		WHERE p.policy = 'allow'`, communities, channels)
+	if err != nil {
+		return nil, fmt.Errorf("read allowed channels: %w", err)
+	}
+	var k channelKey
+	if _, err := pgx.ForEachRow(rows, []any{&k.communityID, &k.channelID}, func() error {
+		allowed[k] = true
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("read allowed channels: %w", err)
+	}
+	return allowed, nil
 }
 
 func dropPending(ctx context.Context, tx pgx.Tx, drop []Captured) error {

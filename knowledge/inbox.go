@@ -50,6 +50,9 @@ type Message struct {
 	AuthorBot  bool   `json:"author_bot,omitempty"`
 	Permalink  string `json:"permalink,omitempty"`
 	ThreadID   string `json:"thread_id,omitempty"`
+	// Private is true when the platform said, on fetching, that the
+	// message's channel is private.
+	Private bool `json:"private,omitempty"`
 }
 
 type joinPayload struct {

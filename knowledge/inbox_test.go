@@ -407,3 +407,33 @@ func TestStore_JoinsThroughTheInbox(t *testing.T) {
 		t.Fatalf("joined = %+v; want the member once, as a first join", d.Joined)
 	}
 }
+
+// TestStore_CaptureDropsPrivateMessages: the event may not say a channel is
+// private (a Slack reaction carries only its id); the fetch does, and the
+// capture drops the tip unless a facilitator allowed the channel.
+func TestStore_CaptureDropsPrivateMessages(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	p := newPractice(t, s, "slack", "T1")
+	p.reactIn(t, "e1", "ada", "M-secret", "C-secret", false, true)
+	p.reactIn(t, "e2", "ada", "M-allowed", "C-allowed", false, true)
+	p.drain(t)
+	if err := s.SetChannelPolicy(ctx, p.member(t, "admin"), "C-allowed", "allow"); err != nil {
+		t.Fatal(err)
+	}
+	var done []knowledge.Captured
+	for _, it := range p.queued(t) {
+		done = append(done, knowledge.Captured{Item: it, Message: knowledge.Message{Text: "said in private", AuthorID: "U-bob", Private: true}})
+	}
+	saved, err := s.CompleteCaptures(ctx, done)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(saved) != 1 || saved[0].Item.ChannelID != "C-allowed" {
+		t.Fatalf("saved %+v; want only the tip of the allowed private channel", saved)
+	}
+	var tips int
+	if err := s.Pool().QueryRow(ctx, `SELECT count(*) FROM tips WHERE community_id = $1`, p.c.ID).Scan(&tips); err != nil || tips != 1 {
+		t.Fatalf("%d tips (%v); want the other one dropped", tips, err)
+	}
+}

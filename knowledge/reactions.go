@@ -38,6 +38,11 @@ type voteKey struct {
 
 type tipKey struct{ communityID, tipID int64 }
 
+type channelKey struct {
+	communityID int64
+	channelID   string
+}
+
 // applyReactions applies a pass's save reactions in a fixed number of
 // statements, whatever their number: each member's last reaction to a
 // message decides their vote (added then removed is no vote), a message's
@@ -109,10 +114,6 @@ func allowedByChannel(ctx context.Context, tx pgx.Tx, rs []recordedReaction) ([]
 		  ON p.community_id = c.community_id AND p.channel_id = c.channel_id`, communities, channels)
 	if err != nil {
 		return nil, fmt.Errorf("read channel policies: %w", err)
-	}
-	type channelKey struct {
-		communityID int64
-		channelID   string
 	}
 	policies := map[channelKey]string{}
 	var k channelKey

@@ -375,3 +375,39 @@ func TestHTTP_CommandReplyFilesFollowTheAnswer(t *testing.T) {
 		t.Errorf("after the answer Slack got %+v; want the chart shared in C1", p)
 	}
 }
+
+// TestHTTP_ReactionInAPrivateCChannel: private channels made after March
+// 2021 have C ids, and a reaction carries only the id; the capture asks
+// Slack (conversations.info, once a channel) and keeps the private message
+// out of the repository until a facilitator allows the channel.
+func TestHTTP_ReactionInAPrivateCChannel(t *testing.T) {
+	h := newHarness(t, nil)
+	runJobs(t, h.core)
+	h.slack.AddUser(slackfake.User{ID: "U1", Name: "ada", Admin: true})
+	h.slack.SetPrivate("C7")
+	h.slack.AddMessage("C7", slackfake.Message{TS: "1700000000.000100", User: "U1", Text: "said in private"})
+	h.slack.AddMessage("C7", slackfake.Message{TS: "1700000000.000200", User: "U1", Text: "shared on purpose"})
+
+	if status, _ := h.event(t, reactionPayload("Ev1", "reaction_added", "U2", "bulb", "C7", "1700000000.000100", "U1"), 0); status != http.StatusOK {
+		t.Fatalf("status %d", status)
+	}
+	waitFor(t, "the capture to finish", func() bool {
+		var pending int
+		_ = h.pool.QueryRow(context.Background(), `SELECT count(*) FROM tips WHERE state = 'pending'`).Scan(&pending)
+		return pending == 0 && h.slack.Calls("conversations.info") == 1
+	})
+	if n := savedTips(t, h.pool); n != 0 {
+		t.Fatalf("%d tips saved from a private channel nobody allowed", n)
+	}
+
+	if _, body := h.command(t, "U1", "config allow <#C7|secret>"); !strings.Contains(body, "now save tips") {
+		t.Fatalf("allow: %s", body)
+	}
+	if status, _ := h.event(t, reactionPayload("Ev2", "reaction_added", "U2", "bulb", "C7", "1700000000.000200", "U1"), 0); status != http.StatusOK {
+		t.Fatalf("status %d", status)
+	}
+	waitFor(t, "the tip to be saved", func() bool { return savedTips(t, h.pool) == 1 })
+	if n := h.slack.Calls("conversations.info"); n != 1 {
+		t.Errorf("conversations.info called %d times; want once for the channel", n)
+	}
+}

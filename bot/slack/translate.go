@@ -260,6 +260,14 @@ func (k *channelKinds) private(id, channelType, channelName string) bool {
 	return strings.HasPrefix(id, "G") || strings.HasPrefix(id, "D")
 }
 
+// lookup says what copbot has learned of a channel, if anything.
+func (k *channelKinds) lookup(id string) (private, known bool) {
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	private, known = k.known[id]
+	return private, known
+}
+
 func (k *channelKinds) learn(id string, private bool) {
 	if id == "" {
 		return

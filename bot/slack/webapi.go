@@ -42,6 +42,26 @@ func gone(err error) bool {
 	return false
 }
 
+// channelPrivate says whether a channel is private: from what copbot has
+// learned of it, or else from conversations.info, once. A reaction event
+// carries only the channel's id, whose first letter is no reliable sign.
+func (a *Adapter) channelPrivate(ctx context.Context, id string) (bool, error) {
+	if private, known := a.channels.lookup(id); known {
+		return private, nil
+	}
+	if strings.HasPrefix(id, "G") || strings.HasPrefix(id, "D") {
+		return true, nil // older private channels, group DMs and DMs; only a C id may be either
+	}
+	ch, err := a.api.GetConversationInfoContext(ctx, &slack.GetConversationInfoInput{ChannelID: id})
+	a.metrics.apiCall("conversations.info", err)
+	if err != nil {
+		return false, a.fetchError("conversations.info", err)
+	}
+	private := ch.IsPrivate || ch.IsIM || ch.IsMpIM
+	a.channels.learn(id, private)
+	return private, nil
+}
+
 // FetchMessage reads the message a reaction is about. conversations.history
 // with latest = oldest = ts, inclusive, limit 1 returns the message when it
 // is in the channel's main history. Thread replies are not in that history
@@ -79,7 +99,11 @@ func (a *Adapter) FetchMessage(ctx context.Context, _ bot.CommunityRef, channelI
 		return bot.FetchedMessage{}, bot.ErrMessageGone
 	}
 
-	fm := bot.FetchedMessage{Text: unescape(msg.Text)}
+	private, err := a.channelPrivate(ctx, channelID)
+	if err != nil {
+		return bot.FetchedMessage{}, err
+	}
+	fm := bot.FetchedMessage{Text: unescape(msg.Text), Private: private}
 	if msg.ThreadTimestamp != "" && msg.ThreadTimestamp != msg.Timestamp {
 		fm.ThreadID = msg.ThreadTimestamp
 	}

@@ -288,6 +288,15 @@ func (f *Server) answer(method string, form url.Values, bearer string) answer {
 		return ok(map[string]any{"files": files})
 	case "users.conversations":
 		return f.userConversations(form)
+	case "conversations.info":
+		id := form.Get("channel")
+		private := strings.HasPrefix(id, "G") || strings.HasPrefix(id, "D")
+		for _, p := range f.private {
+			private = private || p == id
+		}
+		return ok(map[string]any{"channel": map[string]any{"id": id, "name": strings.ToLower(id),
+			"is_channel": !private, "is_group": strings.HasPrefix(id, "G"), "is_im": strings.HasPrefix(id, "D"),
+			"is_mpim": false, "is_private": private, "is_member": true}})
 	case "apps.connections.open":
 		return ok(map[string]any{"url": "ws" + strings.TrimPrefix(f.srv.URL, "http") + "/link/?ticket=t1&app_id=A1"})
 	}
