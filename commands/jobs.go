@@ -4,6 +4,8 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+
+	"github.com/copbot/copbot/knowledge"
 )
 
 // AddWorkers registers every job worker of the core with river.
@@ -15,6 +17,13 @@ func (c *Core) AddWorkers(w *river.Workers) {
 	river.AddWorker(w, &mentoringNoticesWorker{core: c})
 	river.AddWorker(w, &mentorResumeWorker{core: c})
 	river.AddWorker(w, &welcomeWorker{core: c})
+	river.AddWorker(w, &planDigestsWorker{core: c})
+	river.AddWorker(w, &digestWorker{core: c})
+	river.AddWorker(w, &planStoriesWorker{core: c})
+	river.AddWorker(w, &storyPromptWorker{core: c})
+	river.AddWorker(w, &refreshAllWorker{core: c})
+	river.AddWorker(w, &refreshEngagementWorker{core: c})
+	river.AddWorker(w, &invitationWorker{core: c})
 }
 
 // PeriodicJobs are the core's recurring jobs; river runs them on its leader
@@ -28,5 +37,8 @@ func PeriodicJobs() []*river.PeriodicJob {
 	return []*river.PeriodicJob{
 		every(time.Hour, pruneArgs{}),
 		every(ReminderPlanInterval, planRemindersArgs{}),
+		every(knowledge.DigestPlanInterval, planDigestsArgs{}),
+		every(StoryPlanInterval, planStoriesArgs{}),
+		every(knowledge.EngagementRefreshInterval, refreshAllArgs{}),
 	}
 }
