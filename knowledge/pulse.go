@@ -161,7 +161,18 @@ type window struct {
 // or /cop save), a tip of theirs saved, a search, a check-in, a mentoring
 // request, a pairing accepted or ended, a story.
 func (s *Store) activeMembers(ctx context.Context, w window, st *Stats) error {
-	err := s.pool.QueryRow(ctx, `
+	// Counting distinct members sorts every act of both periods: with the
+	// default work_mem a month's sort spills to disk.
+	return s.inTx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT set_config('work_mem', '32MB', true)`); err != nil {
+			return fmt.Errorf("raise work_mem: %w", err)
+		}
+		return countActive(ctx, tx, w, st)
+	})
+}
+
+func countActive(ctx context.Context, tx pgx.Tx, w window, st *Stats) error {
+	err := tx.QueryRow(ctx, `
 		WITH acts AS (
 			SELECT author_id AS member_id, saved_at AS at FROM tips
 			WHERE community_id = $1 AND state = 'saved' AND removed_at IS NULL AND saved_at >= $3 AND saved_at < $5
