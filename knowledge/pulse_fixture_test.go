@@ -202,7 +202,7 @@ func pulseCommunity(tb testing.TB, s *knowledge.Store) *history {
 	h.tip("t1", "ada", "2027-02-11 12:00", false, false, "testing")
 	h.tip("t2", "ada", "2027-01-10 12:00", false, false, "ci")
 	h.tip("t3", "bob", "2027-02-15 12:00", false, false, "testing")
-	h.tip("t4", "cy", "2027-02-22 12:00", true, false) // saved with /cop save
+	h.tip("t4", "cy", "2027-02-22 12:00", true, false)  // saved with /cop save
 	h.tip("t5", "ada", "2027-02-20 12:00", false, true) // removed since
 	h.tip("t6", "fac", "2027-02-01 12:00", false, false)
 	h.vote("bob", "t1", "2027-02-11 12:00") // bob's first save, a day after joining
