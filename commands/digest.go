@@ -62,9 +62,14 @@ func renderDigest(d knowledge.Digest, title string) bot.Text {
 	t = t.Line("%d %s saved · %d %s · %d %s", d.TipsSaved, plural(d.TipsSaved, "tip", "tips"),
 		d.Votes, plural(d.Votes, "vote", "votes"), d.Checkins, plural(d.Checkins, "check-in", "check-ins"))
 	if len(d.TopTips) > 0 {
-		t = t.Line("*Most-voted tips*")
+		t = t.Line("*Tips of the week*, most voted first:")
 		for _, v := range d.TopTips {
-			t = t.Append(bot.Plain("\n  "), tipLine(v.Tip), bot.Textf(" (%d this week)", v.Votes))
+			t = t.Append(bot.Plain("\n  "), tipLine(v.Tip))
+			if v.Votes > 0 {
+				t = t.Append(bot.Textf(" (%d this week)", v.Votes))
+			} else {
+				t = t.Append(bot.Plain(" (new)"))
+			}
 		}
 	}
 	if len(d.NewTags) > 0 {

@@ -175,7 +175,8 @@ type Digest struct {
 	TipsSaved int
 	Votes     int
 	Checkins  int
-	// TopTips are the tips most voted for in the week, with those votes.
+	// TopTips are the tips most voted for in the week, with those votes,
+	// then the week's new tips.
 	TopTips []VotedTip
 	// NewTags were first used on a tip saved in the week.
 	NewTags []string
@@ -227,10 +228,17 @@ func (s *Store) Digest(ctx context.Context, communityID int64, from, to time.Tim
 	if err != nil {
 		return Digest{}, fmt.Errorf("sum up the week: %w", err)
 	}
+	// The tips voted for in the week, most first, then the week's new
+	// tips that nobody voted for yet (saved with /cop save).
 	rows, err := s.pool.Query(ctx, `
 		SELECT `+tipColumns+`, w.n FROM (
-			SELECT tip_id, count(*) AS n FROM tip_votes
-			WHERE community_id = $1 AND voted_at >= $2 AND voted_at < $3 GROUP BY tip_id
+			SELECT tip_id, sum(n) AS n FROM (
+				SELECT tip_id, count(*) AS n FROM tip_votes
+				WHERE community_id = $1 AND voted_at >= $2 AND voted_at < $3 GROUP BY tip_id
+				UNION ALL
+				SELECT id, 0 FROM tips WHERE community_id = $1 AND state = 'saved' AND removed_at IS NULL
+				  AND saved_at >= $2 AND saved_at < $3
+			) v GROUP BY tip_id
 		) w JOIN tips t ON t.community_id = $1 AND t.id = w.tip_id
 		WHERE t.state = 'saved' AND t.removed_at IS NULL
 		ORDER BY w.n DESC, t.votes DESC, t.number LIMIT $4`, communityID, from, to, digestShown)
