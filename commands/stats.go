@@ -14,7 +14,7 @@ import (
 func (c *Core) statsCommand() Command {
 	return Command{
 		Name:     "stats",
-		Summary:  "the community's pulse: activity, mentoring, objectives, engagement, newcomers (facilitators)",
+		Summary:  "the community's pulse, each figure against the period before (facilitators)",
 		Usage:    []string{"stats [7d|30d|90d] [all]"},
 		Examples: []string{"stats", "stats 7d", "stats quarter all"},
 		Notes: "Each figure is shown with its change against the period before (30 days by default; `week`, `month` " +

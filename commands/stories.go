@@ -24,7 +24,7 @@ const storiesShown = 20
 func (c *Core) storyCommand() Command {
 	return Command{
 		Name:     "story",
-		Summary:  "tell how copbot's community changed how you work, in one line",
+		Summary:  "tell in one line how the community changed how you work",
 		Usage:    []string{"story <one line>", "story skip"},
 		Examples: []string{"story Pairing with Ada made me write the test first", "story skip"},
 		Notes: "After a mentoring pairing ends, or when you save a tip you found with `/cop search`, copbot may ask you " +
@@ -62,7 +62,7 @@ func (c *Core) story(ctx context.Context, req *Request) (bot.Reply, error) {
 
 func (c *Core) storiesCommand() Command {
 	return Command{
-		Name: "stories", Summary: "what members say copbot's community changed for them (facilitators)",
+		Name: "stories", Summary: "the stories members told (facilitators)",
 		Usage: []string{"stories"}, Examples: []string{"stories"},
 		Handler: HandlerFunc(c.stories),
 	}
