@@ -67,15 +67,15 @@ func renderStats(st knowledge.Stats) bot.Text {
 
 	t = t.Line("*Activity*")
 	t = t.Line("  Active members: %s · tips saved: %s · searches: %s",
-		count(st.ActiveMembers), count(st.TipsSaved), count(st.Searches))
+		figure(st.ActiveMembers), figure(st.TipsSaved), figure(st.Searches))
 	t = t.Append(contributorsLine("Most tips saved", st.TopSavers))
 	t = t.Append(contributorsLine("Most votes received", st.TopReceivers))
 
 	m := st.Mentoring
 	t = t.Line("*Mentoring*")
 	t = t.Line("  Active pairings: %s · waiting for a mentor: %s · new introductions: %s",
-		count(m.ActivePairings), count(m.Waitlist), count(m.NewPairings))
-	t = t.Line("  Median time from request to introduction: %s", median(m.RequestToPairing))
+		figure(m.ActivePairings), figure(m.Waitlist), figure(m.NewPairings))
+	t = t.Line("  Median time from request to introduction: %s", medianText(m.RequestToPairing))
 
 	t = t.Line("*Objectives*")
 	var parts []string
@@ -85,11 +85,11 @@ func renderStats(st knowledge.Stats) bot.Text {
 			if s == knowledge.StatusAchieved {
 				name = "reached, still open"
 			}
-			parts = append(parts, name+" "+count(c))
+			parts = append(parts, name+" "+figure(c))
 		}
 	}
 	if a, d := st.Objectives.Achieved, st.Objectives.Dropped; a.Now+a.Before+d.Now+d.Before > 0 {
-		parts = append(parts, "achieved "+count(a), "dropped "+count(d))
+		parts = append(parts, "achieved "+figure(a), "dropped "+figure(d))
 	}
 	if len(parts) == 0 {
 		t = t.Line("  None yet: `/cop objective add` sets one.")
@@ -100,7 +100,7 @@ func renderStats(st knowledge.Stats) bot.Text {
 	t = t.Append(levelLines(st))
 
 	j := st.Journey
-	t = t.Line("*Newcomers* (joined in the period: %s)", count(j.Joined))
+	t = t.Line("*Newcomers* (joined in the period: %s)", figure(j.Joined))
 	if j.Joined.Now+j.Joined.Before > 0 {
 		for _, s := range []struct {
 			name string
@@ -108,18 +108,18 @@ func renderStats(st knowledge.Stats) bot.Text {
 		}{{"First save", j.FirstSave}, {"Got a mentor", j.Mentor}, {"First tip of theirs saved", j.FirstTip}} {
 			t = t.Line("  %s: %d of %d", s.name, s.step.Reached.Now, j.Joined.Now)
 			if m := s.step.Median.Now; m != nil {
-				t = t.Append(bot.Textf(", after %s (median)", span(*m)))
+				t = t.Append(bot.Textf(", after %s (median)", roughly(*m)))
 			}
 			if j.Joined.Before > 0 {
 				t = t.Append(bot.Textf(" · before: %d of %d", s.step.Reached.Before, j.Joined.Before))
 				if m := s.step.Median.Before; m != nil {
-					t = t.Append(bot.Textf(", after %s", span(*m)))
+					t = t.Append(bot.Textf(", after %s", roughly(*m)))
 				}
 			}
 		}
 	}
 
-	t = t.Line("*Stories*: %s", count(st.Stories))
+	t = t.Line("*Stories*: %s", figure(st.Stories))
 	if s := st.LatestStory; s != nil {
 		t = t.Append(bot.Textf(" — latest: “%s” — %s", bot.Untrusted(s.Text), bot.Untrusted(s.Member.Name())))
 	}
@@ -136,7 +136,7 @@ func contributorsLine(title string, cs []knowledge.Contributor) bot.Text {
 		if i > 0 {
 			t = t.Append(bot.Plain(", "))
 		}
-		t = t.Append(bot.Textf("%s %s", bot.Untrusted(c.Member.Name()), count(c.Count)))
+		t = t.Append(bot.Textf("%s %s", bot.Untrusted(c.Member.Name()), figure(c.Count)))
 	}
 	return t
 }
@@ -154,7 +154,7 @@ func levelLines(st knowledge.Stats) bot.Text {
 	var parts []string
 	levels := knowledge.Levels()
 	for i := len(levels) - 1; i >= 0; i-- {
-		parts = append(parts, levels[i].String()+" "+count(l.Counts[levels[i]]))
+		parts = append(parts, levels[i].String()+" "+figure(l.Counts[levels[i]]))
 	}
 	t = t.Line("  %s", strings.Join(parts, " · "))
 	if len(l.MovedUp) == 0 {
@@ -173,8 +173,8 @@ func levelLines(st knowledge.Stats) bot.Text {
 	return t
 }
 
-// count writes a figure with its change: "12 (+3)", "4 (−1)", "7 (=)".
-func count(c knowledge.Count) string {
+// figure writes a figure with its change: "12 (+3)", "4 (−1)", "7 (=)".
+func figure(c knowledge.Count) string {
 	switch d := c.Now - c.Before; {
 	case d > 0:
 		return fmt.Sprintf("%d (+%d)", c.Now, d)
@@ -184,21 +184,21 @@ func count(c knowledge.Count) string {
 	return fmt.Sprintf("%d (=)", c.Now)
 }
 
-// median writes a median with the one before: "3 hours (before: 2 days)".
-func median(m knowledge.Median) string {
+// medianText writes a median with the one before: "3 hours (before: 2 days)".
+func medianText(m knowledge.Median) string {
 	switch {
 	case m.Now == nil && m.Before == nil:
 		return "nothing to measure yet"
 	case m.Now == nil:
-		return "none in the period (before: " + span(*m.Before) + ")"
+		return "none in the period (before: " + roughly(*m.Before) + ")"
 	case m.Before == nil:
-		return span(*m.Now)
+		return roughly(*m.Now)
 	}
-	return span(*m.Now) + " (before: " + span(*m.Before) + ")"
+	return roughly(*m.Now) + " (before: " + roughly(*m.Before) + ")"
 }
 
-// span writes a duration the way people say it.
-func span(d time.Duration) string {
+// roughly writes a duration the way people say it.
+func roughly(d time.Duration) string {
 	switch {
 	case d < time.Minute:
 		return "under a minute"
