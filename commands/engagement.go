@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/riverqueue/river"
 
@@ -33,6 +34,13 @@ func (w *refreshAllWorker) Work(ctx context.Context, _ *river.Job[refreshAllArgs
 type refreshEngagementWorker struct {
 	river.WorkerDefaults[knowledge.RefreshEngagementArgs]
 	core *Core
+}
+
+// Timeout allows for a large community: the refresh reads up to 270 days
+// of votes (seconds for a million tips), more than river's default minute
+// in the largest.
+func (w *refreshEngagementWorker) Timeout(*river.Job[knowledge.RefreshEngagementArgs]) time.Duration {
+	return 10 * time.Minute
 }
 
 func (w *refreshEngagementWorker) Work(ctx context.Context, job *river.Job[knowledge.RefreshEngagementArgs]) error {
