@@ -270,9 +270,11 @@ func (s *Store) objectiveWeek(ctx context.Context, communityID int64, d *Digest)
 	if err != nil {
 		return err
 	}
-	ids := make([]int64, len(objs))
-	for i, o := range objs {
-		ids[i] = o.ID
+	var ids []int64
+	for _, o := range objs {
+		if o.CreatedAt.Before(d.To) && (o.ClosedAt == nil || o.ClosedAt.After(d.To)) {
+			ids = append(ids, o.ID)
+		}
 	}
 	entries, err := historyOf(ctx, s.pool, communityID, ids)
 	if err != nil {

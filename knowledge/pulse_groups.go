@@ -89,9 +89,12 @@ func (s *Store) objectiveStats(ctx context.Context, w window, st *Stats) error {
 	if err != nil {
 		return err
 	}
-	ids := make([]int64, len(objs))
-	for i, o := range objs {
-		ids[i] = o.ID
+	// Only objectives open at either end need their history.
+	var ids []int64
+	for _, o := range objs {
+		if o.CreatedAt.Before(w.to) && (o.ClosedAt == nil || o.ClosedAt.After(w.from)) {
+			ids = append(ids, o.ID)
+		}
 	}
 	entries, err := historyOf(ctx, s.pool, w.community, ids)
 	if err != nil {
