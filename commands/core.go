@@ -66,6 +66,10 @@ func NewCore(store *knowledge.Store, log *slog.Logger, adapters ...bot.Adapter) 
 		c.objectiveCommand(),
 		c.checkinCommand(),
 		c.mentorCommand(),
+		c.statsCommand(),
+		c.digestCommand(),
+		c.storyCommand(),
+		c.storiesCommand(),
 	)
 	return c
 }

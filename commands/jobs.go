@@ -19,6 +19,13 @@ func (c *Core) AddWorkers(w *river.Workers) {
 	river.AddWorker(w, &mentoringNoticesWorker{core: c})
 	river.AddWorker(w, &mentorResumeWorker{core: c})
 	river.AddWorker(w, &welcomeWorker{core: c})
+	river.AddWorker(w, &planDigestsWorker{core: c})
+	river.AddWorker(w, &digestWorker{core: c})
+	river.AddWorker(w, &planStoriesWorker{core: c})
+	river.AddWorker(w, &storyPromptWorker{core: c})
+	river.AddWorker(w, &refreshAllWorker{core: c})
+	river.AddWorker(w, &refreshEngagementWorker{core: c})
+	river.AddWorker(w, &invitationWorker{core: c})
 	river.AddWorker(w, &restemWorker{core: c})
 }
 
@@ -31,8 +38,11 @@ type restemWorker struct {
 
 func (w *restemWorker) Work(ctx context.Context, job *river.Job[knowledge.RestemArgs]) error {
 	n, err := w.core.store.Restem(ctx, job.Args.CommunityID)
+	if err != nil {
+		return err // river retries; the batches already done stay done
+	}
 	w.core.log.InfoContext(ctx, "tips re-indexed in a new language", slog.Int64("community", job.Args.CommunityID), slog.Int64("tips", n))
-	return err
+	return nil
 }
 
 // PeriodicJobs are the core's recurring jobs; river runs them on its leader
@@ -46,5 +56,8 @@ func PeriodicJobs() []*river.PeriodicJob {
 	return []*river.PeriodicJob{
 		every(time.Hour, pruneArgs{}),
 		every(ReminderPlanInterval, planRemindersArgs{}),
+		every(knowledge.DigestPlanInterval, planDigestsArgs{}),
+		every(StoryPlanInterval, planStoriesArgs{}),
+		every(knowledge.EngagementRefreshInterval, refreshAllArgs{}),
 	}
 }

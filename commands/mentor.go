@@ -51,6 +51,8 @@ func (c *Core) mentorCommand() Command {
 			"end":     c.mentorEnd,
 			"list":    c.mentorList,
 			"pair":    c.mentorPair,
+			// invitation answers copbot's invitation to mentor (pulse).
+			"invitation": c.mentorInvitation,
 		},
 	}
 }

@@ -88,6 +88,10 @@ func (c *Core) search(ctx context.Context, req *Request) (bot.Reply, error) {
 	if err != nil {
 		return bot.Reply{}, err
 	}
+	// The pulse counts searches; a lost record must not cost the answer.
+	if err := c.store.RecordSearch(ctx, req.Member, page, tips); err != nil {
+		c.log.WarnContext(ctx, "search not recorded", commandAttrs(req, err)...)
+	}
 	what := strings.Join(describe, " ")
 	if len(tips) == 0 {
 		if page > 1 {

@@ -163,7 +163,9 @@ func (m *mentoringTx) close(ctx context.Context, p Pairing, state string, by int
 		WHERE community_id = $1 AND id = $2`, m.communityID, p.ID, state, by, feedback, rating); err != nil {
 		return fmt.Errorf("close pairing: %w", err)
 	}
-	if _, err := m.Exec(ctx, `UPDATE mentoring_requests SET state = $3 WHERE community_id = $1 AND id = $2`,
+	if _, err := m.Exec(ctx, `UPDATE mentoring_requests SET state = $3,
+			closed_at = CASE WHEN $3 IN ('closed', 'withdrawn') THEN now() END
+		WHERE community_id = $1 AND id = $2`,
 		m.communityID, p.RequestID, requestState); err != nil {
 		return fmt.Errorf("update request: %w", err)
 	}
@@ -251,7 +253,7 @@ func (m *mentoringTx) onlyOpenPairing(ctx context.Context, by Member, res *Pairi
 	case 1:
 		return open[0], nil
 	case 0:
-		tag, err := m.Exec(ctx, `UPDATE mentoring_requests SET state = 'withdrawn'
+		tag, err := m.Exec(ctx, `UPDATE mentoring_requests SET state = 'withdrawn', closed_at = now()
 			WHERE community_id = $1 AND mentee_id = $2 AND state = 'waiting'`, m.communityID, by.ID)
 		if err != nil {
 			return Pairing{}, fmt.Errorf("withdraw request: %w", err)

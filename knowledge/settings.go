@@ -61,6 +61,16 @@ func Settings() []Setting {
 			Help:      "the direct message a member gets on joining: `on`, `off`, or your own text",
 			normalize: normalizeWelcome,
 		},
+		{
+			Key: "digest-channel", Default: "off", Example: "#general",
+			Help:      "where the weekly digest is posted on Mondays at 09:00 (`timezone`): a #channel, or `off`",
+			normalize: normalizeChannel,
+		},
+		{
+			Key: "mentor-invitations", Default: "on", Example: "off",
+			Help:      "invite members whose tips are often saved to mentor, once each: `on` or `off`",
+			normalize: normalizeOnOff,
+		},
 	}
 }
 
@@ -202,4 +212,32 @@ func location(name string) *time.Location {
 		return time.UTC
 	}
 	return loc
+}
+
+var (
+	channelMention = regexp.MustCompile(`^<#([A-Za-z0-9_.-]+)(?:\|[^>]*)?>$`)
+	channelName    = regexp.MustCompile(`^#?([A-Za-z0-9_.-]{1,80})$`)
+)
+
+// normalizeChannel accepts a platform channel mention (<#C123|general>), a
+// #name (the console names channels by name), or off; it stores the
+// channel's id.
+func normalizeChannel(v string) (string, error) {
+	switch lv := strings.ToLower(v); {
+	case lv == "off" || lv == "none":
+		return "off", nil
+	case channelMention.MatchString(v):
+		return channelMention.FindStringSubmatch(v)[1], nil
+	case channelName.MatchString(v):
+		return channelName.FindStringSubmatch(v)[1], nil
+	}
+	return "", invalidf("%q is not a channel; name one like `#general`, or say `off`.", v)
+}
+
+func normalizeOnOff(v string) (string, error) {
+	switch lv := strings.ToLower(v); lv {
+	case "on", "off":
+		return lv, nil
+	}
+	return "", invalidf("Say `on` or `off`.")
 }

@@ -67,6 +67,10 @@ func NewStore(pool *pgxpool.Pool, log *slog.Logger) (*Store, error) {
 // store is used.
 func (s *Store) SetClock(now func() time.Time) { s.now = now }
 
+// Now is the time by the store's clock, for replies that tell times
+// relative to it ("yesterday").
+func (s *Store) Now() time.Time { return s.now() }
+
 // Pool exposes the pool for components that share it (jobs, health checks).
 func (s *Store) Pool() *pgxpool.Pool { return s.pool }
 

@@ -107,7 +107,17 @@ var families = []family{
 		str("value", "The new value, or +N to add", true, asTyped, ""),
 		str("note", "What happened", false, asTyped, ""),
 	}}},
-	{sub: sub{"stats", "The community's pulse", nil}},
+	{sub: sub{"stats", "The community's pulse (facilitators)", []param{
+		{name: "period", desc: "The last 7, 30 (default) or 90 days", typ: discordgo.ApplicationCommandOptionString, choices: []string{"7d", "30d", "90d"}},
+		{name: "members", desc: "all: count facilitators as members too", typ: discordgo.ApplicationCommandOptionString, choices: []string{"all"}},
+	}}},
+	{sub: sub{"digest", "The weekly digest (facilitators)", nil}, subs: []sub{
+		{"preview", "What the digest would post now", nil},
+	}},
+	{sub: sub{"story", "Tell in one line how the community changed how you work", []param{
+		str("text", "Your story, or skip to decline copbot's question", true, asTyped, ""),
+	}}},
+	{sub: sub{"stories", "The stories members told (facilitators)", nil}},
 	{sub: sub{"facilitator", "Who looks after the community", nil}, subs: []sub{
 		{"add", "Make a member a facilitator", []param{userParam}},
 		{"remove", "Stop a member being a facilitator", []param{userParam}},

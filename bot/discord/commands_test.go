@@ -42,7 +42,11 @@ func TestCommandText(t *testing.T) {
 			{"name": "user", "type": 6, "value": "500000000000000002"}]}]}]`, "facilitator add <@500000000000000002>"},
 		{"ConfigChannel", `[{"name": "config", "type": 1, "options": [{"name": "channel", "type": 7, "value": "400000000000000002"},
 			{"name": "key", "type": 3, "value": "exclude"}]}]`, "config exclude <#400000000000000002>"},
-		{"UnknownOptionKept", `[{"name": "stats", "type": 1, "options": [{"name": "period", "type": 3, "value": "week"}]}]`, "stats week"},
+		{"UnknownOptionKept", `[{"name": "stories", "type": 1, "options": [{"name": "limit", "type": 4, "value": 5}]}]`, "stories 5"},
+		{"Stats", `[{"name": "stats", "type": 1, "options": [{"name": "members", "type": 3, "value": "all"},
+			{"name": "period", "type": 3, "value": "7d"}]}]`, "stats 7d all"},
+		{"DigestPreview", `[{"name": "digest", "type": 2, "options": [{"name": "preview", "type": 1}]}]`, "digest preview"},
+		{"Story", `[{"name": "story", "type": 1, "options": [{"name": "text", "type": 3, "value": "I test first now"}]}]`, "story I test first now"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -90,7 +94,7 @@ func TestCommands(t *testing.T) {
 	for _, o := range cmds[0].Options {
 		families = append(families, o.Name)
 	}
-	want := "help save search tips tag untag remove mentor objective checkin stats facilitator config"
+	want := "help save search tips tag untag remove mentor objective checkin stats digest story stories facilitator config"
 	if got := strings.Join(families, " "); got != want {
 		t.Errorf("families %q, want %q", got, want)
 	}

@@ -1,0 +1,108 @@
+package commands
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/copbot/copbot/bot"
+	"github.com/copbot/copbot/knowledge"
+)
+
+// refreshAllArgs is the periodic job that queues an engagement refresh
+// for every community; river runs periodic jobs on its leader only.
+type refreshAllArgs struct{}
+
+func (refreshAllArgs) Kind() string { return "plan_engagement_refreshes" }
+
+type refreshAllWorker struct {
+	river.WorkerDefaults[refreshAllArgs]
+	core *Core
+}
+
+func (w *refreshAllWorker) Work(ctx context.Context, _ *river.Job[refreshAllArgs]) error {
+	_, err := w.core.store.QueueEngagementRefreshes(ctx)
+	return err
+}
+
+// refreshEngagementWorker recomputes one community's engagement levels,
+// then decides its invitations to mentor from them.
+type refreshEngagementWorker struct {
+	river.WorkerDefaults[knowledge.RefreshEngagementArgs]
+	core *Core
+}
+
+// Timeout allows for a large community: the refresh reads up to 270 days
+// of votes (seconds for a million tips), more than river's default minute
+// in the largest.
+func (w *refreshEngagementWorker) Timeout(*river.Job[knowledge.RefreshEngagementArgs]) time.Duration {
+	return 10 * time.Minute
+}
+
+func (w *refreshEngagementWorker) Work(ctx context.Context, job *river.Job[knowledge.RefreshEngagementArgs]) error {
+	if err := w.core.store.RefreshEngagement(ctx, job.Args.CommunityID); err != nil {
+		return err
+	}
+	n, err := w.core.store.PlanInvitations(ctx, job.Args.CommunityID)
+	if n > 0 {
+		w.core.log.InfoContext(ctx, "invitations to mentor queued", slog.Int64("community", job.Args.CommunityID), slog.Int("count", n))
+	}
+	return err
+}
+
+// invitationWorker sends one invitation to mentor, by direct message, with
+// a ready-made offer and a "No thanks".
+type invitationWorker struct {
+	river.WorkerDefaults[knowledge.InvitationArgs]
+	core *Core
+}
+
+func (w *invitationWorker) Work(ctx context.Context, job *river.Job[knowledge.InvitationArgs]) error {
+	c, args := w.core, job.Args
+	inv, claimed, err := c.store.ClaimInvitation(ctx, args)
+	if err != nil || !claimed {
+		return err
+	}
+	ref := bot.CommunityRef{Platform: bot.Platform(inv.Community.Platform), ExternalID: inv.Community.ExternalID}
+	notifier, ok := c.adapters[ref.Platform].(bot.Notifier)
+	if !ok {
+		return river.JobCancel(fmt.Errorf("no adapter can send %s notices", ref.Platform))
+	}
+	t := bot.Textf("Hi %s! Members saved and voted for your tips %d times in the last 90 days: what you share helps. "+
+		"Would you mentor a newcomer now and then? You choose the topics and how many at once, and you can pause any time.",
+		bot.Untrusted(inv.Member.Name()), inv.Votes)
+	offer := bot.Button{Label: "Tell me more", Command: "help mentor"}
+	if len(inv.Tags) > 0 {
+		offer = bot.Button{Label: "Offer to mentor on " + hashTags(inv.Tags), Command: "mentor offer " + strings.Join(inv.Tags, " "),
+			Style: "primary"}
+		t = t.Append(bot.Textf(" For example on %s: `/cop mentor offer %s`.", bot.Untrusted(hashTags(inv.Tags)),
+			bot.Untrusted(strings.Join(inv.Tags, " "))))
+	}
+	t = t.Append(bot.Plain(" This is the only time I'll ask."))
+	n := bot.Notice{Community: ref, UserID: inv.Member.PlatformUserID, Reply: bot.Reply{Text: t,
+		Buttons: []bot.Button{offer, {Label: "No thanks", Command: "mentor invitation decline"}}}}
+	if err := notifier.Notify(ctx, n); err != nil {
+		if relErr := c.store.ReleaseInvitation(context.WithoutCancel(ctx), args); relErr != nil {
+			c.log.ErrorContext(ctx, "invitation neither sent nor released", slog.Any("error", relErr))
+		}
+		return fmt.Errorf("send invitation to mentor: %w", err)
+	}
+	return nil
+}
+
+// mentorInvitation answers an invitation to mentor: `decline` says no
+// thanks for good.
+func (c *Core) mentorInvitation(ctx context.Context, req *Request) (bot.Reply, error) {
+	w, ok := req.Args.ShiftWord()
+	if !ok || w != "decline" || req.Args.Len() > 0 {
+		return bot.Reply{}, mentorUsage("To say no thanks to mentoring, use `/cop mentor invitation decline`.")
+	}
+	if err := c.store.DeclineInvitation(ctx, req.Member); err != nil {
+		return bot.Reply{}, err
+	}
+	return bot.Reply{Text: bot.Plain("No problem, I won't ask again. If you change your mind: `/cop mentor offer <topics>`.")}, nil
+}

@@ -1,0 +1,265 @@
+package knowledge
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Day is the unit of periods and of the engagement decay.
+const Day = 24 * time.Hour
+
+// Period is the stretch of time /cop stats looks at: the last Days days,
+// compared with the Days days before them.
+type Period struct {
+	Days int
+	// key names the period in the engagement columns: "7d", "30d", "90d".
+	key string
+}
+
+// Periods are the ones stats offer; engagement is kept for each.
+var (
+	PeriodWeek    = Period{Days: 7, key: "7d"}
+	PeriodMonth   = Period{Days: 30, key: "30d"}
+	PeriodQuarter = Period{Days: 90, key: "90d"}
+)
+
+// Length is the period as a duration.
+func (p Period) Length() time.Duration { return time.Duration(p.Days) * Day }
+
+// String is how people type it: "30d".
+func (p Period) String() string { return p.key }
+
+// ParsePeriod reads a period as people type it: 7d, 30d or 90d, or week,
+// month or quarter; "" is a month.
+func ParsePeriod(s string) (Period, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "", "30d", "month", "30":
+		return PeriodMonth, nil
+	case "7d", "week", "7":
+		return PeriodWeek, nil
+	case "90d", "quarter", "90":
+		return PeriodQuarter, nil
+	}
+	return Period{}, invalidf("`%s` is not a period I know; use `7d` (or `week`), `30d` (or `month`) or `90d` (or `quarter`).", s)
+}
+
+// Count is a figure for the period and for the period before it.
+type Count struct{ Now, Before int }
+
+// Median is a median duration for the period and the period before it;
+// nil when there was nothing to measure.
+type Median struct{ Now, Before *time.Duration }
+
+// Contributor is a member in a top list, with their figure.
+type Contributor struct {
+	Member MemberRef
+	Count  Count
+}
+
+// Stats is a community's pulse over a period, each figure with the same
+// figure for the period before.
+type Stats struct {
+	Period Period
+	// AsOf ends the period; From starts it, and the previous period is
+	// [From - Period, From).
+	AsOf, From time.Time
+	// WithFacilitators says whether facilitators were counted as members;
+	// bots never are.
+	WithFacilitators bool
+
+	ActiveMembers Count
+	// TipsSaved counts tips added to the repository that are still in it.
+	TipsSaved Count
+	Searches  Count
+	// TopSavers wrote the most tips saved in the period; TopReceivers got
+	// the most votes from others on their tips (as of Levels.AsOf).
+	TopSavers    []Contributor
+	TopReceivers []Contributor
+
+	Mentoring  MentoringStats
+	Objectives ObjectiveStats
+	Levels     LevelStats
+	Journey    Journey
+
+	Stories Count
+	// LatestStory is the newest story of the period, if any.
+	LatestStory *Story
+}
+
+// topN is how many contributors a top list shows.
+const topN = 5
+
+// StatsOptions tune Stats. A nil *StatsOptions uses the defaults.
+type StatsOptions struct {
+	// WithFacilitators counts facilitators (admins included) as members.
+	WithFacilitators bool
+}
+
+// Stats computes a community's pulse over a period, as of the store's
+// clock. Facilitators only. Every figure is computed in PostgreSQL, a few
+// queries in all; engagement levels and votes received come from the
+// engagement cache (see RefreshEngagement), which a small community
+// refreshes here and a large one by its periodic job.
+func (s *Store) Stats(ctx context.Context, by Member, p Period, opts *StatsOptions) (Stats, error) {
+	if !by.IsFacilitator {
+		return Stats{}, ErrForbidden
+	}
+	if opts == nil {
+		opts = &StatsOptions{}
+	}
+	now := s.now()
+	st := Stats{Period: p, AsOf: now, From: now.Add(-p.Length()), WithFacilitators: opts.WithFacilitators}
+	w := window{community: by.CommunityID, to: now, from: st.From, before: st.From.Add(-p.Length())}
+	// The members left out of counts are few (bots, facilitators): their
+	// ids go to each query as an array, cheaper than a subquery per row.
+	rows, err := s.pool.Query(ctx, `
+		SELECT id FROM members WHERE community_id = $1 AND (is_bot OR is_admin AND NOT $2)
+		UNION
+		SELECT member_id FROM facilitators WHERE community_id = $1 AND NOT $2`, by.CommunityID, opts.WithFacilitators)
+	if err != nil {
+		return Stats{}, fmt.Errorf("list members left out: %w", err)
+	}
+	if w.excluded, err = pgx.CollectRows(rows, pgx.RowTo[int64]); err != nil {
+		return Stats{}, fmt.Errorf("list members left out: %w", err)
+	}
+	if w.excluded == nil {
+		w.excluded = []int64{}
+	}
+	// The sections write apart and read apart: each runs on its own
+	// connection, so the slowest sets the pace rather than their sum.
+	steps := []func(context.Context, window, *Stats) error{
+		s.activeMembers, s.tipsSaved, s.journey, s.levels, s.mentoringStats, s.objectiveStats, s.storyStats,
+	}
+	errs := make([]error, len(steps))
+	var wg sync.WaitGroup
+	for i, step := range steps {
+		wg.Go(func() { errs[i] = step(ctx, w, &st) })
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return Stats{}, err
+	}
+	return st, nil
+}
+
+// window is the two periods a stats query compares, [before, from) and
+// [from, to), and the members left out of member counts.
+type window struct {
+	community        int64
+	before, from, to time.Time
+	excluded         []int64
+}
+
+// activeMembers counts the members active in each period: those copbot
+// recorded doing something, or whose work was saved: a save (a reaction
+// or /cop save), a tip of theirs saved, a search, a check-in, a mentoring
+// request, a pairing accepted or ended, a story.
+func (s *Store) activeMembers(ctx context.Context, w window, st *Stats) error {
+	// Counting distinct members sorts every act of both periods: with the
+	// default work_mem a month's sort spills to disk.
+	return s.inTx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT set_config('work_mem', '32MB', true)`); err != nil {
+			return fmt.Errorf("raise work_mem: %w", err)
+		}
+		return countActive(ctx, tx, w, st)
+	})
+}
+
+func countActive(ctx context.Context, tx pgx.Tx, w window, st *Stats) error {
+	err := tx.QueryRow(ctx, `
+		WITH acts AS (
+			SELECT author_id AS member_id, saved_at AS at FROM tips
+			WHERE community_id = $1 AND state = 'saved' AND removed_at IS NULL AND saved_at >= $3 AND saved_at < $5
+			UNION ALL
+			SELECT member_id, voted_at FROM tip_votes WHERE community_id = $1 AND voted_at >= $3 AND voted_at < $5
+			UNION ALL
+			SELECT saved_by, saved_at FROM tips
+			WHERE community_id = $1 AND saved_by IS NOT NULL AND saved_at >= $3 AND saved_at < $5
+			UNION ALL
+			SELECT member_id, at FROM searches WHERE community_id = $1 AND at >= $3 AND at < $5
+			UNION ALL
+			SELECT member_id, at FROM checkins WHERE community_id = $1 AND at >= $3 AND at < $5
+			UNION ALL
+			SELECT mentee_id, created_at FROM mentoring_requests WHERE community_id = $1 AND created_at >= $3 AND created_at < $5
+			UNION ALL
+			SELECT mentor_id, accepted_at FROM pairings WHERE community_id = $1 AND accepted_at >= $3 AND accepted_at < $5
+			UNION ALL
+			SELECT closed_by, closed_at FROM pairings WHERE community_id = $1 AND closed_at >= $3 AND closed_at < $5
+			UNION ALL
+			SELECT member_id, created_at FROM stories WHERE community_id = $1 AND created_at >= $3 AND created_at < $5
+		)
+		SELECT count(DISTINCT member_id) FILTER (WHERE at >= $4), count(DISTINCT member_id) FILTER (WHERE at < $4)
+		FROM acts WHERE member_id <> ALL($2)`,
+		w.community, w.excluded, w.before, w.from, w.to).Scan(&st.ActiveMembers.Now, &st.ActiveMembers.Before)
+	if err != nil {
+		return fmt.Errorf("count active members: %w", err)
+	}
+	return nil
+}
+
+// tipsSaved counts the tips saved in each period (still in the
+// repository) and the searches made, and finds who wrote the most tips
+// saved, in one query that reads the period's tips once, from an index.
+func (s *Store) tipsSaved(ctx context.Context, w window, st *Stats) error {
+	var ids []int64
+	var users, names []string
+	var now, before []int
+	err := s.pool.QueryRow(ctx, `
+		WITH authors AS MATERIALIZED (
+			SELECT author_id, count(*) FILTER (WHERE saved_at >= $4) AS now, count(*) FILTER (WHERE saved_at < $4) AS before
+			FROM tips
+			WHERE community_id = $1 AND state = 'saved' AND removed_at IS NULL AND saved_at >= $3 AND saved_at < $5
+			GROUP BY author_id
+		), top AS (
+			SELECT m.id, m.platform_user_id, m.display_name, a.now, a.before
+			FROM authors a JOIN members m ON m.community_id = $1 AND m.id = a.author_id
+			WHERE a.now > 0 AND a.author_id <> ALL($2)
+			ORDER BY a.now DESC, m.id LIMIT $6
+		)
+		SELECT t.now, t.before, s.now, s.before,
+			ARRAY(SELECT id FROM top ORDER BY now DESC, id), ARRAY(SELECT platform_user_id FROM top ORDER BY now DESC, id),
+			ARRAY(SELECT display_name FROM top ORDER BY now DESC, id), ARRAY(SELECT now FROM top ORDER BY now DESC, id),
+			ARRAY(SELECT before FROM top ORDER BY now DESC, id)
+		FROM (SELECT COALESCE(sum(now), 0) AS now, COALESCE(sum(before), 0) AS before FROM authors) t,
+		     (SELECT count(*) FILTER (WHERE at >= $4) AS now, count(*) FILTER (WHERE at < $4) AS before
+		      FROM searches WHERE community_id = $1 AND page = 1 AND at >= $3 AND at < $5) s`,
+		w.community, w.excluded, w.before, w.from, w.to, topN).Scan(
+		&st.TipsSaved.Now, &st.TipsSaved.Before, &st.Searches.Now, &st.Searches.Before, &ids, &users, &names, &now, &before)
+	if err != nil {
+		return fmt.Errorf("count tips saved: %w", err)
+	}
+	for i := range ids {
+		st.TopSavers = append(st.TopSavers, Contributor{
+			Member: MemberRef{ID: ids[i], PlatformUserID: users[i], DisplayName: names[i]},
+			Count:  Count{Now: now[i], Before: before[i]},
+		})
+	}
+	return nil
+}
+
+func collectContributors(rows pgx.Rows) ([]Contributor, error) {
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Contributor, error) {
+		var c Contributor
+		err := r.Scan(&c.Member.ID, &c.Member.PlatformUserID, &c.Member.DisplayName, &c.Count.Now, &c.Count.Before)
+		return c, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read contributors: %w", err)
+	}
+	return out, nil
+}
+
+// seconds turns a nullable number of seconds into a duration.
+func seconds(f *float64) *time.Duration {
+	if f == nil {
+		return nil
+	}
+	d := time.Duration(*f * float64(time.Second)).Round(time.Second)
+	return &d
+}
