@@ -74,9 +74,20 @@ func (s *Store) Now() time.Time { return s.now() }
 // Pool exposes the pool for components that share it (jobs, health checks).
 func (s *Store) Pool() *pgxpool.Pool { return s.pool }
 
-// inTx runs fn in a transaction that commits when fn returns nil.
+// inTx runs fn in a transaction that commits when fn returns nil. A
+// transaction PostgreSQL aborted for a deadlock or a serialisation failure
+// is run again, a few times: transactions that lock many rows at once (an
+// inbox pass, a batch of captures) can meet others locking them in another
+// order, and each of them is safe to repeat.
 func (s *Store) inTx(ctx context.Context, fn func(pgx.Tx) error) error {
-	return pgx.BeginFunc(ctx, s.pool, fn)
+	var err error
+	for attempt := range 3 {
+		if err = pgx.BeginFunc(ctx, s.pool, fn); !IsTransient(err) {
+			return err
+		}
+		s.log.DebugContext(ctx, "transaction repeated", "attempt", attempt+1, "error", err)
+	}
+	return err
 }
 
 // notFound maps "no rows" to ErrNotFound and wraps other errors with what.
