@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/copbot/copbot/bot"
 	"github.com/copbot/copbot/knowledge"
@@ -93,6 +95,13 @@ func (c *Core) settings(ctx context.Context, communityID int64) (knowledge.Confi
 // error when they were not recorded, so that the adapter lets the platform
 // deliver them again.
 func (c *Core) HandleEvent(ctx context.Context, ev *bot.Event) ([]bot.Reply, error) {
+	clean(ev)
+	if ev.Kind != bot.Command && (ev.User.ID == "" && ev.Kind != bot.MessageEdited && ev.Kind != bot.MessageDeleted ||
+		ev.Message.ID == "" && ev.Kind != bot.MemberJoined) {
+		c.log.WarnContext(ctx, "event without a member or message ignored", slog.String("kind", ev.Kind.String()),
+			slog.String("event_id", ev.ID), slog.String("community", ev.Community.String()))
+		return nil, nil
+	}
 	community, err := c.store.Community(ctx, string(ev.Community.Platform), ev.Community.ExternalID)
 	if err != nil {
 		return c.notRecorded(ctx, ev, err)
@@ -153,6 +162,18 @@ func (c *Core) command(ctx context.Context, ev *bot.Event, community knowledge.C
 		return c.errorReply(ctx, req, err)
 	}
 	return reply
+}
+
+// clean makes what people typed storable: PostgreSQL's text holds neither
+// NUL nor invalid UTF-8, and one such event must not fail every other event
+// recorded with it.
+func clean(ev *bot.Event) {
+	for _, s := range []*string{&ev.ID, &ev.Text, &ev.User.ID, &ev.User.Name, &ev.Channel.ID, &ev.Channel.Name,
+		&ev.Message.ID, &ev.Message.ThreadID, &ev.Message.Text, &ev.Message.Author.ID, &ev.Message.Author.Name} {
+		if !utf8.ValidString(*s) || strings.IndexByte(*s, 0) >= 0 {
+			*s = strings.ReplaceAll(strings.ToValidUTF8(*s, "\uFFFD"), "\x00", "")
+		}
+	}
 }
 
 func person(u bot.User) knowledge.Person {

@@ -2,10 +2,12 @@ package commands
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/riverqueue/river"
 
 	"github.com/copbot/copbot/bot"
@@ -55,12 +57,11 @@ func (c *Core) drain(ctx context.Context) time.Duration {
 	for ctx.Err() == nil {
 		d, err := c.store.DrainInbox(ctx, drainBatch)
 		switch {
+		case err != nil && ctx.Err() == nil && !knowledge.IsTransient(err) && !isUnavailable(err):
+			c.isolate(ctx, err)
+			return 10 * time.Millisecond
 		case err != nil && ctx.Err() == nil:
-			level := slog.LevelError
-			if knowledge.IsTransient(err) {
-				level = slog.LevelWarn
-			}
-			c.log.Log(ctx, level, "inbox pass failed; trying again", slog.Any("error", err))
+			c.log.WarnContext(ctx, "inbox pass failed; trying again", slog.Any("error", err))
 			return inboxPoll
 		case err != nil:
 			return inboxPoll
@@ -72,6 +73,39 @@ func (c *Core) drain(ctx context.Context) time.Duration {
 		}
 	}
 	return inboxPoll
+}
+
+// isolate finds the event that makes a pass fail, when the database itself
+// is fine: it applies events one at a time until one fails alone, and sets
+// that one aside with its error, so that one bad event cannot hold up every
+// community's events behind it.
+func (c *Core) isolate(ctx context.Context, passErr error) {
+	for range drainBatch {
+		d, err := c.store.DrainInbox(ctx, 1)
+		switch {
+		case err == nil && d.Events == 1:
+			continue
+		case err == nil:
+			return // the pass's failure went away
+		case knowledge.IsTransient(err) || isUnavailable(err) || ctx.Err() != nil:
+			return
+		}
+		eventID, setErr := c.store.SetAsideOldest(ctx, err)
+		if setErr != nil {
+			c.log.ErrorContext(ctx, "inbox event cannot be applied nor set aside", slog.Any("error", err), slog.Any("set_aside_error", setErr))
+			return
+		}
+		c.log.ErrorContext(ctx, "inbox event set aside: it cannot be applied", slog.String("event_id", eventID),
+			slog.Any("error", err), slog.Any("pass_error", passErr))
+		return
+	}
+}
+
+// isUnavailable reports whether err says the database cannot be reached
+// (rather than that it refused what was asked): then every event waits.
+func isUnavailable(err error) bool {
+	var pgErr *pgconn.PgError
+	return !errors.As(err, &pgErr)
 }
 
 // pruneArgs is the periodic job that forgets old applied events.

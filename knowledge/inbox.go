@@ -299,6 +299,22 @@ func applyDeletes(ctx context.Context, tx pgx.Tx, deletes []recordedEdit) error 
 	return nil
 }
 
+// SetAsideOldest marks the oldest event not yet applied as applied, with
+// the error that keeps it from applying, so that it no longer holds up the
+// events behind it, and returns its event id. The caller has found that
+// this event alone fails (DrainInbox with a limit of one).
+func (s *Store) SetAsideOldest(ctx context.Context, cause error) (string, error) {
+	var eventID string
+	err := s.pool.QueryRow(ctx, `
+		UPDATE inbox SET processed_at = now(), error = $1
+		WHERE id = (SELECT min(id) FROM inbox WHERE processed_at IS NULL)
+		RETURNING event_id`, cause.Error()).Scan(&eventID)
+	if err != nil {
+		return "", notFound(err, "set aside an inbox event")
+	}
+	return eventID, nil
+}
+
 // InboxBacklog is how many recorded events wait to be applied and how long
 // the oldest has waited, for health checks and metrics.
 func (s *Store) InboxBacklog(ctx context.Context) (int, time.Duration, error) {

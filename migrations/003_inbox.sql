@@ -18,6 +18,9 @@ CREATE TABLE inbox (
     payload      json NOT NULL,
     received_at  timestamptz NOT NULL DEFAULT now(),
     processed_at timestamptz,
+    -- error is why an event could not be applied; it is set aside
+    -- (processed) so that it does not hold up the events behind it.
+    error        text,
     UNIQUE (community_id, event_id)
 );
 CREATE INDEX inbox_unprocessed ON inbox (id) WHERE processed_at IS NULL;

@@ -1,0 +1,65 @@
+package commands_test
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+	"testing"
+
+	"github.com/copbot/copbot/bot"
+	"github.com/copbot/copbot/internal/dbtest"
+	"github.com/copbot/copbot/knowledge"
+)
+
+// TestCore_BadEventIsSetAside: an event the database refuses (here a voter
+// with no id, which an adapter must never send) is set aside with its
+// error, and the events recorded after it are applied all the same.
+func TestCore_BadEventIsSetAside(t *testing.T) {
+	ctx := context.Background()
+	pool := dbtest.Pool(t)
+	core, logs := newCore(t, pool)
+	store, err := knowledge.NewStore(pool, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := store.Community(ctx, "console", bot.ConsoleCommunityID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.RecordReaction(ctx, c.ID, "bad", knowledge.Reaction{Added: true, ChannelID: "general", MessageID: "m-bad",
+		Message: &knowledge.Message{Text: "never saved"}}); err != nil {
+		t.Fatal(err)
+	}
+	out := script(t, core, "Write the failing test first", "/react m1 bulb", "/cop tips")
+	if !strings.Contains(out, "*1* Write the failing test first") {
+		t.Errorf("the good reaction after the bad one was not captured:\n%s", out)
+	}
+	var setAside string
+	if err := pool.QueryRow(ctx, `SELECT error FROM inbox WHERE event_id = 'bad'`).Scan(&setAside); err != nil || !strings.Contains(setAside, "platform_user_id") {
+		t.Errorf("the bad event's error = %q (%v); want the refused member", setAside, err)
+	}
+	if !strings.Contains(logs.String(), "inbox event set aside") || !strings.Contains(logs.String(), "event_id=bad") {
+		t.Errorf("setting the event aside was not logged:\n%s", logs.String())
+	}
+}
+
+// TestCore_TextPostgreSQLCannotStore: NUL bytes and invalid UTF-8 are
+// dropped or replaced, not a failed command or event.
+func TestCore_TextPostgreSQLCannotStore(t *testing.T) {
+	ctx := context.Background()
+	core, _ := newCore(t, dbtest.Pool(t))
+	ref := bot.CommunityRef{Platform: bot.Slack, ExternalID: "T1"}
+	replies, err := core.HandleEvent(ctx, &bot.Event{ID: "c1", Kind: bot.Command, Community: ref,
+		User: bot.User{ID: "U1", Name: "ada\x00"}, Text: "save Null\x00 bytes and \xff\xfe bad bytes #ci"})
+	if err != nil || len(replies) != 1 || !strings.Contains(replies[0].Text.String(), "Saved as tip 1") {
+		t.Fatalf("save = %v, %v", replies, err)
+	}
+	replies, _ = core.HandleEvent(ctx, &bot.Event{ID: "c2", Kind: bot.Command, Community: ref, User: bot.User{ID: "U1"}, Text: "tips"})
+	if got := replies[0].Text.String(); !strings.Contains(got, "Null bytes and \uFFFD bad bytes #ci — ada") {
+		t.Errorf("tips = %q; want the NUL dropped and the bad bytes replaced", got)
+	}
+	if _, err := core.HandleEvent(ctx, &bot.Event{ID: "r1", Kind: bot.ReactionAdded, Community: ref, Emoji: "bulb",
+		User: bot.User{ID: ""}, Channel: bot.Channel{ID: "C1"}, Message: bot.MessageRef{ID: "1.1"}}); err != nil {
+		t.Errorf("a reaction without a member: %v; want it ignored, not a retry", err)
+	}
+}
