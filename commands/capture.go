@@ -79,13 +79,18 @@ func (w *captureWorker) Work(ctx context.Context, job *river.Job[knowledge.Captu
 	if err != nil {
 		return err
 	}
-	done, wait, fetchErr := c.fetchAll(ctx, items)
+	done, wait, failed, fetchErr := c.fetchAll(ctx, items)
 	saved, err := c.store.CompleteCaptures(ctx, done)
 	if err != nil {
 		return err
 	}
 	c.confirm(ctx, saved)
 	switch {
+	case fetchErr != nil && job.Attempt >= job.MaxAttempts:
+		// The last attempt: give these up, so that a new reaction to one of
+		// the messages captures it afresh.
+		c.log.WarnContext(ctx, "captures given up after every attempt", slog.Int("tips", len(failed)), slog.Any("error", fetchErr))
+		return c.store.GiveUpCaptures(ctx, failed)
 	case fetchErr != nil:
 		return fetchErr // river retries the rest with its backoff
 	case wait > 0:
@@ -96,8 +101,9 @@ func (w *captureWorker) Work(ctx context.Context, job *river.Job[knowledge.Captu
 
 // fetchAll fetches the messages the items lack, a few at a time. Items
 // whose platform asked copbot to wait are left for later: wait is how long.
-// Other failures are joined into err; what was fetched is still returned.
-func (c *Core) fetchAll(ctx context.Context, items []knowledge.CaptureItem) (done []knowledge.Captured, wait time.Duration, err error) {
+// Items that failed otherwise are returned with their errors joined; what
+// was fetched is still returned.
+func (c *Core) fetchAll(ctx context.Context, items []knowledge.CaptureItem) (done []knowledge.Captured, wait time.Duration, failed []knowledge.CaptureItem, err error) {
 	var (
 		mu   sync.Mutex
 		errs []error
@@ -113,6 +119,7 @@ func (c *Core) fetchAll(ctx context.Context, items []knowledge.CaptureItem) (don
 		fetcher, ok := c.adapters[ref.Platform].(bot.MessageFetcher)
 		if !ok {
 			errs = append(errs, fmt.Errorf("no adapter here can fetch %s messages", ref.Platform))
+			failed = append(failed, it)
 			continue
 		}
 		if d := c.limitedFor(ref); d > 0 {
@@ -135,6 +142,7 @@ func (c *Core) fetchAll(ctx context.Context, items []knowledge.CaptureItem) (don
 				done = append(done, knowledge.Captured{Item: it, Gone: true})
 			case err != nil:
 				errs = append(errs, fmt.Errorf("fetch message %s: %w", it.MessageID, err))
+				failed = append(failed, it)
 			default:
 				done = append(done, knowledge.Captured{Item: it, Message: knowledge.Message{
 					Text: fm.Text, AuthorID: fm.Author.ID, AuthorName: fm.Author.Name, AuthorBot: fm.Author.IsBot,
@@ -144,7 +152,7 @@ func (c *Core) fetchAll(ctx context.Context, items []knowledge.CaptureItem) (don
 		})
 	}
 	wg.Wait()
-	return done, wait, errors.Join(errs...)
+	return done, wait, failed, errors.Join(errs...)
 }
 
 // limitedFor says how long a community's platform asked copbot to wait

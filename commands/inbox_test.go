@@ -2,9 +2,11 @@ package commands_test
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/copbot/copbot/bot"
 	"github.com/copbot/copbot/internal/dbtest"
@@ -61,5 +63,58 @@ func TestCore_TextPostgreSQLCannotStore(t *testing.T) {
 	if _, err := core.HandleEvent(ctx, &bot.Event{ID: "r1", Kind: bot.ReactionAdded, Community: ref, Emoji: "bulb",
 		User: bot.User{ID: ""}, Channel: bot.Channel{ID: "C1"}, Message: bot.MessageRef{ID: "1.1"}}); err != nil {
 		t.Errorf("a reaction without a member: %v; want it ignored, not a retry", err)
+	}
+}
+
+// failingFetcher is a Slack whose message fetches always fail.
+type failingFetcher struct{ fakeSlack }
+
+func (*failingFetcher) FetchMessage(context.Context, bot.CommunityRef, string, string, string) (bot.FetchedMessage, error) {
+	return bot.FetchedMessage{}, errors.New("slack answered 500")
+}
+
+// TestCore_CaptureGivesUpOnItsLastAttempt: a capture whose message cannot be
+// fetched, attempt after attempt, drops its pending tip on the last one, so
+// that the next reaction to the message starts a capture afresh.
+func TestCore_CaptureGivesUpOnItsLastAttempt(t *testing.T) {
+	ctx := context.Background()
+	pool := dbtest.Pool(t)
+	core, logs := newCore(t, pool, &failingFetcher{})
+	ref := bot.CommunityRef{Platform: bot.Slack, ExternalID: "T1"}
+	react := func(id string) {
+		t.Helper()
+		if _, err := core.HandleEvent(ctx, &bot.Event{ID: id, Kind: bot.ReactionAdded, Community: ref, Emoji: "bulb",
+			User: bot.User{ID: "U1"}, Channel: bot.Channel{ID: "C1"}, Message: bot.MessageRef{ID: "1700.1"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// One attempt only, so that the first is the last.
+	if _, err := pool.Exec(ctx, `CREATE FUNCTION one_attempt() RETURNS trigger LANGUAGE plpgsql AS $$
+		BEGIN NEW.max_attempts := 1; RETURN NEW; END $$;
+		CREATE TRIGGER one_attempt BEFORE INSERT ON river_job FOR EACH ROW EXECUTE FUNCTION one_attempt()`); err != nil {
+		t.Fatal(err)
+	}
+	react("e1")
+	waitUntil(t, "the pending tip to be given up", func() bool {
+		var n int
+		_ = pool.QueryRow(ctx, `SELECT count(*) FROM tips`).Scan(&n)
+		return n == 0 && strings.Contains(logs.String(), "captures given up")
+	})
+	react("e2")
+	waitUntil(t, "a new capture", func() bool {
+		var n int
+		_ = pool.QueryRow(ctx, `SELECT count(*) FROM river_job WHERE kind = 'capture_tips'`).Scan(&n)
+		return n == 2
+	})
+}
+
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

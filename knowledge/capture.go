@@ -76,19 +76,21 @@ func (s *Store) StillPending(ctx context.Context, items []CaptureItem) ([]Captur
 	}
 	var out []CaptureItem
 	for _, it := range items {
-		if pending[tipKey{it.CommunityID, it.TipID}] {
+		if _, ok := pending[tipKey{it.CommunityID, it.TipID}]; ok {
 			out = append(out, it)
 		}
 	}
 	return out, nil
 }
 
-// pendingTips returns which of the items' tips are still pending; with lock,
-// it locks them too, in a fixed order.
-func pendingTips(ctx context.Context, db querier, items []CaptureItem, lock bool) (map[tipKey]bool, error) {
+// pendingTips returns which of the items' tips are still pending, each
+// with why it left the repository ("" when it did not: a pending tip leaves
+// when its votes are taken back or its message is deleted); with lock, it
+// locks them too, in a fixed order.
+func pendingTips(ctx context.Context, db querier, items []CaptureItem, lock bool) (map[tipKey]string, error) {
 	communities, ids := itemKeys(items)
 	q := `
-		SELECT t.community_id, t.id FROM tips t
+		SELECT t.community_id, t.id, COALESCE(t.removed_reason, '') FROM tips t
 		JOIN unnest($1::bigint[], $2::bigint[]) AS c(community_id, id) ON t.community_id = c.community_id AND t.id = c.id
 		WHERE t.state = 'pending'`
 	if lock {
@@ -98,10 +100,11 @@ func pendingTips(ctx context.Context, db querier, items []CaptureItem, lock bool
 	if err != nil {
 		return nil, fmt.Errorf("find pending tips: %w", err)
 	}
-	pending := map[tipKey]bool{}
+	pending := map[tipKey]string{}
 	var k tipKey
-	if _, err := pgx.ForEachRow(rows, []any{&k.communityID, &k.tipID}, func() error {
-		pending[k] = true
+	var removed string
+	if _, err := pgx.ForEachRow(rows, []any{&k.communityID, &k.tipID, &removed}, func() error {
+		pending[k] = removed
 		return nil
 	}); err != nil {
 		return nil, fmt.Errorf("find pending tips: %w", err)
@@ -133,9 +136,9 @@ type CapturedTip struct {
 
 // CompleteCaptures saves pending tips with their messages in one
 // transaction: each gets its community's next number, the message's text,
-// author, permalink and #tags. Tips of gone messages, of messages a bot
-// wrote (bots' messages are never tips) and of messages in private channels
-// that no facilitator allowed are dropped. A tip that is no longer
+// author, permalink and #tags. Tips of gone or deleted messages, of messages
+// a bot wrote (bots' messages are never tips) and of messages in private
+// channels that no facilitator allowed are dropped. A tip that is no longer
 // pending is left alone, so a retried job is harmless.
 func (s *Store) CompleteCaptures(ctx context.Context, done []Captured) ([]CapturedTip, error) {
 	if len(done) == 0 {
@@ -158,10 +161,11 @@ func (s *Store) CompleteCaptures(ctx context.Context, done []Captured) ([]Captur
 		}
 		var drop, keep []Captured
 		for _, c := range done {
+			removed, isPending := pending[tipKey{c.Item.CommunityID, c.Item.TipID}]
 			switch {
-			case !pending[tipKey{c.Item.CommunityID, c.Item.TipID}]:
-			case c.Gone || c.Message.AuthorBot:
-				drop = append(drop, c)
+			case !isPending:
+			case c.Gone || c.Message.AuthorBot || removed == "deleted":
+				drop = append(drop, c) // a message deleted while it was fetched stays out, text and all
 			case c.Message.Private && !allowed[channelKey{c.Item.CommunityID, c.Item.ChannelID}]:
 				drop = append(drop, c) // privacy first: the event did not say it was private
 			default:
@@ -210,6 +214,17 @@ func allowedPrivate(ctx context.Context, tx pgx.Tx, done []Captured) (map[channe
 		return nil, fmt.Errorf("read allowed channels: %w", err)
 	}
 	return allowed, nil
+}
+
+// GiveUpCaptures drops the pending tips of items whose message could not be
+// fetched after every attempt, so that a later reaction to the message
+// starts a capture afresh instead of finding a tip that waits for nothing.
+func (s *Store) GiveUpCaptures(ctx context.Context, items []CaptureItem) error {
+	drop := make([]Captured, len(items))
+	for i, it := range items {
+		drop[i] = Captured{Item: it, Gone: true}
+	}
+	return s.inTx(ctx, func(tx pgx.Tx) error { return dropPending(ctx, tx, drop) })
 }
 
 func dropPending(ctx context.Context, tx pgx.Tx, drop []Captured) error {

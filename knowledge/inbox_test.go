@@ -437,3 +437,26 @@ func TestStore_CaptureDropsPrivateMessages(t *testing.T) {
 		t.Fatalf("%d tips (%v); want the other one dropped", tips, err)
 	}
 }
+
+// TestStore_DeletedWhileCaptured: the message is deleted after the capture
+// fetched it but before the capture saved it; its text never comes back.
+func TestStore_DeletedWhileCaptured(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	p := newPractice(t, s, "slack", "T1")
+	p.react(t, "e1", "ada", "M1", true)
+	p.drain(t)
+	item := p.queued(t)[0]
+	if _, err := s.RecordDelete(ctx, p.c.ID, "d1", "M1"); err != nil {
+		t.Fatal(err)
+	}
+	p.drain(t)
+	saved, err := s.CompleteCaptures(ctx, []knowledge.Captured{{Item: item, Message: knowledge.Message{Text: "fetched before the deletion", AuthorID: "U-bob"}}})
+	if err != nil || len(saved) != 0 {
+		t.Fatalf("saved %+v, %v; want nothing", saved, err)
+	}
+	var n int
+	if err := s.Pool().QueryRow(ctx, `SELECT count(*) FROM tips WHERE text <> ''`).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("%d tips with text (%v); want the deleted message's text nowhere", n, err)
+	}
+}
