@@ -126,6 +126,12 @@ func (a *Adapter) eventFromCallback(env *envelope) *bot.Event {
 			}
 			ev.Kind = bot.MessageEdited
 			ev.Message = in.Message.ref()
+			if in.Message.SubType == "tombstone" {
+				// A deleted thread parent stays as a tombstone ("This message
+				// was deleted.") and arrives as an edit: it is a deletion.
+				ev.Kind = bot.MessageDeleted
+				ev.Message.Text = ""
+			}
 		case "message_deleted":
 			ev.Kind = bot.MessageDeleted
 			ev.Message = bot.MessageRef{ID: in.DeletedTS}
@@ -165,7 +171,7 @@ func (a *Adapter) commandEvent(sc *slack.SlashCommand) (*bot.Event, error) {
 		name = "" // Slack's stand-ins, not names
 	}
 	return &bot.Event{
-		ID:        "command:" + sc.TriggerID,
+		ID:        withPrefix("command:", sc.TriggerID),
 		Kind:      bot.Command,
 		Community: bot.CommunityRef{Platform: bot.Slack, ExternalID: sc.TeamID},
 		User:      bot.User{ID: sc.UserID, Name: sc.UserName},
@@ -192,7 +198,7 @@ func (a *Adapter) clickEvents(ic *slack.InteractionCallback) []*bot.Event {
 			continue
 		}
 		evs = append(evs, &bot.Event{
-			ID:        "click:" + ic.TriggerID + ":" + strconv.Itoa(i),
+			ID:        withPrefix("click:", ic.TriggerID, ":"+strconv.Itoa(i)),
 			Kind:      bot.Command,
 			Community: bot.CommunityRef{Platform: bot.Slack, ExternalID: team},
 			User:      bot.User{ID: ic.User.ID, Name: name},
@@ -284,4 +290,14 @@ func (k *channelKinds) learn(id string, private bool) {
 	}
 	k.known[id] = private
 	k.mu.Unlock()
+}
+
+// withPrefix makes an event id from the platform's id, or none when the
+// platform gave none: a made-up id shared by every such command would make
+// each look like a repeat of the first.
+func withPrefix(prefix, id string, suffix ...string) string {
+	if id == "" {
+		return ""
+	}
+	return prefix + id + strings.Join(suffix, "")
 }

@@ -52,6 +52,12 @@ func TestEventFromCallback(t *testing.T) {
 			`"event_ts":"1358878755.000001","channel_type":"group","previous_message":{"type":"message","user":"U123","text":"Hello","ts":"1358878749.000002"}}`,
 			&bot.Event{ID: "Ev9", Kind: bot.MessageDeleted, Community: slackRef, Time: at, User: bot.User{ID: "U123"},
 				Channel: bot.Channel{ID: "G1", Private: true}, Message: bot.MessageRef{ID: "1358878749.000002", Author: bot.User{ID: "U123"}}}},
+		// A deleted thread parent stays as a tombstone, delivered as an edit.
+		{"ThreadParentTombstone", `{"type":"message","subtype":"message_changed","hidden":true,"channel":"C1","ts":"9.9","channel_type":"channel",` +
+			`"message":{"type":"message","subtype":"tombstone","text":"This message was deleted.","user":"USLACKBOT","hidden":true,"ts":"1.2","thread_ts":"1.2","reply_count":2},` +
+			`"previous_message":{"type":"message","user":"U1","text":"a tip","ts":"1.2","thread_ts":"1.2"},"event_ts":"9.9"}`,
+			&bot.Event{ID: "Ev9", Kind: bot.MessageDeleted, Community: slackRef, Time: at, User: bot.User{ID: "USLACKBOT"},
+				Channel: bot.Channel{ID: "C1"}, Message: bot.MessageRef{ID: "1.2", Author: bot.User{ID: "USLACKBOT"}}}},
 		{"NewMessageIgnored", `{"type":"message","channel":"C1","user":"U1","text":"hi","ts":"1.1","event_ts":"1.1","channel_type":"channel",` +
 			`"blocks":[{"type":"rich_text","block_id":"x","elements":[]}]}`, nil},
 		{"UnsubscribedEventWithObjectFieldsIgnored", `{"type":"channel_created","channel":{"id":"C9","name":"new","created":1,"creator":"U1"},"event_ts":"1.1"}`, nil},
@@ -115,6 +121,12 @@ func TestCommandEvent(t *testing.T) {
 	}
 	if _, err := a.commandEvent(&slack.SlashCommand{TeamID: "T1", ChannelID: "C1"}); err == nil || !strings.Contains(err.Error(), "user_id") {
 		t.Errorf("a command without a user: err = %v", err)
+	}
+	// Without a trigger_id there is nothing to tell deliveries apart by:
+	// no id, rather than one every such command would share.
+	ev, err = a.commandEvent(&slack.SlashCommand{TeamID: "T1", ChannelID: "C1", UserID: "U1", Text: "tips"})
+	if err != nil || ev.ID != "" {
+		t.Errorf("a command without a trigger_id: id %q, %v; want no id", ev.ID, err)
 	}
 }
 
