@@ -12,6 +12,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/rivertype"
 
+	"github.com/copbot/copbot/bot"
 	"github.com/copbot/copbot/knowledge"
 )
 
@@ -31,6 +32,10 @@ type BackgroundOptions struct {
 	// an hour, long for a capture someone waits on). Jobs time out at half
 	// of it, at most a minute, so a live job is never taken for a dead one.
 	RescueAfter time.Duration
+	// Platforms are those whose captures and notices this process works:
+	// platforms it has an adapter for that can fetch messages and send
+	// notices. Default: every adapter the core was given, and the console.
+	Platforms []string
 }
 
 // Background is the core's work after the acknowledgement: the inbox passes
@@ -64,10 +69,18 @@ func (c *Core) StartBackground(ctx context.Context, opts *BackgroundOptions) (*B
 				defer c.finish(job.ID)
 				return doInner(ctx)
 			})},
-		Queues: map[string]river.QueueConfig{
-			river.QueueDefault:     {MaxWorkers: 4},
-			knowledge.QueueCapture: {MaxWorkers: 8},
-		},
+		Queues: map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 4}},
+	}
+	platforms := opts.Platforms
+	if platforms == nil {
+		platforms = []string{string(bot.Console)}
+		for p := range c.adapters {
+			platforms = append(platforms, string(p))
+		}
+	}
+	for _, p := range platforms {
+		cfg.Queues[knowledge.CaptureQueue(p)] = river.QueueConfig{MaxWorkers: 8}
+		cfg.Queues[knowledge.NoticeQueue(p)] = river.QueueConfig{MaxWorkers: 4}
 	}
 	if !opts.NoPeriodic {
 		cfg.PeriodicJobs = PeriodicJobs()

@@ -60,12 +60,10 @@ func (CaptureArgs) Kind() string { return "capture_tips" }
 
 // InsertOpts keeps capture jobs patient: a rate-limited platform snoozes
 // them, and a message that cannot be fetched is retried for about a day.
+// Each is inserted into its platform's CaptureQueue.
 func (CaptureArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: QueueCapture, MaxAttempts: 12}
+	return river.InsertOpts{MaxAttempts: 12}
 }
-
-// QueueCapture is the river queue of capture jobs.
-const QueueCapture = "capture"
 
 // StillPending returns the items whose tip still waits for its capture, so
 // that a retried job fetches only what is left.

@@ -139,7 +139,11 @@ func (s *Store) planDigest(ctx context.Context, a DigestArgs, channel string, no
 		if tag.RowsAffected() == 0 {
 			return nil // decided meanwhile, by another process
 		}
-		if _, err := s.jobs.InsertTx(ctx, tx, a, nil); err != nil {
+		opts, err := s.noticeOpts(ctx, tx, a.CommunityID, nil)
+		if err != nil {
+			return err
+		}
+		if _, err := s.jobs.InsertTx(ctx, tx, a, opts); err != nil {
 			return fmt.Errorf("queue digest: %w", err)
 		}
 		queued = true

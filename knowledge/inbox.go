@@ -219,7 +219,11 @@ func (s *Store) apply(ctx context.Context, tx pgx.Tx, events []inboxRow, d *Drai
 				}
 				if first {
 					d.Joined = append(d.Joined, m)
-					if _, err := s.jobs.InsertTx(ctx, tx, WelcomeArgs{CommunityID: m.CommunityID, MemberID: m.ID}, nil); err != nil {
+					opts, err := s.noticeOpts(ctx, tx, m.CommunityID, nil)
+					if err != nil {
+						return err
+					}
+					if _, err := s.jobs.InsertTx(ctx, tx, WelcomeArgs{CommunityID: m.CommunityID, MemberID: m.ID}, opts); err != nil {
 						return fmt.Errorf("queue welcome: %w", err)
 					}
 				}

@@ -60,9 +60,13 @@ func (s *Store) PlanInvitations(ctx context.Context, communityID int64) (int, er
 		if len(ids) == 0 {
 			return nil
 		}
+		opts, err := s.noticeOpts(ctx, tx, communityID, nil)
+		if err != nil {
+			return err
+		}
 		jobs := make([]river.InsertManyParams, len(ids))
 		for i, id := range ids {
-			jobs[i] = river.InsertManyParams{Args: InvitationArgs{CommunityID: communityID, MemberID: id}}
+			jobs[i] = river.InsertManyParams{Args: InvitationArgs{CommunityID: communityID, MemberID: id}, InsertOpts: opts}
 		}
 		if _, err := s.jobs.InsertManyTx(ctx, tx, jobs); err != nil {
 			return fmt.Errorf("queue invitations: %w", err)

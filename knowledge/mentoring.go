@@ -138,7 +138,11 @@ func (s *Store) inMentoringTx(ctx context.Context, communityID int64, fn func(*m
 			return nil
 		}
 		args := MentoringNoticesArgs{CommunityID: communityID, Notices: m.notices}
-		if _, err := s.jobs.InsertTx(ctx, tx, args, nil); err != nil {
+		opts, err := s.noticeOpts(ctx, tx, communityID, nil)
+		if err != nil {
+			return err
+		}
+		if _, err := s.jobs.InsertTx(ctx, tx, args, opts); err != nil {
 			return fmt.Errorf("queue mentoring notices: %w", err)
 		}
 		return nil

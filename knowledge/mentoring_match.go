@@ -159,7 +159,11 @@ func (m *mentoringTx) pair(ctx context.Context, r requestRow, mentorID int64, to
 		return err
 	}
 	followUp := MentoringNoticesArgs{CommunityID: m.communityID, Notices: []MentoringNotice{{PairingID: id, Event: NoticeFollowUp}}}
-	if _, err := m.s.jobs.InsertTx(ctx, m.Tx, followUp, &river.InsertOpts{ScheduledAt: time.Now().Add(after)}); err != nil {
+	opts, err := m.s.noticeOpts(ctx, m.Tx, m.communityID, &river.InsertOpts{ScheduledAt: time.Now().Add(after)})
+	if err != nil {
+		return err
+	}
+	if _, err := m.s.jobs.InsertTx(ctx, m.Tx, followUp, opts); err != nil {
 		return fmt.Errorf("schedule follow-up: %w", err)
 	}
 	return nil

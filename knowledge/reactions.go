@@ -361,11 +361,19 @@ func (s *Store) queueCaptures(ctx context.Context, tx pgx.Tx, created map[messag
 			Message: r.Message,
 		})
 	}
-	sort.Slice(items, func(i, j int) bool { return items[i].TipID < items[j].TipID })
+	// A job per platform, so that it goes to the queue of the processes
+	// that can fetch from that platform; up to captureBatch tips each.
+	sort.Slice(items, func(i, j int) bool {
+		return items[i].Platform < items[j].Platform || items[i].Platform == items[j].Platform && items[i].TipID < items[j].TipID
+	})
 	var jobs []river.InsertManyParams
 	for len(items) > 0 {
-		n := min(len(items), captureBatch)
-		jobs = append(jobs, river.InsertManyParams{Args: newCaptureArgs(items[:n])})
+		n := 1
+		for n < len(items) && n < captureBatch && items[n].Platform == items[0].Platform {
+			n++
+		}
+		jobs = append(jobs, river.InsertManyParams{Args: newCaptureArgs(items[:n]),
+			InsertOpts: &river.InsertOpts{Queue: CaptureQueue(items[0].Platform)}})
 		items = items[n:]
 	}
 	if _, err := s.jobs.InsertManyTx(ctx, tx, jobs); err != nil {

@@ -153,7 +153,7 @@ func (s *Store) planReminder(ctx context.Context, c candidate, now time.Time) (b
 		if tag.RowsAffected() == 0 {
 			return nil // decided before, by this process or another
 		}
-		if _, err := s.jobs.InsertTx(ctx, tx, args, nil); err != nil {
+		if _, err := s.jobs.InsertTx(ctx, tx, args, &river.InsertOpts{Queue: NoticeQueue(args.Platform)}); err != nil {
 			return fmt.Errorf("queue reminder: %w", err)
 		}
 		queued = true

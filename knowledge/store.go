@@ -51,6 +51,9 @@ type Store struct {
 	// communities caches community ids by platform and external id; the
 	// mapping never changes once made, and every event needs it.
 	communities sync.Map
+	// platforms caches the other way, a community's platform by its id,
+	// for the queue of its jobs.
+	platforms sync.Map
 }
 
 // NewStore wraps a pool whose database is migrated.

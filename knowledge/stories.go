@@ -266,6 +266,11 @@ func (s *Store) PlanStoryPrompts(ctx context.Context) (int, error) {
 		if err != nil {
 			return fmt.Errorf("decide story questions: %w", err)
 		}
+		for i := range jobs {
+			if jobs[i].InsertOpts, err = s.noticeOpts(ctx, tx, jobs[i].Args.(StoryPromptArgs).CommunityID, nil); err != nil {
+				return err
+			}
+		}
 		if len(jobs) == 0 {
 			return nil
 		}

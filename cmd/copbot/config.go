@@ -125,6 +125,20 @@ func (c Config) SlackSocket() bool    { return c.SlackBotToken != "" && c.SlackA
 func (c Config) DiscordGateway() bool { return c.DiscordBotToken != "" && c.DiscordAppID != "" }
 func (c Config) DiscordHTTP() bool    { return c.DiscordPublicKey != "" && c.DiscordAppID != "" }
 
+// JobPlatforms are the platforms whose captures and notices this process
+// can work: Slack with its bot token; Discord only with its bot token too,
+// since the interactions endpoint alone cannot call Discord's REST API.
+func (c Config) JobPlatforms() []string {
+	platforms := []string{}
+	if c.SlackBotToken != "" {
+		platforms = append(platforms, "slack")
+	}
+	if c.DiscordBotToken != "" {
+		platforms = append(platforms, "discord")
+	}
+	return platforms
+}
+
 func (c *Config) check(needDatabase bool) []string {
 	var p []string
 	if c.DatabaseURL == "" {

@@ -82,7 +82,7 @@ func runServe(ctx context.Context, stderr io.Writer) error {
 		}
 	}
 
-	background, err := core.StartBackground(ctx, &commands.BackgroundOptions{RescueAfter: cfg.JobRescue()})
+	background, err := core.StartBackground(ctx, &commands.BackgroundOptions{RescueAfter: cfg.JobRescue(), Platforms: cfg.JobPlatforms()})
 	if err != nil {
 		return err
 	}
