@@ -115,9 +115,23 @@ func runServe(ctx context.Context, stderr io.Writer) error {
 	log.Info("shutting down", slog.Duration("timeout", cfg.Shutdown()))
 	shutCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.Shutdown())
 	defer cancel()
-	stopAdapters()
+	// In order: stop taking requests and let the acknowledgements in flight
+	// finish; close the platform connections and let the adapters finish the
+	// answers they deferred; let the jobs in flight finish. Everything
+	// within one deadline: what is left then is dropped (an event not
+	// acknowledged is delivered again) or returned to the queue (a job).
 	err = srv.Shutdown(shutCtx)
-	running.Wait()
+	stopAdapters()
+	adaptersDone := make(chan struct{})
+	go func() {
+		running.Wait()
+		close(adaptersDone)
+	}()
+	select {
+	case <-adaptersDone:
+	case <-shutCtx.Done():
+		log.Warn("adapters still answering at the shutdown deadline; leaving them")
+	}
 	err = errors.Join(err, background.Stop(shutCtx))
 	return errors.Join(runErr, err)
 }
