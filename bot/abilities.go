@@ -66,7 +66,9 @@ type Notifier interface {
 // copbot, for introductions (a mentor and a mentee). Slack opens a group DM;
 // Discord, which has no group DMs for bots, a private thread under
 // fromChannelID. Topic names the conversation where the platform shows one.
-// The returned channel id is what a Notice's ChannelID takes.
+// The returned channel id is what a Notice's ChannelID takes. On an error,
+// a non-empty id is a conversation that was opened all the same (someone
+// may be missing from it): the caller keeps it rather than open another.
 type ConversationOpener interface {
 	OpenConversation(ctx context.Context, community CommunityRef, fromChannelID string, userIDs []string, topic string) (channelID string, err error)
 }

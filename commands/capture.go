@@ -190,15 +190,24 @@ func (c *Core) confirm(ctx context.Context, saved []knowledge.CapturedTip) {
 	wg.Wait()
 }
 
-// notify sends a notice if the platform's adapter can; a notice that cannot
-// be delivered is logged, never retried into a duplicate.
+// notify sends a notice that may be lost (a capture's confirmation): one
+// that cannot be delivered is logged, never retried into a duplicate.
 func (c *Core) notify(ctx context.Context, n bot.Notice) {
-	notifier, ok := c.adapters[n.Community.Platform].(bot.Notifier)
-	if !ok {
-		return
-	}
-	if err := notifier.Notify(ctx, n); err != nil {
+	if err := c.send(ctx, n); err != nil {
 		c.log.WarnContext(ctx, "notice not delivered", slog.String("community", n.Community.String()),
 			slog.String("channel", n.ChannelID), slog.Any("error", err))
 	}
+}
+
+// send sends a notice through the platform's adapter and says whether it
+// went, for notices whose job retries them until they do.
+func (c *Core) send(ctx context.Context, n bot.Notice) error {
+	notifier, ok := c.adapters[n.Community.Platform].(bot.Notifier)
+	if !ok {
+		return fmt.Errorf("no adapter here can send %s notices", n.Community.Platform)
+	}
+	if err := notifier.Notify(ctx, n); err != nil {
+		return fmt.Errorf("send notice: %w", err)
+	}
+	return nil
 }

@@ -52,46 +52,53 @@ func (w *mentoringNoticesWorker) Work(ctx context.Context, job *river.Job[knowle
 }
 
 func (c *Core) mentoringNotice(ctx context.Context, ref bot.CommunityRef, communityID int64, p knowledge.Pairing, event string) error {
-	claim := func(states ...string) (bool, error) {
-		return c.store.ClaimNotice(ctx, communityID, p.ID, event, states...)
+	// claimed sends a notice once: claimed first, so that a job run again
+	// sends nothing twice, and released when it could not go out, so that
+	// the job's retry sends it.
+	claimed := func(send func() error, states ...string) error {
+		ok, err := c.store.ClaimNotice(ctx, communityID, p.ID, event, states...)
+		if !ok || err != nil {
+			return err
+		}
+		if err := send(); err != nil {
+			return errors.Join(err, c.store.ReleaseNotice(ctx, communityID, p.ID, event))
+		}
+		return nil
 	}
 	switch event {
 	case knowledge.NoticeIntro:
 		return c.introduce(ctx, ref, communityID, p)
 	case knowledge.NoticeAccepted:
-		if ok, err := claim(knowledge.PairingActive); !ok {
-			return err
-		}
-		c.tellPair(ctx, ref, p, []string{p.Mentee.PlatformUserID}, bot.Reply{Text: bot.Textf(
-			"%s accepted pairing %d. Have a good first conversation, %s!",
-			bot.MentionOf(p.Mentor.PlatformUserID), p.Number, bot.MentionOf(p.Mentee.PlatformUserID))})
+		return claimed(func() error {
+			return c.tellPair(ctx, ref, p, []string{p.Mentee.PlatformUserID}, bot.Reply{Text: bot.Textf(
+				"%s accepted pairing %d. Have a good first conversation, %s!",
+				bot.MentionOf(p.Mentor.PlatformUserID), p.Number, bot.MentionOf(p.Mentee.PlatformUserID))})
+		}, knowledge.PairingActive)
 	case knowledge.NoticeDeclined:
-		if ok, err := claim(knowledge.PairingDeclined); !ok {
-			return err
-		}
-		pos, err := c.store.WaitlistPosition(ctx, communityID, p.RequestID)
-		if err != nil || pos == 0 {
-			return err // matched again at once: the new introduction says so
-		}
-		c.notify(ctx, bot.Notice{Community: ref, UserID: p.Mentee.PlatformUserID, Reply: bot.Reply{Text: bot.Textf(
-			"%s can't take on a mentee right now, so you're back on the waitlist at position %d, your old place. "+
-				"I'll introduce you to the next mentor who fits.", bot.Untrusted(p.Mentor.Name()), pos)}})
-	case knowledge.NoticeEnded:
-		if ok, err := claim(knowledge.PairingEnded); !ok {
-			return err
-		}
-		var to []string
-		for _, m := range []knowledge.MemberRef{p.Mentor, p.Mentee} {
-			if m.ID != p.ClosedBy {
-				to = append(to, m.PlatformUserID)
+		return claimed(func() error {
+			pos, err := c.store.WaitlistPosition(ctx, communityID, p.RequestID)
+			if err != nil || pos == 0 {
+				return err // matched again at once: the new introduction says so
 			}
-		}
-		c.tellPair(ctx, ref, p, to, bot.Reply{Text: bot.Textf(
-			"Pairing %d (%s mentoring %s) has ended. Thank you both! Feedback helps the next pairing: "+
-				"tell a facilitator, or mentor someone yourself with `/cop mentor offer <topics>`.",
-			p.Number, bot.Untrusted(p.Mentor.Name()), bot.Untrusted(p.Mentee.Name()))})
+			return c.send(ctx, bot.Notice{Community: ref, UserID: p.Mentee.PlatformUserID, Reply: bot.Reply{Text: bot.Textf(
+				"%s can't take on a mentee right now, so you're back on the waitlist at position %d, your old place. "+
+					"I'll introduce you to the next mentor who fits.", bot.Untrusted(p.Mentor.Name()), pos)}})
+		}, knowledge.PairingDeclined)
+	case knowledge.NoticeEnded:
+		return claimed(func() error {
+			var to []string
+			for _, m := range []knowledge.MemberRef{p.Mentor, p.Mentee} {
+				if m.ID != p.ClosedBy {
+					to = append(to, m.PlatformUserID)
+				}
+			}
+			return c.tellPair(ctx, ref, p, to, bot.Reply{Text: bot.Textf(
+				"Pairing %d (%s mentoring %s) has ended. Thank you both! Feedback helps the next pairing: "+
+					"tell a facilitator, or mentor someone yourself with `/cop mentor offer <topics>`.",
+				p.Number, bot.Untrusted(p.Mentor.Name()), bot.Untrusted(p.Mentee.Name()))})
+		}, knowledge.PairingEnded)
 	case knowledge.NoticeFollowUp:
-		return c.followUp(ctx, ref, communityID, p)
+		return claimed(func() error { return c.followUp(ctx, ref, p) }, knowledge.PairingProposed, knowledge.PairingActive)
 	default:
 		c.log.WarnContext(ctx, "unknown mentoring notice", slog.String("event", event))
 	}
@@ -101,6 +108,8 @@ func (c *Core) mentoringNotice(ctx context.Context, ref bot.CommunityRef, commun
 // introduce opens a conversation with both people where the platform can
 // (a group DM, a private thread) and posts the introduction there, with the
 // mentor's Accept and Decline buttons; elsewhere it writes to each directly.
+// The conversation is kept as soon as it is opened, so that a retry posts
+// in it rather than open another.
 func (c *Core) introduce(ctx context.Context, ref bot.CommunityRef, communityID int64, p knowledge.Pairing) error {
 	if !p.Open() {
 		return nil
@@ -108,26 +117,36 @@ func (c *Core) introduce(ctx context.Context, ref bot.CommunityRef, communityID 
 	if sent, err := c.store.NoticeSent(ctx, communityID, p.ID, knowledge.NoticeIntro); err != nil || sent {
 		return err
 	}
-	reply := bot.Reply{Text: introduction(p), Visibility: bot.InChannel, Buttons: acceptButtons(p.Number)}
-	reply.Buttons[0].Label, reply.Buttons[1].Label = "Accept", "Decline"
-	if opener, ok := c.adapters[ref.Platform].(bot.ConversationOpener); ok {
+	channel := p.IntroChannel
+	if opener, ok := c.adapters[ref.Platform].(bot.ConversationOpener); ok && channel == "" {
 		users := []string{p.Mentor.PlatformUserID, p.Mentee.PlatformUserID}
 		topic := fmt.Sprintf("Mentoring: %s and %s", p.Mentor.Name(), p.Mentee.Name())
-		channel, err := opener.OpenConversation(ctx, ref, p.ChannelID, users, topic)
+		opened, err := opener.OpenConversation(ctx, ref, p.ChannelID, users, topic)
+		if opened != "" {
+			if keepErr := c.store.KeepIntroChannel(ctx, communityID, p.ID, opened); keepErr != nil {
+				return errors.Join(err, keepErr)
+			}
+			channel = opened
+		}
 		if err != nil {
 			return fmt.Errorf("open conversation: %w", err)
 		}
-		if ok, err := c.store.ClaimIntroduction(ctx, communityID, p.ID, channel); !ok {
-			return err
-		}
-		c.notify(ctx, bot.Notice{Community: ref, ChannelID: channel, Reply: reply})
-		return nil
 	}
-	if ok, err := c.store.ClaimIntroduction(ctx, communityID, p.ID, ""); !ok {
+	if ok, err := c.store.ClaimNotice(ctx, communityID, p.ID, knowledge.NoticeIntro, knowledge.PairingProposed, knowledge.PairingActive); !ok {
 		return err
 	}
-	c.notify(ctx, bot.Notice{Community: ref, UserID: p.Mentor.PlatformUserID, Reply: reply})
-	c.notify(ctx, bot.Notice{Community: ref, UserID: p.Mentee.PlatformUserID, Reply: bot.Reply{Text: reply.Text}})
+	reply := bot.Reply{Text: introduction(p), Visibility: bot.InChannel, Buttons: acceptButtons(p.Number)}
+	reply.Buttons[0].Label, reply.Buttons[1].Label = "Accept", "Decline"
+	var err error
+	if channel != "" {
+		err = c.send(ctx, bot.Notice{Community: ref, ChannelID: channel, Reply: reply})
+	} else {
+		err = errors.Join(c.send(ctx, bot.Notice{Community: ref, UserID: p.Mentor.PlatformUserID, Reply: reply}),
+			c.send(ctx, bot.Notice{Community: ref, UserID: p.Mentee.PlatformUserID, Reply: bot.Reply{Text: reply.Text}}))
+	}
+	if err != nil {
+		return errors.Join(err, c.store.ReleaseNotice(ctx, communityID, p.ID, knowledge.NoticeIntro))
+	}
 	return nil
 }
 
@@ -147,37 +166,33 @@ func introduction(p knowledge.Pairing) bot.Text {
 
 // followUp asks both "have you met?" some days after pairing; a mentor who
 // has not answered the introduction yet is reminded instead.
-func (c *Core) followUp(ctx context.Context, ref bot.CommunityRef, communityID int64, p knowledge.Pairing) error {
-	if ok, err := c.store.ClaimNotice(ctx, communityID, p.ID, knowledge.NoticeFollowUp, knowledge.PairingProposed, knowledge.PairingActive); !ok {
-		return err
-	}
+func (c *Core) followUp(ctx context.Context, ref bot.CommunityRef, p knowledge.Pairing) error {
 	since := age(time.Since(p.CreatedAt))
 	if p.State == knowledge.PairingProposed {
-		c.notify(ctx, bot.Notice{Community: ref, UserID: p.Mentor.PlatformUserID, Reply: bot.Reply{
+		return c.send(ctx, bot.Notice{Community: ref, UserID: p.Mentor.PlatformUserID, Reply: bot.Reply{
 			Text: bot.Textf("%s asked for a mentor on %s %s ago and was introduced to you (pairing %d). Can you take them on?",
 				bot.Untrusted(p.Mentee.Name()), bot.Untrusted(hashTags(p.Topics)), since, p.Number),
 			Buttons: acceptButtons(p.Number)}})
-		return nil
 	}
-	c.tellPair(ctx, ref, p, []string{p.Mentor.PlatformUserID, p.Mentee.PlatformUserID}, bot.Reply{Text: bot.Textf(
+	return c.tellPair(ctx, ref, p, []string{p.Mentor.PlatformUserID, p.Mentee.PlatformUserID}, bot.Reply{Text: bot.Textf(
 		"Have you met? It's been %s since I introduced %s to %s (pairing %d, on %s). "+
 			"If it works, keep going; when you're done, or if it doesn't, either of you can end it with "+
 			"`/cop mentor end %d <feedback> rating 1-5`.", since, bot.MentionOf(p.Mentee.PlatformUserID),
 		bot.MentionOf(p.Mentor.PlatformUserID), p.Number, bot.Untrusted(hashTags(p.Topics)), p.Number)})
-	return nil
 }
 
 // tellPair posts in the pairing's conversation when there is one (both see
 // it), and otherwise writes to each of to directly.
-func (c *Core) tellPair(ctx context.Context, ref bot.CommunityRef, p knowledge.Pairing, to []string, r bot.Reply) {
+func (c *Core) tellPair(ctx context.Context, ref bot.CommunityRef, p knowledge.Pairing, to []string, r bot.Reply) error {
 	if p.IntroChannel != "" {
 		r.Visibility = bot.InChannel
-		c.notify(ctx, bot.Notice{Community: ref, ChannelID: p.IntroChannel, Reply: r})
-		return
+		return c.send(ctx, bot.Notice{Community: ref, ChannelID: p.IntroChannel, Reply: r})
 	}
+	var errs []error
 	for _, id := range to {
-		c.notify(ctx, bot.Notice{Community: ref, UserID: id, Reply: r})
+		errs = append(errs, c.send(ctx, bot.Notice{Community: ref, UserID: id, Reply: r}))
 	}
+	return errors.Join(errs...)
 }
 
 // mentorResumeWorker resumes a mentor whose pause ran out, matching the

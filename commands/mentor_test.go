@@ -2,6 +2,7 @@ package commands_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -357,4 +358,72 @@ func mentoringSnapshot(tb testing.TB, pool *pgxpool.Pool) string {
 		tb.Fatal(err)
 	}
 	return out
+}
+
+// flakyGroupChat opens a conversation but fails to add its members the
+// first time (as Discord can after the thread exists), and fails the first
+// post too.
+type flakyGroupChat struct {
+	fakeGroupChat
+	failOpen, failPost bool
+}
+
+func (f *flakyGroupChat) OpenConversation(ctx context.Context, ref bot.CommunityRef, from string, users []string, topic string) (string, error) {
+	id, _ := f.fakeGroupChat.OpenConversation(ctx, ref, from, users, topic)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.failOpen {
+		f.failOpen = false
+		return id, errors.New("add member: 403")
+	}
+	return id, nil
+}
+
+func (f *flakyGroupChat) Notify(ctx context.Context, n bot.Notice) error {
+	f.mu.Lock()
+	fail := f.failPost
+	f.failPost = false
+	f.mu.Unlock()
+	if fail {
+		return errors.New("chat.postMessage: 500")
+	}
+	return f.fakeChat.Notify(ctx, n)
+}
+
+// TestCore_MentoringIntroductionRetried: an introduction whose conversation
+// half-opened, or whose post failed, is retried until it is sent, once, in
+// the one conversation that was opened.
+func TestCore_MentoringIntroductionRetried(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		flaky *flakyGroupChat
+	}{
+		{"ConversationHalfOpened", &flakyGroupChat{failOpen: true}},
+		{"PostFailed", &flakyGroupChat{failPost: true}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			pool := dbtest.Pool(t)
+			flaky := tt.flaky
+			core, _ := newCore(t, pool, flaky)
+			c := &chat{tb: t, core: core}
+			c.cmd("U1", "mentor offer testing")
+			c.cmd("U2", "mentor request testing")
+			waitUntil(t, "the introduction", func() bool { return len(flaky.sent("Mentoring introduction")) == 1 })
+			time.Sleep(300 * time.Millisecond) // nothing more may come
+			if n := len(flaky.sent("Mentoring introduction")); n != 1 {
+				t.Errorf("%d introductions; want one", n)
+			}
+			flaky.mu.Lock()
+			opened := len(flaky.opened)
+			flaky.mu.Unlock()
+			if opened != 1 {
+				t.Errorf("%d conversations opened; want one, reused by the retry", opened)
+			}
+			var intro string
+			if err := pool.QueryRow(ctx, `SELECT intro_channel FROM pairings`).Scan(&intro); err != nil || intro != "G-U1-U2" {
+				t.Errorf("introduction channel %q (%v); want the conversation kept", intro, err)
+			}
+		})
+	}
 }

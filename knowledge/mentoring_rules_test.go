@@ -292,11 +292,21 @@ func TestStore_NoticesAndWelcomesAreClaimedOnce(t *testing.T) {
 	m := newMentoring(t, s, "T-claim")
 	m.offer(t, "ada", "testing", 2)
 	p := matchedWith(t, m.request(t, "newbie", "testing"), "ada")
+	if err := s.KeepIntroChannel(ctx, m.c.ID, p.ID, "G1"); err != nil {
+		t.Fatal(err)
+	}
 	for i, want := range []bool{true, false} {
-		got, err := s.ClaimIntroduction(ctx, m.c.ID, p.ID, "G1")
+		got, err := s.ClaimNotice(ctx, m.c.ID, p.ID, knowledge.NoticeIntro, knowledge.PairingProposed)
 		if err != nil || got != want {
 			t.Fatalf("claim %d = %v, %v; want %v", i, got, err, want)
 		}
+	}
+	// A notice that could not be sent is released, and claimed again.
+	if err := s.ReleaseNotice(ctx, m.c.ID, p.ID, knowledge.NoticeIntro); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.ClaimNotice(ctx, m.c.ID, p.ID, knowledge.NoticeIntro, knowledge.PairingProposed); err != nil || !got {
+		t.Fatalf("claim after release = %v, %v; want it claimed again", got, err)
 	}
 	m.end(t, "ada", p.Number)
 	if got, err := s.ClaimNotice(ctx, m.c.ID, p.ID, knowledge.NoticeFollowUp, knowledge.PairingActive); err != nil || got {

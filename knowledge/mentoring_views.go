@@ -139,18 +139,26 @@ func (s *Store) NoticeSent(ctx context.Context, communityID, pairingID int64, ev
 	return sent, nil
 }
 
-// ClaimIntroduction claims a pairing's introduction, as ClaimNotice does,
-// and keeps the conversation it was opened in for later notices.
-func (s *Store) ClaimIntroduction(ctx context.Context, communityID, pairingID int64, channelID string) (bool, error) {
-	claimed, err := s.ClaimNotice(ctx, communityID, pairingID, NoticeIntro, PairingProposed, PairingActive)
-	if err != nil || !claimed || channelID == "" {
-		return claimed, err
+// ReleaseNotice undoes ClaimNotice for a notice that could not be sent, so
+// that a retry of its job sends it.
+func (s *Store) ReleaseNotice(ctx context.Context, communityID, pairingID int64, event string) error {
+	_, err := s.pool.Exec(ctx, `DELETE FROM mentoring_notices_sent WHERE community_id = $1 AND pairing_id = $2 AND event = $3`,
+		communityID, pairingID, event)
+	if err != nil {
+		return fmt.Errorf("release %s notice: %w", event, err)
 	}
+	return nil
+}
+
+// KeepIntroChannel keeps the conversation opened for a pairing's
+// introduction, as soon as it is opened: a retried introduction posts there
+// instead of opening another, and later notices go there too.
+func (s *Store) KeepIntroChannel(ctx context.Context, communityID, pairingID int64, channelID string) error {
 	if _, err := s.pool.Exec(ctx, `UPDATE pairings SET intro_channel = $3 WHERE community_id = $1 AND id = $2`,
 		communityID, pairingID, channelID); err != nil {
-		return true, fmt.Errorf("keep introduction channel: %w", err)
+		return fmt.Errorf("keep introduction channel: %w", err)
 	}
-	return true, nil
+	return nil
 }
 
 // ClaimWelcome records that a member is being welcomed and returns them;
