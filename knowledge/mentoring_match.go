@@ -64,6 +64,7 @@ const bestMentorSQL = `
 	WITH candidates AS (
 		SELECT m.member_id, m.capacity, m.offered_at,
 			ARRAY(SELECT unnest(m.topic_keys) INTERSECT SELECT unnest($3::text[])) AS shared,
+			ARRAY(SELECT t FROM unnest($4::text[]) AS t WHERE copbot_topic_keys(ARRAY[t]) && m.topic_keys) AS shared_topics,
 			(SELECT count(*) FROM pairings p WHERE p.community_id = m.community_id AND p.mentor_id = m.member_id
 				AND p.state IN ('proposed', 'active'))::int AS load
 		FROM mentors m
@@ -71,7 +72,7 @@ const bestMentorSQL = `
 		  AND NOT EXISTS (SELECT 1 FROM pairings p WHERE p.community_id = m.community_id
 				AND p.mentee_id = $2 AND p.mentor_id = m.member_id)
 	), scored AS (
-		SELECT c.member_id, c.load, c.offered_at, c.shared, e.tips,
+		SELECT c.member_id, c.load, c.offered_at, c.shared, c.shared_topics, e.tips,
 			10 * cardinality(c.shared) + least(e.tips, 10) + (6 * (c.capacity - c.load)) / c.capacity AS score
 		FROM candidates c
 		CROSS JOIN LATERAL (` + expertiseSQL + `) e
@@ -86,11 +87,12 @@ const bestMentorSQL = `
 
 // expertiseSQL counts the visible saved tips of community $1 that the
 // member c.member_id wrote or voted for and whose text or tags hold one of
-// the stems c.shared; the tips' own tsvector holds exactly those stems.
+// the topics c.shared_topics, stemmed as each tip is: in its community's
+// search language, so that a German community's "Häuser" finds "Haus".
 const expertiseSQL = `
 	SELECT count(*)::int AS tips FROM tips t
 	WHERE t.community_id = $1 AND t.state = 'saved' AND t.removed_at IS NULL
-	  AND tsvector_to_array(t.tsv) && c.shared
+	  AND tsvector_to_array(t.tsv) && tsvector_to_array(to_tsvector(t.lang, copbot_tags_text(c.shared_topics)))
 	  AND t.id IN (SELECT id FROM tips WHERE community_id = $1 AND author_id = c.member_id
 	               UNION SELECT tip_id FROM tip_votes WHERE community_id = $1 AND member_id = c.member_id)`
 
@@ -111,7 +113,7 @@ func (m *mentoringTx) bestMentor(ctx context.Context, r requestRow) (match, bool
 // expertise counts a mentor's saved tips on the given topics.
 func (m *mentoringTx) expertise(ctx context.Context, mentorID int64, topics []string) (int, error) {
 	var n int
-	err := m.QueryRow(ctx, `SELECT e.tips FROM (SELECT $2::bigint AS member_id, copbot_topic_keys($3) AS shared) c,
+	err := m.QueryRow(ctx, `SELECT e.tips FROM (SELECT $2::bigint AS member_id, $3::text[] AS shared_topics) c,
 		LATERAL (`+expertiseSQL+`) e`, m.communityID, mentorID, topics).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("count expertise: %w", err)

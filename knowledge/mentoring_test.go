@@ -264,3 +264,25 @@ func mentees(ps []knowledge.Pairing) []string {
 	}
 	return out
 }
+
+// TestStore_ExpertiseInTheCommunitysLanguage: a mentor's record is read in
+// the language the community's tips are stemmed in: in German, the topic
+// "Häuser" finds tips about "Haus".
+func TestStore_ExpertiseInTheCommunitysLanguage(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	m := newMentoring(t, s, "T-de")
+	if _, err := s.SetConfig(ctx, m.member(t, "admin"), "language", "german"); err != nil {
+		t.Fatal(err)
+	}
+	for _, text := range []string{"Alte Häuser zuerst dämmen", "Ein Haus braucht ein Dach"} {
+		if _, err := s.SaveTip(ctx, m.member(t, "ada"), knowledge.NewTip{Text: text}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m.offer(t, "ada", "Häuser", 2)
+	p := matchedWith(t, m.request(t, "neu", "Häuser"), "ada")
+	if p.Expertise != 2 {
+		t.Errorf("expertise %d; want ada's 2 tips on Haus/Häuser", p.Expertise)
+	}
+}
