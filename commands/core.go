@@ -76,6 +76,9 @@ func NewCore(store *knowledge.Store, log *slog.Logger, adapters ...bot.Adapter) 
 	return c
 }
 
+// Grammar lists every /cop family with its subcommands (Router.Grammar).
+func (c *Core) Grammar() map[string][]string { return c.router.Grammar() }
+
 // settings reads a community's settings through the cache.
 func (c *Core) settings(ctx context.Context, communityID int64) (knowledge.Config, error) {
 	if v, ok := c.configs.Load(communityID); ok && time.Since(v.(cachedConfig).at) < configTTL {

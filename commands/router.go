@@ -70,6 +70,26 @@ func (r *Router) Lookup(name string) (Command, bool) {
 	return c, ok
 }
 
+// Grammar lists every family with its subcommands, in alphabetical order,
+// for adapters that mirror the grammar in a platform's own command form
+// (Discord's application command) and for the tests that keep them level.
+func (r *Router) Grammar() map[string][]string {
+	g := map[string][]string{}
+	for name, c := range r.cmds {
+		subs := []string{}
+		if s, ok := c.Handler.(Subcommands); ok {
+			for n := range s {
+				if n != "" {
+					subs = append(subs, n)
+				}
+			}
+		}
+		sort.Strings(subs)
+		g[name] = subs
+	}
+	return g
+}
+
 // Names lists the families in alphabetical order.
 func (r *Router) Names() []string {
 	names := make([]string, 0, len(r.cmds))

@@ -30,9 +30,11 @@ type form int
 const (
 	asTyped form = iota
 	asTags
-	asKeyed  // label:value
-	asWorded // label value
-	asQuoted // "value"
+	asKeyed        // label:value
+	asWorded       // label value
+	asQuoted       // "value"
+	asWordedQuoted // label "value"
+	asTagOrNone    // #value, or "tag none" for none
 )
 
 type sub struct {
@@ -51,6 +53,10 @@ var (
 	pageParam = param{name: "page", desc: "Page number", typ: discordgo.ApplicationCommandOptionInteger, form: asKeyed, label: "page"}
 	objParam  = param{name: "objective", desc: "The objective's number", typ: discordgo.ApplicationCommandOptionInteger, required: true}
 	userParam = param{name: "user", desc: "The member", typ: discordgo.ApplicationCommandOptionUser, required: true}
+	pairParam = param{name: "pairing", desc: "The pairing's number", typ: discordgo.ApplicationCommandOptionInteger, required: true}
+	cadence   = param{name: "cadence", desc: "How often copbot asks for a check-in", typ: discordgo.ApplicationCommandOptionString,
+		choices: []string{"weekly", "biweekly", "monthly"}, form: asWorded, label: "cadence"}
+	owner = param{name: "owner", desc: "Who checks in", typ: discordgo.ApplicationCommandOptionUser, form: asWorded, label: "owner"}
 )
 
 func str(name, desc string, required bool, f form, label string) param {
@@ -81,14 +87,25 @@ var families = []family{
 			{name: "capacity", desc: "How many mentees at once", typ: discordgo.ApplicationCommandOptionInteger, form: asWorded, label: "capacity"},
 		}},
 		{"request", "Ask for a mentor", []param{str("topics", "What you want to learn", true, asTyped, "")}},
-		{"pause", "Take no new mentees for now", nil},
+		{"pause", "Take no new mentees for now", []param{str("until", "Until a day, YYYY-MM-DD", false, asWorded, "until")}},
 		{"resume", "Take mentees again", nil},
 		{"status", "Your offers, requests and pairings", nil},
+		{"accept", "Accept a pairing you were introduced to", []param{pairParam}},
+		{"decline", "Decline a pairing you were introduced to", []param{pairParam}},
 		{"end", "End a pairing", []param{
 			{name: "pairing", desc: "The pairing's number", typ: discordgo.ApplicationCommandOptionInteger},
 			str("feedback", "How it went", false, asTyped, ""),
+			{name: "rating", desc: "From 1 to 5", typ: discordgo.ApplicationCommandOptionInteger, form: asWorded, label: "rating"},
 		}},
 		{"list", "All pairings (facilitators)", nil},
+		{"pair", "Pair two members by hand (facilitators)", []param{
+			{name: "mentor", desc: "The mentor", typ: discordgo.ApplicationCommandOptionUser, required: true},
+			{name: "mentee", desc: "The mentee", typ: discordgo.ApplicationCommandOptionUser, required: true},
+			str("topics", "What they will work on", false, asTyped, ""),
+		}},
+		{"invitation", "Answer copbot's invitation to mentor", []param{
+			{name: "answer", desc: "decline: no more invitations", typ: discordgo.ApplicationCommandOptionString, required: true, choices: []string{"decline"}},
+		}},
 	}},
 	{sub: sub{"objective", "The community's objectives", nil}, subs: []sub{
 		{"add", "Set an objective", []param{
@@ -97,10 +114,24 @@ var families = []family{
 			str("due", "Due date, YYYY-MM-DD", true, asWorded, "due"),
 			str("unit", "What is counted, e.g. talks", false, asWorded, "unit"),
 			{name: "tag", desc: "A tag for the objective", typ: discordgo.ApplicationCommandOptionString, form: asTags},
+			owner, cadence,
 		}},
 		{"list", "The objectives", nil},
 		{"show", "One objective's progress", []param{objParam}},
-		{"close", "Close an objective", []param{objParam}},
+		{"edit", "Change an objective; its history stays", []param{
+			objParam,
+			str("title", "A new title", false, asWordedQuoted, "title"),
+			{name: "target", desc: "A new target", typ: discordgo.ApplicationCommandOptionNumber, form: asWorded, label: "target"},
+			str("unit", "A new unit", false, asWorded, "unit"),
+			str("due", "A new due date, YYYY-MM-DD", false, asWorded, "due"),
+			{name: "tag", desc: "A new tag, or none to remove it", typ: discordgo.ApplicationCommandOptionString, form: asTagOrNone},
+			owner, cadence,
+		}},
+		{"close", "Close an objective", []param{objParam,
+			{name: "outcome", desc: "achieved or dropped", typ: discordgo.ApplicationCommandOptionString, choices: []string{"achieved", "dropped"}}}},
+		{"reopen", "Reopen a closed objective", []param{objParam}},
+		{"pause", "No reminders until a day (holidays)", []param{objParam, str("until", "Until a day, YYYY-MM-DD", true, asWorded, "until")}},
+		{"resume", "Reminders again", []param{objParam}},
 	}},
 	{sub: sub{"checkin", "Record progress on an objective", []param{
 		objParam,
@@ -250,14 +281,23 @@ func (p param) write(v string) string {
 			tags = append(tags, "#"+strings.TrimLeft(t, "#"))
 		}
 		return strings.Join(tags, " ")
+	case asTagOrNone:
+		if strings.EqualFold(v, "none") {
+			return "tag none"
+		}
+		return "#" + strings.TrimLeft(v, "#")
 	case asKeyed:
 		return p.label + ":" + v
 	case asWorded:
 		return p.label + " " + v
-	case asQuoted:
+	case asQuoted, asWordedQuoted:
 		// The grammar has no escape for a quote inside quotes; a single one
 		// keeps the meaning.
-		return `"` + strings.NewReplacer(`"`, "'", "“", "'", "”", "'", "„", "'").Replace(v) + `"`
+		q := `"` + strings.NewReplacer(`"`, "'", "“", "'", "”", "'", "„", "'").Replace(v) + `"`
+		if p.form == asWordedQuoted {
+			return p.label + " " + q
+		}
+		return q
 	}
 	return v
 }

@@ -2,6 +2,10 @@ package discord
 
 import (
 	"encoding/json"
+	"github.com/copbot/copbot/commands"
+	"github.com/copbot/copbot/internal/dbtest"
+	"github.com/copbot/copbot/knowledge"
+	"log/slog"
 	"regexp"
 	"strings"
 	"testing"
@@ -36,6 +40,16 @@ func TestCommandText(t *testing.T) {
 		{"FractionalTarget", `[{"name": "objective", "type": 2, "options": [{"name": "add", "type": 1, "options": [
 			{"name": "title", "type": 3, "value": "Coverage"}, {"name": "target", "type": 10, "value": 82.5}, {"name": "due", "type": 3, "value": "2025-01-01"}]}]}]`,
 			`objective add "Coverage" target 82.5 due 2025-01-01`},
+		{"ObjectiveEdit", `[{"name": "objective", "type": 2, "options": [{"name": "edit", "type": 1, "options": [
+			{"name": "tag", "type": 3, "value": "none"}, {"name": "objective", "type": 4, "value": 3},
+			{"name": "title", "type": 3, "value": "Six talks"}, {"name": "cadence", "type": 3, "value": "monthly"},
+			{"name": "owner", "type": 6, "value": "500000000000000002"}]}]}]`,
+			`objective edit 3 title "Six talks" tag none owner <@500000000000000002> cadence monthly`},
+		{"ObjectiveEditTag", `[{"name": "objective", "type": 2, "options": [{"name": "edit", "type": 1, "options": [
+			{"name": "objective", "type": 4, "value": 3}, {"name": "tag", "type": 3, "value": "#teaching"}]}]}]`, `objective edit 3 #teaching`},
+		{"MentorPair", `[{"name": "mentor", "type": 2, "options": [{"name": "pair", "type": 1, "options": [
+			{"name": "mentee", "type": 6, "value": "2"}, {"name": "mentor", "type": 6, "value": "1"},
+			{"name": "topics", "type": 3, "value": "testing"}]}]}]`, "mentor pair <@1> <@2> testing"},
 		{"Checkin", `[{"name": "checkin", "type": 1, "options": [{"name": "note", "type": 3, "value": "two talks booked"},
 			{"name": "objective", "type": 4, "value": 3}, {"name": "value", "type": 3, "value": "+1"}]}]`, "checkin 3 +1 two talks booked"},
 		{"FacilitatorUser", `[{"name": "facilitator", "type": 2, "options": [{"name": "add", "type": 1, "options": [
@@ -120,4 +134,41 @@ func hasOption(opts []*discordgo.ApplicationCommandOption, name string) bool {
 		}
 	}
 	return false
+}
+
+// TestCommands_MirrorTheGrammar: /cop on Discord has every family and
+// subcommand of the text grammar, so nothing people can type elsewhere is
+// missing there.
+func TestCommands_MirrorTheGrammar(t *testing.T) {
+	store, err := knowledge.NewStore(dbtest.Pool(t), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	grammar := commands.NewCore(store, slog.New(slog.DiscardHandler)).Grammar()
+	registered := map[string]map[string]bool{}
+	for _, f := range Commands()[0].Options {
+		registered[f.Name] = map[string]bool{}
+		for _, s := range f.Options {
+			if s.Type == discordgo.ApplicationCommandOptionSubCommand {
+				registered[f.Name][s.Name] = true
+			}
+		}
+	}
+	for family, subs := range grammar {
+		got, ok := registered[family]
+		if !ok {
+			t.Errorf("/cop %s is missing on Discord", family)
+			continue
+		}
+		for _, s := range subs {
+			if !got[s] {
+				t.Errorf("/cop %s %s is missing on Discord", family, s)
+			}
+		}
+	}
+	for family := range registered {
+		if _, ok := grammar[family]; !ok {
+			t.Errorf("Discord has /cop %s, which the grammar does not know", family)
+		}
+	}
 }
