@@ -39,8 +39,8 @@ func (c *Core) checkin(ctx context.Context, req *Request) (bot.Reply, error) {
 	}
 	amount, err := knowledge.ParseAmount(t.Text)
 	if err != nil || t.Kind != Word {
-		return bot.Reply{}, usagef("checkin", fmt.Sprintf("`%s` is not a number. Check in a value like `/cop checkin %d 4` or a change like `/cop checkin %d +1`, then your note.",
-			t.Text, number, number))
+		return bot.Reply{}, usageTextf("checkin", "“%s” is not a number. Check in a value like `/cop checkin %d 4` or a change like `/cop checkin %d +1`, then your note.",
+			bot.Untrusted(t.Text), number, number)
 	}
 	note := afterFields(req.Event.Text, 3)
 	p, err := c.store.CheckIn(ctx, req.Member, number, knowledge.NewCheckin{Amount: amount, Note: note})

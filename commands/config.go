@@ -48,7 +48,7 @@ func (c *Core) config(ctx context.Context, req *Request) (bot.Reply, error) {
 		for _, s := range knowledge.Settings() {
 			names = append(names, s.Key)
 		}
-		return bot.Reply{}, usagef("config", unknownMsg("/cop config ", key, suggest(key, names), "/cop help config"))
+		return bot.Reply{}, unknown("config", "/cop config ", key, suggest(key, names), "/cop help config")
 	}
 	if req.Args.Len() == 0 {
 		return bot.Reply{Text: bot.Textf("`%s` = %s — %s", key, bot.Untrusted(cfg[key]), setting.Help)}, nil

@@ -220,3 +220,30 @@ func TestCore_CommandDeliveredTwiceRunsOnce(t *testing.T) {
 		t.Fatalf("%d tips (%v), want 1", tips, err)
 	}
 }
+
+// TestCore_TypedWordsInErrorsAreUserText: an answer that quotes what the
+// person typed carries it as user text, which adapters escape, never in
+// copbot's own markup, where a backtick or a masked link would take effect.
+func TestCore_TypedWordsInErrorsAreUserText(t *testing.T) {
+	ctx := context.Background()
+	core, _ := newCore(t, dbtest.Pool(t))
+	const typed = "x`[ping](https://evil.example)`*@everyone*"
+	for _, text := range []string{typed, "help " + typed, "config " + typed, "mentor " + typed, "tips " + typed,
+		"checkin 1 " + typed, "objective list " + typed, "stats " + typed} {
+		replies, err := core.HandleEvent(ctx, &bot.Event{ID: text, Kind: bot.Command, Text: text,
+			Community: bot.CommunityRef{Platform: bot.Discord, ExternalID: "G1"}, User: bot.User{ID: "U1", IsAdmin: true}})
+		if err != nil || len(replies) != 1 {
+			t.Fatalf("%s: %v, %v", text, replies, err)
+		}
+		found := false
+		for _, sp := range replies[0].Text {
+			if sp.Kind == bot.Markup && (strings.Contains(sp.Text, "evil.example") || strings.Contains(sp.Text, "@everyone")) {
+				t.Errorf("/cop %s: the typed word is in copbot's markup: %q", text, sp.Text)
+			}
+			found = found || sp.Kind == bot.UserText && strings.Contains(sp.Text, "evil.example")
+		}
+		if !found {
+			t.Errorf("/cop %s: the answer does not quote the typed word: %q", text, replies[0].Text.String())
+		}
+	}
+}

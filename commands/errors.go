@@ -10,16 +10,30 @@ import (
 	"github.com/copbot/copbot/knowledge"
 )
 
-// UsageError is a command typed wrongly. Msg speaks to the person; Topic, when
-// set, names the help topic whose usage lines are shown with it.
+// UsageError is a command typed wrongly. Msg speaks to the person, or Text
+// when what they typed is quoted in it (as user text, so that it renders
+// inert); Topic, when set, names the help topic whose usage lines are shown
+// with it.
 type UsageError struct {
 	Msg   string
+	Text  bot.Text
 	Topic string
 }
 
-func (e *UsageError) Error() string { return e.Msg }
+func (e *UsageError) Error() string {
+	if len(e.Text) > 0 {
+		return e.Text.String()
+	}
+	return e.Msg
+}
 
 func usagef(topic, msg string) error { return &UsageError{Topic: topic, Msg: msg} }
+
+// usageTextf is usagef for a message that quotes what the person typed:
+// pass it as bot.Untrusted.
+func usageTextf(topic, format string, args ...any) error {
+	return &UsageError{Topic: topic, Text: bot.Textf(format, args...)}
+}
 
 // errorReply turns a handler's error into what the person sees. Errors that
 // are theirs get a specific answer; anything else is logged with context and
@@ -32,7 +46,10 @@ func (c *Core) errorReply(ctx context.Context, req *Request, err error) bot.Repl
 	)
 	switch {
 	case errors.As(err, &usage):
-		t := bot.Plain(usage.Msg)
+		t := usage.Text
+		if len(t) == 0 {
+			t = bot.Plain(usage.Msg)
+		}
 		if cmd, ok := c.router.Lookup(usage.Topic); ok && len(cmd.Usage) > 0 {
 			t = t.Line("Usage:")
 			for _, u := range cmd.Usage {

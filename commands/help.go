@@ -29,7 +29,7 @@ func (c *Core) help(_ context.Context, req *Request) (bot.Reply, error) {
 	}
 	cmd, ok := c.router.Lookup(topic)
 	if !ok {
-		return bot.Reply{}, usagef("", unknownMsg("/cop help ", topic, suggest(topic, c.router.Names()), "/cop help"))
+		return bot.Reply{}, unknown("", "/cop help ", topic, suggest(topic, c.router.Names()), "/cop help")
 	}
 	return bot.Reply{Text: helpText(cmd)}, nil
 }

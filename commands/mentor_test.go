@@ -324,7 +324,7 @@ func TestCore_MentorCommands(t *testing.T) {
 			{"/cop mentor decline 7", "There is no pairing 7."},
 			{"/cop mentor end 1 rating 9", "A rating goes from 1 to 5; 9 won't do."},
 			{"/cop mentor end 1 rating great", "`great` is not a rating"},
-			{"/cop mentor frobnicate", "I don't know `/cop mentor frobnicate`."},
+			{"/cop mentor frobnicate", "I don't know “/cop mentor frobnicate”."},
 		}
 		for _, tt := range tests {
 			t.Run(tt.line, func(t *testing.T) {

@@ -144,7 +144,7 @@ func (c *Core) objectiveList(ctx context.Context, req *Request) (bot.Reply, erro
 	all := false
 	if w, ok := req.Args.ShiftWord(); ok {
 		if w != "all" {
-			return bot.Reply{}, usagef("", fmt.Sprintf("`%s`? Use `/cop objective list` or `/cop objective list all`.", w))
+			return bot.Reply{}, usageTextf("", "“%s”? Use `/cop objective list` or `/cop objective list all`.", bot.Untrusted(w))
 		}
 		all = true
 	}

@@ -62,7 +62,7 @@ func TestCore_Objectives(t *testing.T) {
 		{"TargetInWords", []string{`/cop objective add "x" target five due 2099-01-01`}, []string{"The target: `five` is not a number"}, nil},
 		{"PastDueDate", []string{`/cop objective add "x" target 5 due 2020-01-01`}, []string{"The due date 2020-01-01 is not in the future (time zone UTC)"}, nil},
 		{"StrayWords", []string{`/cop objective add "x" target 5 due 2099-01-01 weekly`}, []string{"I don't know what to do with `weekly`"}, nil},
-		{"CheckinValueNotANumber", []string{addTeaching, "/cop checkin 1 lots"}, []string{"`lots` is not a number."}, nil},
+		{"CheckinValueNotANumber", []string{addTeaching, "/cop checkin 1 lots"}, []string{"“lots” is not a number."}, nil},
 		{"CheckinOnClosed", []string{addTeaching, "/cop objective close 1 dropped", "/cop checkin 1 +1", "/cop objective show 1"},
 			[]string{"Closed objective 1 “Share five teaching strategies” as dropped at 0 of 5 strategies.",
 				"Objective 1 is closed (dropped), so it takes no check-ins.", "*dropped*"}, []string{"History:"}},

@@ -124,7 +124,7 @@ func (c *Core) tips(ctx context.Context, req *Request) (bot.Reply, error) {
 	order := knowledge.BrowseTop
 	if w, ok := req.Args.ShiftWord(); ok {
 		if w != knowledge.BrowseTop && w != knowledge.BrowseRecent {
-			return bot.Reply{}, usagef("tips", fmt.Sprintf("`%s` is not an order; use `top` or `recent`.", w))
+			return bot.Reply{}, usageTextf("tips", "“%s” is not an order; use `top` or `recent`.", bot.Untrusted(w))
 		}
 		order = w
 	}

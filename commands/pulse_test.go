@@ -89,7 +89,7 @@ func TestPulse_Stats(t *testing.T) {
 		{"WeekWithFacilitators", "UADMIN", "stats week all", []string{"the last 7 days", "Member counts leave out bots."}},
 		{"Quarter", "UADMIN", "stats 90d", []string{"the last 90 days"}},
 		{"BadPeriod", "UADMIN", "stats fortnight", []string{"`fortnight` is not a period I know", "`7d`"}},
-		{"TwoPeriods", "UADMIN", "stats 7d 30d", []string{"I don't understand `30d` here.", "Usage:"}},
+		{"TwoPeriods", "UADMIN", "stats 7d 30d", []string{"I don't understand “30d” here.", "Usage:"}},
 		{"MemberRefused", "U3", "stats", []string{"Only facilitators can use `/cop stats`."}},
 		{"MemberRefusedEvenWithBadInput", "U3", "stats fortnight", []string{"Only facilitators can use `/cop stats`."}},
 		{"StoriesRefused", "U3", "stories", []string{"Only facilitators can use `/cop stories`."}},

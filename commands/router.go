@@ -111,7 +111,7 @@ func (r *Router) ServeCommand(ctx context.Context, req *Request) (bot.Reply, err
 	}
 	c, ok := r.cmds[name]
 	if !ok {
-		return bot.Reply{}, &UsageError{Msg: unknownMsg("/cop ", name, suggest(name, r.Names()), "/cop help")}
+		return bot.Reply{}, unknown("", "/cop ", name, suggest(name, r.Names()), "/cop help")
 	}
 	req.Path = name
 	return c.Handler.ServeCommand(ctx, req)
@@ -139,8 +139,7 @@ func (s Subcommands) ServeCommand(ctx context.Context, req *Request) (bot.Reply,
 				names = append(names, n)
 			}
 		}
-		return bot.Reply{}, &UsageError{Topic: family,
-			Msg: unknownMsg("/cop "+family+" ", name, suggest(name, names), "/cop help "+family)}
+		return bot.Reply{}, unknown(family, "/cop "+family+" ", name, suggest(name, names), "/cop help "+family)
 	}
 	req.Path = family + " " + name
 	return h(ctx, req)
@@ -157,13 +156,14 @@ func (s Subcommands) list() string {
 	return strings.Join(names, ", ")
 }
 
-// unknownMsg answers an unknown word after prefix ("/cop " or "/cop mentor ").
-func unknownMsg(prefix, word, suggestion, help string) string {
-	msg := "I don't know `" + prefix + word + "`."
+// unknown answers an unknown word after prefix ("/cop " or "/cop mentor "),
+// quoting what was typed as user text.
+func unknown(topic, prefix, word, suggestion, help string) error {
+	t := bot.Textf("I don't know “%s”.", bot.Untrusted(prefix+word))
 	if suggestion != "" {
-		msg += " Did you mean `" + prefix + suggestion + "`?"
+		t = t.Append(bot.Plain(" Did you mean `" + prefix + suggestion + "`?"))
 	}
-	return msg + " See `" + help + "`."
+	return &UsageError{Topic: topic, Text: t.Append(bot.Plain(" See `" + help + "`."))}
 }
 
 // suggest returns the candidate closest to word, if it is close enough to be

@@ -45,7 +45,7 @@ func (c *Core) stats(ctx context.Context, req *Request) (bot.Reply, error) {
 			}
 			period, periodSet = p, true
 		default:
-			return bot.Reply{}, usagef("stats", fmt.Sprintf("I don't understand `%s` here.", t.Text))
+			return bot.Reply{}, usageTextf("stats", "I don't understand “%s” here.", bot.Untrusted(t.Text))
 		}
 	}
 	st, err := c.store.Stats(ctx, req.Member, period, opts)

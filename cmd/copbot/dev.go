@@ -36,7 +36,10 @@ func runDev(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer) erro
 	}
 	con := console.New(stdin, stdout, &console.Options{Interactive: isTerminal(stdin)})
 	core := commands.NewCore(store, log, con)
-	background, err := core.StartBackground(ctx, &commands.BackgroundOptions{Interactive: true})
+	// No periodic jobs: reminders, digests and story questions come on a
+	// schedule of minutes to weeks, and a script must come out the same
+	// every time; `/cop digest preview` shows a digest on demand.
+	background, err := core.StartBackground(ctx, &commands.BackgroundOptions{Interactive: true, NoPeriodic: true})
 	if err != nil {
 		return err
 	}
