@@ -2,11 +2,13 @@ package slack
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -52,6 +54,8 @@ type Adapter struct {
 	// background tracks work that outlives a request (late command replies,
 	// uploads), so that Run returns only when it is done.
 	background inflight
+	// connected is true while the Socket Mode connection is up.
+	connected atomic.Bool
 }
 
 var (
@@ -102,6 +106,15 @@ func New(botToken string, opts *Options, log *slog.Logger) (*Adapter, error) {
 
 // Name is the platform's name.
 func (a *Adapter) Name() string { return string(bot.Slack) }
+
+// Ready says whether copbot can take Slack's events: in Socket Mode, while
+// its connection is up; in HTTP mode, always (the routes take them).
+func (a *Adapter) Ready() error {
+	if a.opts.AppToken != "" && !a.connected.Load() {
+		return errors.New("the Socket Mode connection is not up")
+	}
+	return nil
+}
 
 // Run serves Socket Mode when the adapter has an app token; in HTTP mode the
 // routes do the work and Run only waits. Either way it returns after ctx

@@ -129,8 +129,13 @@ func (a *Adapter) socketEnvelope(ctx context.Context, client *socketmode.Client,
 func (a *Adapter) socketStatus(ctx context.Context, client *socketmode.Client, evt socketmode.Event) {
 	switch evt.Type {
 	case socketmode.EventTypeConnected:
+		a.connected.Store(true)
 		a.log.InfoContext(ctx, "slack socket mode connected")
+	case socketmode.EventTypeConnecting, socketmode.EventTypeDisconnect:
+		a.connected.Store(false)
+		a.log.DebugContext(ctx, "slack socket mode", slog.String("event", string(evt.Type)))
 	case socketmode.EventTypeConnectionError:
+		a.connected.Store(false)
 		a.log.WarnContext(ctx, "slack socket mode connection failed; retrying", slog.Any("detail", evt.Data))
 	case socketmode.EventTypeInvalidAuth:
 		a.log.ErrorContext(ctx, "slack socket mode: the app token was refused (SLACK_APP_TOKEN)")

@@ -78,6 +78,9 @@ func TestSocketMode_Session(t *testing.T) {
 	h.slack.AddMessage("C1", slackfake.Message{TS: "1700000000.000100", User: "U1", Text: "Socket tip"})
 	h.slack.AddMessage("C1", slackfake.Message{TS: "1700000001.000100", User: "U1", Text: "Second socket tip"})
 
+	if err := h.adapter.Ready(); err == nil {
+		t.Error("ready before Socket Mode connected")
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	var handler bot.Handler = flaky(h.core)
 	ran := make(chan error, 1)
@@ -101,6 +104,7 @@ func TestSocketMode_Session(t *testing.T) {
 		t.Fatal("copbot did not connect: apps.connections.open and the WebSocket")
 	}
 	defer s.conn.Close()
+	waitFor(t, "readiness after Slack's hello", func() bool { return h.adapter.Ready() == nil })
 	s.acks = make(chan map[string]any, 16)
 	go func() {
 		for {
