@@ -169,8 +169,11 @@ func (c *Core) command(ctx context.Context, ev *bot.Event, community knowledge.C
 
 // clean makes what people typed storable: PostgreSQL's text holds neither
 // NUL nor invalid UTF-8, and one such event must not fail every other event
-// recorded with it.
+// recorded with it. An event without a time takes the time it arrived.
 func clean(ev *bot.Event) {
+	if ev.Time.IsZero() {
+		ev.Time = time.Now()
+	}
 	for _, s := range []*string{&ev.ID, &ev.Text, &ev.User.ID, &ev.User.Name, &ev.Channel.ID, &ev.Channel.Name,
 		&ev.Message.ID, &ev.Message.ThreadID, &ev.Message.Text, &ev.Message.Author.ID, &ev.Message.Author.Name} {
 		if !utf8.ValidString(*s) || strings.IndexByte(*s, 0) >= 0 {

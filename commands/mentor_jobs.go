@@ -232,9 +232,12 @@ func (w *welcomeWorker) Work(ctx context.Context, job *river.Job[knowledge.Welco
 		return nil
 	}
 	// Bots and the platform's admins (who run the community) are not
-	// welcomed; each member is welcomed once, however often they join.
+	// welcomed; each member is welcomed once, however often they join. Nor
+	// is a member copbot knew for a week before this join: on Slack a join
+	// is a join to a channel copbot watches, and a regular who joins one is
+	// no newcomer.
 	m, claimed, err := c.store.ClaimWelcome(ctx, args.CommunityID, args.MemberID)
-	if err != nil || !claimed || m.IsBot || m.IsAdmin {
+	if err != nil || !claimed || m.IsBot || m.IsAdmin || m.JoinedAt != nil && m.JoinedAt.Sub(m.FirstSeen) > 7*24*time.Hour {
 		return err
 	}
 	text := bot.Textf("Welcome, %s! If you'd like a mentor, an experienced member to learn from, ask with "+

@@ -294,6 +294,16 @@ func TestCore_MentoringWelcome(t *testing.T) {
 			t.Errorf("the community's own welcome text is sent as %v, want user text that adapters escape", sp.Kind)
 		}
 	}
+	// A regular copbot has known for weeks joins a channel it watches: no
+	// newcomer, no welcome.
+	c.cmd("U8", "tips")
+	if _, err := pool.Exec(context.Background(), `UPDATE members SET first_seen = now() - interval '30 days' WHERE platform_user_id = 'U8'`); err != nil {
+		t.Fatal(err)
+	}
+	c.event(bot.MemberJoined, "U8", "")
+	if got := welcomes("U8"); len(got) != 0 {
+		t.Errorf("a member known for a month was welcomed: %+v", got)
+	}
 }
 
 func TestCore_MentorCommands(t *testing.T) {

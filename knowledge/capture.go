@@ -2,7 +2,6 @@ package knowledge
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -185,31 +184,19 @@ func (s *Store) CompleteCaptures(ctx context.Context, done []Captured) ([]Captur
 // allowedPrivate returns the channels, among those of the private messages
 // captured, that a facilitator allowed.
 func allowedPrivate(ctx context.Context, tx pgx.Tx, done []Captured) (map[channelKey]bool, error) {
-	var communities []int64
-	var channels []string
+	channels := map[channelKey]bool{}
 	for _, c := range done {
 		if c.Message.Private {
-			communities, channels = append(communities, c.Item.CommunityID), append(channels, c.Item.ChannelID)
+			channels[channelKey{c.Item.CommunityID, c.Item.ChannelID}] = true
 		}
 	}
-	allowed := map[channelKey]bool{}
-	if len(channels) == 0 {
-		return allowed, nil
-	}
-	rows, err := tx.Query(ctx, `
-		SELECT p.community_id, p.channel_id FROM channel_policies p
-		JOIN unnest($1::bigint[], $2::text[]) AS c(community_id, channel_id)
-		  ON p.community_id = c.community_id AND p.channel_id = c.channel_id
-		WHERE p.policy = 'allow'`, communities, channels)
+	policies, err := channelPolicies(ctx, tx, channels)
 	if err != nil {
-		return nil, fmt.Errorf("read allowed channels: %w", err)
+		return nil, err
 	}
-	var k channelKey
-	if _, err := pgx.ForEachRow(rows, []any{&k.communityID, &k.channelID}, func() error {
-		allowed[k] = true
-		return nil
-	}); err != nil {
-		return nil, fmt.Errorf("read allowed channels: %w", err)
+	allowed := map[channelKey]bool{}
+	for k, p := range policies {
+		allowed[k] = p == "allow"
 	}
 	return allowed, nil
 }
@@ -310,39 +297,13 @@ func referAuthors(ctx context.Context, tx pgx.Tx, keep []Captured) (map[memberKe
 			names[memberKey{c.Item.CommunityID, c.Message.AuthorID}] = c.Message.AuthorName
 		}
 	}
-	authors := map[memberKey]int64{}
-	if len(names) == 0 {
-		return authors, nil
-	}
-	var communities []int64
-	var ids, display []string
-	for k, name := range names {
-		communities, ids, display = append(communities, k.communityID), append(ids, k.platformUserID), append(display, name)
-	}
-	rows, err := tx.Query(ctx, `
-		WITH wanted AS (
-			SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[]) AS w(community_id, platform_user_id, display_name)
-		), ins AS (
-			INSERT INTO members (community_id, platform_user_id, display_name)
-			SELECT * FROM wanted ORDER BY community_id, platform_user_id
-			ON CONFLICT (community_id, platform_user_id) DO NOTHING
-			RETURNING community_id, platform_user_id, id
-		)
-		SELECT * FROM ins
-		UNION ALL
-		SELECT m.community_id, m.platform_user_id, m.id FROM members m
-		JOIN wanted w ON m.community_id = w.community_id AND m.platform_user_id = w.platform_user_id`,
-		communities, ids, display)
+	found, err := referMembers(ctx, tx, names, false)
 	if err != nil {
-		return nil, fmt.Errorf("refer to authors: %w", err)
+		return nil, err
 	}
-	var k memberKey
-	var id int64
-	if _, err := pgx.ForEachRow(rows, []any{&k.communityID, &k.platformUserID, &id}, func() error {
-		authors[k] = id
-		return nil
-	}); err != nil {
-		return nil, fmt.Errorf("refer to authors: %w", err)
+	authors := make(map[memberKey]int64, len(found))
+	for k, m := range found {
+		authors[k] = m.id
 	}
 	return authors, nil
 }
@@ -382,42 +343,4 @@ func takeNumbers(ctx context.Context, tx pgx.Tx, keep []Captured) ([]int, error)
 		next[k.Item.CommunityID]++
 	}
 	return numbers, nil
-}
-
-// nextTipNumber reserves one number, for a tip saved directly.
-func nextTipNumber(ctx context.Context, tx pgx.Tx, communityID int64) (int, error) {
-	var n int
-	err := tx.QueryRow(ctx, `
-		INSERT INTO tip_counters (community_id, last_number) VALUES ($1, 1)
-		ON CONFLICT (community_id) DO UPDATE SET last_number = tip_counters.last_number + 1
-		RETURNING last_number`, communityID).Scan(&n)
-	if err != nil {
-		return 0, fmt.Errorf("number tip: %w", err)
-	}
-	return n, nil
-}
-
-// Unsettled returns how many of a community's recorded events are not yet
-// applied, and its jobs that are due and wait to run or are running
-// (captures, mentoring notices, welcomes, resumes, re-indexing), so that the console can
-// finish a line's effects before it reads the next. A job whose attempt
-// failed and waits for a retry is not among them: it is logged, and the
-// console goes on; nor is one scheduled for later (a follow-up).
-func (s *Store) Unsettled(ctx context.Context, communityID int64) (events int, jobs []int64, err error) {
-	ids, err := json.Marshal([]int64{communityID})
-	if err != nil {
-		return 0, nil, err
-	}
-	err = s.pool.QueryRow(ctx, `
-		SELECT (SELECT count(*) FROM inbox WHERE community_id = $1 AND processed_at IS NULL),
-		       ARRAY(SELECT id FROM river_job
-		             WHERE state IN ('available', 'running', 'pending') AND scheduled_at <= now()
-		               AND (kind = $2 AND args->'community_ids' @> $3::jsonb
-		                    OR kind = ANY($4) AND (args->>'community_id')::bigint = $1))`,
-		communityID, CaptureArgs{}.Kind(), string(ids),
-		[]string{MentoringNoticesArgs{}.Kind(), WelcomeArgs{}.Kind(), MentorResumeArgs{}.Kind(), RestemArgs{}.Kind()}).Scan(&events, &jobs)
-	if err != nil {
-		return 0, nil, fmt.Errorf("count unsettled events: %w", err)
-	}
-	return events, jobs, nil
 }

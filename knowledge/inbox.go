@@ -335,12 +335,22 @@ func (s *Store) InboxBacklog(ctx context.Context) (int, time.Duration, error) {
 
 // PruneInbox forgets applied events older than keep; platforms stop
 // retrying long before (Slack after about five minutes).
+// It deletes a batch at a time, so that a busy hour's events never make
+// one long transaction.
 func (s *Store) PruneInbox(ctx context.Context, keep time.Duration) (int64, error) {
-	tag, err := s.pool.Exec(ctx, `DELETE FROM inbox WHERE processed_at < now() - $1::interval`, keep.String())
-	if err != nil {
-		return 0, fmt.Errorf("prune inbox: %w", err)
+	var total int64
+	for {
+		tag, err := s.pool.Exec(ctx, `
+			DELETE FROM inbox WHERE id IN (
+				SELECT id FROM inbox WHERE processed_at < now() - $1::interval LIMIT 10000)`, keep.String())
+		if err != nil {
+			return total, fmt.Errorf("prune inbox: %w", err)
+		}
+		total += tag.RowsAffected()
+		if tag.RowsAffected() < 10000 {
+			return total, nil
+		}
 	}
-	return tag.RowsAffected(), nil
 }
 
 // IsTransient reports whether err is a conflict between transactions that a
@@ -348,4 +358,29 @@ func (s *Store) PruneInbox(ctx context.Context, keep time.Duration) (int64, erro
 func IsTransient(err error) bool {
 	var pgErr *pgconn.PgError
 	return errors.As(err, &pgErr) && (pgErr.Code == "40P01" || pgErr.Code == "40001")
+}
+
+// Unsettled returns how many of a community's recorded events are not yet
+// applied, and its jobs that are due and wait to run or are running
+// (captures, mentoring notices, welcomes, resumes, re-indexing), so that the console can
+// finish a line's effects before it reads the next. A job whose attempt
+// failed and waits for a retry is not among them: it is logged, and the
+// console goes on; nor is one scheduled for later (a follow-up).
+func (s *Store) Unsettled(ctx context.Context, communityID int64) (events int, jobs []int64, err error) {
+	ids, err := json.Marshal([]int64{communityID})
+	if err != nil {
+		return 0, nil, err
+	}
+	err = s.pool.QueryRow(ctx, `
+		SELECT (SELECT count(*) FROM inbox WHERE community_id = $1 AND processed_at IS NULL),
+		       ARRAY(SELECT id FROM river_job
+		             WHERE state IN ('available', 'running', 'pending') AND scheduled_at <= now()
+		               AND (kind = $2 AND args->'community_ids' @> $3::jsonb
+		                    OR kind = ANY($4) AND (args->>'community_id')::bigint = $1))`,
+		communityID, CaptureArgs{}.Kind(), string(ids),
+		[]string{MentoringNoticesArgs{}.Kind(), WelcomeArgs{}.Kind(), MentorResumeArgs{}.Kind(), RestemArgs{}.Kind()}).Scan(&events, &jobs)
+	if err != nil {
+		return 0, nil, fmt.Errorf("count unsettled events: %w", err)
+	}
+	return events, jobs, nil
 }

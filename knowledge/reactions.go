@@ -26,22 +26,12 @@ type messageKey struct {
 	messageID   string
 }
 
-type memberKey struct {
-	communityID    int64
-	platformUserID string
-}
-
 type voteKey struct {
 	messageKey
 	memberID int64
 }
 
 type tipKey struct{ communityID, tipID int64 }
-
-type channelKey struct {
-	communityID int64
-	channelID   string
-}
 
 // applyReactions applies a pass's save reactions in a fixed number of
 // statements, whatever their number: each member's last reaction to a
@@ -104,26 +94,13 @@ func (s *Store) applyReactions(ctx context.Context, tx pgx.Tx, all []recordedRea
 // allowedByChannel drops reactions in excluded channels, and in private
 // channels that a facilitator has not allowed.
 func allowedByChannel(ctx context.Context, tx pgx.Tx, rs []recordedReaction) ([]recordedReaction, error) {
-	communities, channels := make([]int64, len(rs)), make([]string, len(rs))
-	for i, r := range rs {
-		communities[i], channels[i] = r.communityID, r.ChannelID
+	channels := map[channelKey]bool{}
+	for _, r := range rs {
+		channels[channelKey{r.communityID, r.ChannelID}] = true
 	}
-	rows, err := tx.Query(ctx, `
-		SELECT p.community_id, p.channel_id, p.policy FROM channel_policies p
-		JOIN (SELECT DISTINCT * FROM unnest($1::bigint[], $2::text[])) AS c(community_id, channel_id)
-		  ON p.community_id = c.community_id AND p.channel_id = c.channel_id`, communities, channels)
+	policies, err := channelPolicies(ctx, tx, channels)
 	if err != nil {
-		return nil, fmt.Errorf("read channel policies: %w", err)
-	}
-	policies := map[channelKey]string{}
-	var k channelKey
-	var policy string
-	_, err = pgx.ForEachRow(rows, []any{&k.communityID, &k.channelID, &policy}, func() error {
-		policies[k] = policy
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("read channel policies: %w", err)
+		return nil, err
 	}
 	kept := rs[:0:0]
 	for _, r := range rs {
@@ -136,15 +113,9 @@ func allowedByChannel(ctx context.Context, tx pgx.Tx, rs []recordedReaction) ([]
 	return kept, nil
 }
 
-type voter struct {
-	id    int64
-	isBot bool
-}
-
-// seeVoters records every member who reacted (new ones are created; known
-// ones keep their rights, since a reaction says nothing of them) and returns
-// them by community and platform id.
-func seeVoters(ctx context.Context, tx pgx.Tx, rs []recordedReaction) (map[memberKey]voter, error) {
+// seeVoters records every member who reacted and returns them by
+// community and platform id.
+func seeVoters(ctx context.Context, tx pgx.Tx, rs []recordedReaction) (map[memberKey]memberRow, error) {
 	names := map[memberKey]string{}
 	for _, r := range rs {
 		k := memberKey{r.communityID, r.Voter.PlatformUserID}
@@ -152,55 +123,7 @@ func seeVoters(ctx context.Context, tx pgx.Tx, rs []recordedReaction) (map[membe
 			names[k] = r.Voter.DisplayName
 		}
 	}
-	keys := make([]memberKey, 0, len(names))
-	for k := range names {
-		keys = append(keys, k)
-	}
-	// A fixed order keeps two transactions from locking members crosswise.
-	sort.Slice(keys, func(i, j int) bool {
-		return keys[i].communityID < keys[j].communityID ||
-			keys[i].communityID == keys[j].communityID && keys[i].platformUserID < keys[j].platformUserID
-	})
-	communities, ids, display := make([]int64, len(keys)), make([]string, len(keys)), make([]string, len(keys))
-	for i, k := range keys {
-		communities[i], ids[i], display[i] = k.communityID, k.platformUserID, names[k]
-	}
-	// Known members are written only when there is news: a name, or a
-	// last_seen an hour old. Rewriting the same rows on every pass would
-	// grow their version chains, which every vote's key check then walks.
-	rows, err := tx.Query(ctx, `
-		WITH wanted AS (
-			SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[]) AS w(community_id, platform_user_id, display_name)
-		), ins AS (
-			INSERT INTO members (community_id, platform_user_id, display_name)
-			SELECT * FROM wanted
-			ON CONFLICT (community_id, platform_user_id) DO NOTHING
-			RETURNING community_id, platform_user_id, id, is_bot
-		), refreshed AS (
-			UPDATE members m SET last_seen = now(), display_name = COALESCE(NULLIF(w.display_name, ''), m.display_name)
-			FROM wanted w
-			WHERE m.community_id = w.community_id AND m.platform_user_id = w.platform_user_id
-			  AND (m.last_seen < now() - interval '1 hour' OR (w.display_name <> '' AND w.display_name <> m.display_name))
-		)
-		SELECT * FROM ins
-		UNION ALL
-		SELECT m.community_id, m.platform_user_id, m.id, m.is_bot FROM members m
-		JOIN wanted w ON m.community_id = w.community_id AND m.platform_user_id = w.platform_user_id`,
-		communities, ids, display)
-	if err != nil {
-		return nil, fmt.Errorf("record voters: %w", err)
-	}
-	voters := make(map[memberKey]voter, len(keys))
-	var k memberKey
-	var v voter
-	_, err = pgx.ForEachRow(rows, []any{&k.communityID, &k.platformUserID, &v.id, &v.isBot}, func() error {
-		voters[k] = v
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("record voters: %w", err)
-	}
-	return voters, nil
+	return referMembers(ctx, tx, names, true)
 }
 
 // upsertPendingTips makes a pending tip for every message voted for that

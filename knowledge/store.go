@@ -43,7 +43,7 @@ type Store struct {
 	pool *pgxpool.Pool
 	log  *slog.Logger
 	// jobs inserts follow-up jobs in the transaction of the data they
-	// follow; it works none (the river client in main does).
+	// follow; it works none (commands.Core.StartBackground's client does).
 	jobs *river.Client[pgx.Tx]
 	// now is the clock of objectives, check-ins and reminders.
 	now func() time.Time

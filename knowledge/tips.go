@@ -234,3 +234,16 @@ func (s *Store) SetChannelPolicy(ctx context.Context, by Member, channelID, poli
 	}
 	return nil
 }
+
+// nextTipNumber reserves one number, for a tip saved directly.
+func nextTipNumber(ctx context.Context, tx pgx.Tx, communityID int64) (int, error) {
+	var n int
+	err := tx.QueryRow(ctx, `
+		INSERT INTO tip_counters (community_id, last_number) VALUES ($1, 1)
+		ON CONFLICT (community_id) DO UPDATE SET last_number = tip_counters.last_number + 1
+		RETURNING last_number`, communityID).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("number tip: %w", err)
+	}
+	return n, nil
+}
