@@ -112,4 +112,3 @@ func (f *Server) replies(form url.Values) answer {
 	}
 	return ok(map[string]any{"messages": out, "has_more": false, "response_metadata": map[string]any{"next_cursor": ""}})
 }
-
