@@ -64,8 +64,9 @@ func TestEventFromCallback(t *testing.T) {
 			if err != nil {
 				t.Fatalf("decode: %v", err)
 			}
-			if got := a.eventFromCallback(env); !reflect.DeepEqual(got, tt.want) {
-				t.Errorf("got  %+v\nwant %+v", got, tt.want)
+			got, err := a.eventFromCallback(env)
+			if err != nil || !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("got  %+v, %v\nwant %+v", got, err, tt.want)
 			}
 		})
 	}
