@@ -80,11 +80,13 @@ func (w *captureWorker) Work(ctx context.Context, job *river.Job[knowledge.Captu
 		return err
 	}
 	done, wait, fetchErr := c.fetchAll(ctx, items)
+	tooLong := dropTooLong(done)
 	saved, err := c.store.CompleteCaptures(ctx, done)
 	if err != nil {
 		return err
 	}
 	c.confirm(ctx, saved)
+	c.refuseTooLong(ctx, tooLong)
 	switch {
 	case fetchErr != nil:
 		return fetchErr // river retries the rest with its backoff
