@@ -111,6 +111,7 @@ func TestHTTP_BadInput(t *testing.T) {
 		{"EventJSONArray", "/slack/events", js, []byte(`[{"type":"event_callback"}]`), 400, rejectMalformed, "Bad Request\n"},
 		{"EventInnerNotAnObject", "/slack/events", js, editJSON(t, reaction, func(m map[string]any) { m["event"] = "reaction_added" }), 400, rejectMalformed, "Bad Request\n"},
 		{"EventEmptyBody", "/slack/events", js, nil, 400, rejectMalformed, "Bad Request\n"},
+		{"EventJSONAsTextPlain", "/slack/events", "text/plain", withEvent(func(ev map[string]any) { ev["type"] = "pin_added" }), 200, "", ""},
 		{"EventPostedAsForm", "/slack/events", form, []byte("type=event_callback&team_id=T1&event_id=Ev1"), 400, rejectMalformed, "Bad Request\n"},
 		{"EventWithoutTeam", "/slack/events", js, without("team_id"), 400, rejectMalformed, "Bad Request\n"},
 		{"EventWithoutEventID", "/slack/events", js, without("event_id"), 400, rejectMalformed, "Bad Request\n"},
