@@ -127,6 +127,10 @@ func TestRoutes_HTTPInteractionBadInput(t *testing.T) {
 		answer      string
 	}{
 		{"OverOneMiB", js, []byte(`{"pad": "` + strings.Repeat("x", 1<<20) + `"}`), 413, "too_large", "Request Entity Too Large\n"},
+		{"ExactlyOneMiB", js, help(func(p string) string {
+			p = strings.Replace(p, `"type": 2`, `"type": 99`, 1)
+			return p[:len(p)-1] + `, "pad": "` + strings.Repeat("x", 1<<20-len(p)-len(`, "pad": ""}`)+1) + `"}`
+		}), 200, "", ephemeral("copbot has nothing to do with that.")},
 		{"InvalidUTF8", js, save("\"tip \xff\xfe text\""), 400, "malformed", "Bad Request\n"},
 		{"NULByte", js, save("\"tip \x00 text\""), 400, "malformed", "Bad Request\n"},
 		{"NULEscaped", js, save(`"tip \u0000 text"`), 200, "malformed", unreadable},
@@ -158,6 +162,9 @@ func TestRoutes_HTTPInteractionBadInput(t *testing.T) {
 		return counterValue(t, reg, "copbot_events_received_total", map[string]string{"platform": "discord", "kind": "ignored"})
 	}
 	reasons := []string{"bad_signature", "stale", "too_large", "malformed", "not_recorded"}
+	if n := len(tests[1].body); n != 1<<20 {
+		t.Fatalf("the 1 MiB body has %d bytes", n)
+	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			before := map[string]float64{}

@@ -88,6 +88,9 @@ func TestHTTP_BadInput(t *testing.T) {
 		return []byte(form.Encode())
 	}
 	big := append(append([]byte(`{"type":"event_callback","pad":"`), bytes.Repeat([]byte("x"), 1<<20)...), `"}`...)
+	pinned := withEvent(func(ev map[string]any) { ev["type"] = "pin_added" })
+	exactlyOneMiB := append(append(pinned[:len(pinned)-1:len(pinned)-1], `,"pad":"`...), bytes.Repeat([]byte("x"), 1<<20-len(pinned)-len(`,"pad":""}`)+1)...)
+	exactlyOneMiB = append(exactlyOneMiB, `"}`...)
 	const form, js = "application/x-www-form-urlencoded", "application/json"
 
 	tests := []struct {
@@ -100,6 +103,7 @@ func TestHTTP_BadInput(t *testing.T) {
 		answer      string // the body of the answer, exactly
 	}{
 		{"EventOverOneMiB", "/slack/events", js, big, 413, rejectTooLarge, "Request Entity Too Large\n"},
+		{"EventOfExactlyOneMiB", "/slack/events", js, exactlyOneMiB, 200, "", ""},
 		{"CommandOverOneMiB", "/slack/commands", form, append([]byte("text="), bytes.Repeat([]byte("x"), 1<<20)...), 413, rejectTooLarge, "Request Entity Too Large\n"},
 		{"ClickOverOneMiB", "/slack/interactivity", form, append([]byte("payload="), bytes.Repeat([]byte("x"), 1<<20)...), 413, rejectTooLarge, "Request Entity Too Large\n"},
 
@@ -111,7 +115,7 @@ func TestHTTP_BadInput(t *testing.T) {
 		{"EventJSONArray", "/slack/events", js, []byte(`[{"type":"event_callback"}]`), 400, rejectMalformed, "Bad Request\n"},
 		{"EventInnerNotAnObject", "/slack/events", js, editJSON(t, reaction, func(m map[string]any) { m["event"] = "reaction_added" }), 400, rejectMalformed, "Bad Request\n"},
 		{"EventEmptyBody", "/slack/events", js, nil, 400, rejectMalformed, "Bad Request\n"},
-		{"EventJSONAsTextPlain", "/slack/events", "text/plain", withEvent(func(ev map[string]any) { ev["type"] = "pin_added" }), 200, "", ""},
+		{"EventJSONAsTextPlain", "/slack/events", "text/plain", pinned, 200, "", ""},
 		{"EventPostedAsForm", "/slack/events", form, []byte("type=event_callback&team_id=T1&event_id=Ev1"), 400, rejectMalformed, "Bad Request\n"},
 		{"EventWithoutTeam", "/slack/events", js, without("team_id"), 400, rejectMalformed, "Bad Request\n"},
 		{"EventWithoutEventID", "/slack/events", js, without("event_id"), 400, rejectMalformed, "Bad Request\n"},
@@ -151,6 +155,9 @@ func TestHTTP_BadInput(t *testing.T) {
 		return metricValue(t, reg, "copbot_events_rejected_total", map[string]string{"platform": "slack", "reason": reason})
 	}
 	reasons := []string{rejectBadSignature, rejectStale, rejectTooLarge, rejectMalformed, rejectNotRecorded}
+	if len(exactlyOneMiB) != 1<<20 {
+		t.Fatalf("the 1 MiB body has %d bytes", len(exactlyOneMiB))
+	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			before := map[string]float64{}
