@@ -54,7 +54,8 @@ var (
 	// with @ or #; so a link's URL is one word that Rest can write back
 	// and Parse reads again as the same word ("<https://a b>" is two words,
 	// as typed, and "<mailto:@x>" a word and a mention).
-	slackLink = regexp.MustCompile(`^<((?:https?://|mailto:[^@#|>\s])[^|>\s]*)(?:\|[^>]*)?>`)
+	// (Spaces are unicode.IsSpace's: \s, \v, U+0085 and the Z classes.)
+	slackLink = regexp.MustCompile(`^<((?:https?://|mailto:[^@#|>\s\v\x{85}\pZ])[^|>\s\v\x{85}\pZ]*)(?:\|[^>]*)?>`)
 	keyPrefix = regexp.MustCompile(`^([a-z]+):(?:[@#]|<[@#])`)
 )
 
