@@ -1,6 +1,12 @@
 package bot
 
-import "time"
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
 
 // EventKind says what happened on the platform.
 type EventKind int
@@ -82,4 +88,50 @@ type Event struct {
 	// Emoji is the reaction's emoji name ("bulb", or a custom emoji's name).
 	Emoji   string
 	Message MessageRef
+}
+
+// ErrNotText is Event.Check's answer for an event holding a string that is
+// not UTF-8 or holds a NUL byte: PostgreSQL stores neither, and no person
+// can type them.
+var ErrNotText = errors.New("a string of the event is not UTF-8 text or holds a NUL byte")
+
+// Check says why the core cannot take an event, or returns nil. An event
+// needs its delivery's ID and its community; a command and a join need the
+// user; a reaction the user, the emoji, the channel and the message; an
+// edit or deletion the message. Every string must be text (ErrNotText).
+// Adapters check what they translate and refuse what fails as malformed:
+// handed to the core, such an event would fail to be recorded, and the
+// platform would deliver it again and again.
+func (ev *Event) Check() error {
+	var missing []string
+	need := func(name, v string) {
+		if v == "" {
+			missing = append(missing, name)
+		}
+	}
+	need("id", ev.ID)
+	need("community", ev.Community.ExternalID)
+	switch ev.Kind {
+	case Command, MemberJoined:
+		need("user", ev.User.ID)
+	case ReactionAdded, ReactionRemoved:
+		need("user", ev.User.ID)
+		need("emoji", ev.Emoji)
+		need("channel", ev.Channel.ID)
+		need("message", ev.Message.ID)
+	case MessageEdited, MessageDeleted:
+		need("message", ev.Message.ID)
+	default:
+		return fmt.Errorf("event of unknown kind %d", ev.Kind)
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("%s event without %s", ev.Kind, strings.Join(missing, ", "))
+	}
+	for _, s := range []string{ev.ID, ev.Community.ExternalID, ev.User.ID, ev.User.Name, ev.Channel.ID, ev.Channel.Name,
+		ev.Text, ev.Emoji, ev.Message.ID, ev.Message.ThreadID, ev.Message.Author.ID, ev.Message.Author.Name, ev.Message.Text} {
+		if !utf8.ValidString(s) || strings.IndexByte(s, 0) >= 0 {
+			return ErrNotText
+		}
+	}
+	return nil
 }

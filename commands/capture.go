@@ -80,11 +80,13 @@ func (w *captureWorker) Work(ctx context.Context, job *river.Job[knowledge.Captu
 		return err
 	}
 	done, wait, failed, fetchErr := c.fetchAll(ctx, items)
+	tooLong := dropTooLong(done)
 	saved, err := c.store.CompleteCaptures(ctx, done)
 	if err != nil {
 		return err
 	}
 	c.confirm(ctx, saved)
+	c.refuseTooLong(ctx, tooLong)
 	switch {
 	case fetchErr != nil && job.Attempt >= job.MaxAttempts:
 		// The last attempt: give these up, so that a new reaction to one of

@@ -98,11 +98,14 @@ func (c *Core) settings(ctx context.Context, communityID int64) (knowledge.Confi
 // error when they were not recorded, so that the adapter lets the platform
 // deliver them again.
 func (c *Core) HandleEvent(ctx context.Context, ev *bot.Event) ([]bot.Reply, error) {
+	// Adapters refuse what bot.Event.Check refuses; the core does not count
+	// on it: text is made storable, and an event it still cannot take is
+	// logged and dropped rather than failed, which would have the platform
+	// deliver it again and again.
 	clean(ev)
-	if ev.Kind != bot.Command && (ev.User.ID == "" && ev.Kind != bot.MessageEdited && ev.Kind != bot.MessageDeleted ||
-		ev.Message.ID == "" && ev.Kind != bot.MemberJoined) {
-		c.log.WarnContext(ctx, "event without a member or message ignored", slog.String("kind", ev.Kind.String()),
-			slog.String("event_id", ev.ID), slog.String("community", ev.Community.String()))
+	if err := ev.Check(); err != nil && ev.Kind != bot.Command {
+		c.log.WarnContext(ctx, "event ignored", slog.String("kind", ev.Kind.String()),
+			slog.String("event_id", ev.ID), slog.String("community", ev.Community.String()), slog.Any("error", err))
 		return nil, nil
 	}
 	community, err := c.store.Community(ctx, string(ev.Community.Platform), ev.Community.ExternalID)

@@ -48,8 +48,14 @@ var (
 	// Slack sends <@U123> or <@U123|name>; Discord <@123> or <@!123>.
 	userMention    = regexp.MustCompile(`^<@!?([A-Za-z0-9_.-]+)(?:\|([^>]*))?>`)
 	channelMention = regexp.MustCompile(`^<#([A-Za-z0-9_.-]+)(?:\|([^>]*))?>`)
-	// Slack escapes links as <https://…> or <https://…|label>.
-	slackLink = regexp.MustCompile(`^<((?:https?|mailto):[^|>]*)(?:\|[^>]*)?>`)
+	// Slack escapes links as <https://…>, <https://…|label> or
+	// <mailto:a@b|a@b>. Only what Slack makes is taken for a link: a URL
+	// holds no space (Slack encodes them), and an address does not start
+	// with @ or #; so a link's URL is one word that Rest can write back
+	// and Parse reads again as the same word ("<https://a b>" is two words,
+	// as typed, and "<mailto:@x>" a word and a mention).
+	// (Spaces are unicode.IsSpace's: \s, \v, U+0085 and the Z classes.)
+	slackLink = regexp.MustCompile(`^<((?:https?://|mailto:[^@#|>\s\v\x{85}\pZ])[^|>\s\v\x{85}\pZ]*)(?:\|[^>]*)?>`)
 	keyPrefix = regexp.MustCompile(`^([a-z]+):(?:[@#]|<[@#])`)
 )
 

@@ -1,8 +1,13 @@
 package commands
 
 import (
+	"errors"
 	"reflect"
+	"strings"
 	"testing"
+	"unicode"
+
+	"github.com/copbot/copbot/knowledge"
 )
 
 func TestParse(t *testing.T) {
@@ -94,20 +99,92 @@ func TestArgs_Consumers(t *testing.T) {
 	}
 }
 
+// FuzzParse checks properties of the parser on any text: it never panics;
+// every mention, channel reference and quoted string it returns is written
+// in the text as it says (so no input yields a mention or a tag that the
+// text did not hold, and quoted text never yields one); tags are already
+// normal; and the tokens round-trip: Rest writes them back as text that
+// parses to the same tokens (a "More results" button runs such text).
 func FuzzParse(f *testing.F) {
-	for _, s := range []string{"help", `save "x" #t`, "<@U1|a> <#C1> <https://x|y>", "“a”", "from:@x", "\x00\xff"} {
+	for _, s := range []string{
+		"help", `save "x" #t`, "<@U1|a> <#C1> <https://x|y>", "“a”", "from:@x", "\x00\xff",
+		`search flaky tests from:<@U1|ada> #ci page:2`, `save "<@U1> @everyone #not-a-tag"`,
+		"save <https://a b> <mailto:@x> <https:#t> <mailto:a@b.c|a@b.c>", "facilitator add <@!456> <@789> @bob",
+		"tag 3 #Go #go #GO. #İstanbul", "in:<#C1|x> a:# b:@ c:<@U2>", "@ # <@ <# <@U1 x> \"„x”\"",
+	} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		a, err := Parse(s)
 		if err != nil {
+			var pe *ParseError
+			if !errors.As(err, &pe) || pe.Msg == "" {
+				t.Fatalf("Parse(%q) error %v, want a ParseError with words for people", s, err)
+			}
 			return
 		}
-		for _, tok := range a.toks {
-			if tok.Kind == Tag && tok.Text == "" {
-				t.Fatalf("empty tag from %q", s)
+		toks := append([]Token(nil), a.toks...)
+		var mentions, hashes int
+		for _, tok := range toks {
+			if tok.Key != "" && !strings.Contains(s, tok.Key+":") {
+				t.Fatalf("Parse(%q): key %q is not in the text", s, tok.Key)
+			}
+			switch tok.Kind {
+			case Mention:
+				mentions++
+				switch {
+				case !strings.Contains(s, tok.Text):
+					t.Fatalf("Parse(%q): mention %q is not in the text", s, tok.Text)
+				case tok.ID != "" && !userMention.MatchString(tok.Text):
+					t.Fatalf("Parse(%q): mention of id %q from %q, which is no platform mention", s, tok.ID, tok.Text)
+				case tok.ID != "" && !strings.Contains(tok.Text, tok.ID):
+					t.Fatalf("Parse(%q): mention of id %q from %q", s, tok.ID, tok.Text)
+				case tok.ID == "" && (tok.Name == "" || tok.Text != "@"+tok.Name):
+					t.Fatalf("Parse(%q): mention %+v; want @name", s, tok)
+				}
+			case ChannelRef:
+				hashes++
+				if !strings.Contains(s, tok.Text) || !strings.HasPrefix(tok.Text, "<#") || !strings.Contains(tok.Text, tok.ID) {
+					t.Fatalf("Parse(%q): channel %+v is not in the text", s, tok)
+				}
+			case Tag:
+				hashes++
+				if tok.Text == "" || knowledge.NormalizeTag(tok.Text) != tok.Text {
+					t.Fatalf("Parse(%q): tag %q is empty or not normal", s, tok.Text)
+				}
+			case Quoted:
+				if !strings.Contains(s, tok.Text) || strings.IndexFunc(tok.Text, isQuote) >= 0 {
+					t.Fatalf("Parse(%q): quoted %q is not in the text, or holds a quote", s, tok.Text)
+				}
+			case Word:
+				if tok.Text == "" || strings.IndexFunc(tok.Text, unicode.IsSpace) >= 0 {
+					t.Fatalf("Parse(%q): word %q is empty or holds a space", s, tok.Text)
+				}
 			}
 		}
-		_ = a.Rest()
+		if n := strings.Count(s, "@"); mentions > n {
+			t.Fatalf("Parse(%q): %d mentions from %d @", s, mentions, n)
+		}
+		if n := strings.Count(s, "#"); hashes > n {
+			t.Fatalf("Parse(%q): %d tags and channels from %d #", s, hashes, n)
+		}
+
+		rest := a.Rest()
+		again, err := Parse(rest)
+		if err != nil {
+			t.Fatalf("Parse(%q) wrote back %q, which does not parse: %v", s, rest, err)
+		}
+		if len(again.toks) != len(toks) {
+			t.Fatalf("Parse(%q) = %+v\nwritten back as %q, it parses to %+v", s, toks, rest, again.toks)
+		}
+		for i, tok := range again.toks {
+			// Quotes come back straight, and a link's label is gone.
+			if tok != toks[i] {
+				t.Fatalf("Parse(%q) token %d = %+v\nwritten back as %q, it parses to %+v", s, i, toks[i], rest, tok)
+			}
+		}
+		if back := again.Rest(); back != rest {
+			t.Fatalf("Rest is not stable: %q, then %q", rest, back)
+		}
 	})
 }

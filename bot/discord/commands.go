@@ -198,14 +198,14 @@ func (s sub) option(t discordgo.ApplicationCommandOptionType) *discordgo.Applica
 // commandText writes a /cop interaction back as the text after "/cop", the
 // options in the grammar's order whatever order they came in.
 func commandText(data discordgo.ApplicationCommandInteractionData) (string, error) {
-	if len(data.Options) != 1 {
+	if len(data.Options) != 1 || data.Options[0] == nil {
 		return "", fmt.Errorf("/%s came with %d subcommands, want 1", data.Name, len(data.Options))
 	}
 	top := data.Options[0]
 	words := []string{top.Name}
 	s, opts := findSub(top.Name, "", families), top.Options
 	if top.Type == discordgo.ApplicationCommandOptionSubCommandGroup {
-		if len(top.Options) != 1 {
+		if len(top.Options) != 1 || top.Options[0] == nil {
 			return "", fmt.Errorf("/%s %s came with %d subcommands, want 1", data.Name, top.Name, len(top.Options))
 		}
 		words = append(words, top.Options[0].Name)
@@ -213,6 +213,9 @@ func commandText(data discordgo.ApplicationCommandInteractionData) (string, erro
 	}
 	given := map[string]*discordgo.ApplicationCommandInteractionDataOption{}
 	for _, o := range opts {
+		if o == nil {
+			return "", fmt.Errorf("/%s %s came with a null option", data.Name, strings.Join(words, " "))
+		}
 		given[o.Name] = o
 	}
 	var params []param

@@ -214,6 +214,13 @@ func (g *gateway) dispatch(ctx context.Context, e *discordgo.Event) {
 	// unchanged, so the pair identifies the dispatch across redelivery.
 	ev.ID = strings.ToLower(e.Type) + ":" + g.sessionID + ":" + strconv.FormatInt(e.Sequence, 10)
 	g.mu.Unlock()
+	if err := ev.Check(); err != nil {
+		// Neither recording nor spooling it would help: it would fail
+		// every time, and hold up the events behind it.
+		g.a.metrics.eventRejected("malformed")
+		g.a.log.WarnContext(ctx, "discord event refused", slog.String("event_id", ev.ID), slog.Any("error", err))
+		return
+	}
 	g.record(ctx, ev, received)
 }
 

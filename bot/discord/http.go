@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/bwmarrin/discordgo"
 
@@ -53,7 +54,9 @@ func (a *Adapter) interactionsHandler(h bot.Handler) http.HandlerFunc {
 			return
 		}
 		var i discordgo.Interaction
-		if err := json.Unmarshal(body, &i); err != nil || i.ID == "" || i.Token == "" {
+		// JSON is UTF-8; Go's decoder would quietly turn other bytes into
+		// U+FFFD.
+		if !utf8.Valid(body) || json.Unmarshal(body, &i) != nil || i.ID == "" || i.Token == "" {
 			a.reject(w, http.StatusBadRequest, "malformed")
 			return
 		}
@@ -62,8 +65,9 @@ func (a *Adapter) interactionsHandler(h bot.Handler) http.HandlerFunc {
 			return
 		}
 		ctx := context.WithoutCancel(r.Context())
-		first, finish := a.firstResponse(ctx, h, &i)
-		if first == nil {
+		first, finish, err := a.firstResponse(ctx, h, &i)
+		if err != nil {
+			a.log.InfoContext(ctx, "discord interaction refused", slog.String("interaction", i.ID), slog.Any("error", err))
 			a.reject(w, http.StatusBadRequest, "malformed")
 			return
 		}

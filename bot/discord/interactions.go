@@ -2,6 +2,7 @@ package discord
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"strings"
 	"time"
@@ -24,40 +25,49 @@ type outMessage struct {
 // interactionEvent turns a /cop command or a press of a copbot button into
 // a Command event from the member who used it. When copbot cannot serve the
 // interaction it returns a reply saying why instead; both are nil for kinds
-// of interaction copbot never asks for.
-func (a *Adapter) interactionEvent(i *discordgo.Interaction) (*bot.Event, *bot.Reply) {
+// of interaction copbot never asks for. It fails for an interaction that
+// names no user, and with bot.ErrNotText for one whose text is not text.
+func (a *Adapter) interactionEvent(i *discordgo.Interaction) (*bot.Event, *bot.Reply, error) {
 	var text string
 	switch i.Type {
 	case discordgo.InteractionApplicationCommand:
 		data := i.ApplicationCommandData()
 		if data.Name != "cop" {
-			return nil, &bot.Reply{Text: bot.Plain("That command is not copbot's; try `/cop help`.")}
+			return nil, &bot.Reply{Text: bot.Plain("That command is not copbot's; try `/cop help`.")}, nil
 		}
 		t, err := commandText(data)
 		if err != nil {
 			a.log.Warn("discord command not understood", slog.String("interaction", i.ID), slog.Any("error", err))
-			return nil, &bot.Reply{Text: bot.Plain("I could not read that command; try `/cop help`.")}
+			a.metrics.eventRejected("malformed")
+			return nil, &bot.Reply{Text: bot.Plain("I could not read that command; try `/cop help`.")}, nil
 		}
 		text = t
 	case discordgo.InteractionMessageComponent:
 		cmd, ok := strings.CutPrefix(i.MessageComponentData().CustomID, buttonPrefix)
 		if !ok {
-			return nil, &bot.Reply{Text: bot.Plain("That button is not copbot's.")}
+			return nil, &bot.Reply{Text: bot.Plain("That button is not copbot's.")}, nil
 		}
 		text = cmd
 	default:
-		return nil, nil
+		return nil, nil, nil
 	}
 	if i.GuildID == "" {
-		return nil, &bot.Reply{Text: bot.Plain("copbot works inside a server: use `/cop` in one of its channels.")}
+		return nil, &bot.Reply{Text: bot.Plain("copbot works inside a server: use `/cop` in one of its channels.")}, nil
 	}
-	name, private, _ := a.guilds.channel(i.GuildID, i.ChannelID)
-	return &bot.Event{
+	ev := &bot.Event{
 		ID: "interaction:" + i.ID, Kind: bot.Command, Community: a.community(i.GuildID),
 		User:    a.user(i.GuildID, i.Member, i.User),
-		Channel: bot.Channel{ID: i.ChannelID, Name: name, Private: private},
+		Channel: bot.Channel{ID: i.ChannelID},
 		Time:    a.opts.Now(), Text: text,
-	}, nil
+	}
+	if err := ev.Check(); errors.Is(err, bot.ErrNotText) {
+		a.metrics.eventRejected("malformed")
+		return nil, &bot.Reply{Text: bot.Plain("I could not read that command: it holds characters that are not text. Try `/cop help`.")}, nil
+	} else if err != nil {
+		return nil, nil, err
+	}
+	ev.Channel.Name, ev.Channel.Private, _ = a.guilds.channel(i.GuildID, i.ChannelID)
+	return ev, nil, nil
 }
 
 // answer runs a command through the core and decides the first response
@@ -162,11 +172,13 @@ func (a *Adapter) followUp(ctx context.Context, i *discordgo.Interaction, msgs [
 // first response is a REST call on the interaction's own rate limit, never
 // retried (an answer after 3 s is worthless).
 func (a *Adapter) interactGateway(ctx context.Context, h bot.Handler, i *discordgo.Interaction, received time.Time) {
-	first, finish := a.firstResponse(ctx, h, i)
-	if first == nil {
+	first, finish, err := a.firstResponse(ctx, h, i)
+	if err != nil {
+		a.metrics.eventRejected("malformed")
+		a.log.InfoContext(ctx, "discord interaction refused", slog.String("interaction", i.ID), slog.Any("error", err))
 		return
 	}
-	err := a.hooks.InteractionRespond(i, first, discordgo.WithRetryOnRatelimit(false), discordgo.WithContext(ctx))
+	err = a.hooks.InteractionRespond(i, first, discordgo.WithRetryOnRatelimit(false), discordgo.WithContext(ctx))
 	a.metrics.acked(received)
 	if err != nil {
 		a.log.WarnContext(ctx, "discord interaction not acknowledged", slog.String("interaction", i.ID), slog.Any("error", err))
@@ -177,16 +189,24 @@ func (a *Adapter) interactGateway(ctx context.Context, h bot.Handler, i *discord
 	}
 }
 
-// firstResponse is the shared start of both ways interactions arrive.
-func (a *Adapter) firstResponse(ctx context.Context, h bot.Handler, i *discordgo.Interaction) (*discordgo.InteractionResponse, func(context.Context)) {
-	ev, reply := a.interactionEvent(i)
+// firstResponse is the shared start of both ways interactions arrive. It
+// fails for an interaction copbot cannot make a command of (no user). Kinds
+// of interaction copbot never asks for (it registers no autocomplete and
+// opens no modals; and kinds newer than copbot) get a private message that
+// says there is nothing to do: Discord wants every interaction answered.
+func (a *Adapter) firstResponse(ctx context.Context, h bot.Handler, i *discordgo.Interaction) (*discordgo.InteractionResponse, func(context.Context), error) {
+	ev, reply, err := a.interactionEvent(i)
 	switch {
+	case err != nil:
+		return nil, nil, err
 	case ev != nil:
 		a.metrics.eventReceived(ev.Kind)
-		return a.answer(ctx, h, i, ev)
+		first, finish := a.answer(ctx, h, i, ev)
+		return first, finish, nil
 	case reply != nil:
-		return respond(outMessages([]bot.Reply{*reply})[0]), nil
+		return respond(outMessages([]bot.Reply{*reply})[0]), nil, nil
 	}
 	a.log.DebugContext(ctx, "discord interaction ignored", slog.Int("type", int(i.Type)))
-	return nil, nil
+	a.metrics.ignored()
+	return respond(outMessages([]bot.Reply{{Text: bot.Plain("copbot has nothing to do with that.")}})[0]), nil, nil
 }

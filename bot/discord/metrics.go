@@ -76,6 +76,11 @@ func (m *metrics) eventReceived(kind bot.EventKind) {
 	m.received.WithLabelValues(platform, kind.String()).Inc()
 }
 
+// ignored counts a delivery copbot has no use for.
+func (m *metrics) ignored() {
+	m.received.WithLabelValues(platform, "ignored").Inc()
+}
+
 func (m *metrics) eventRejected(reason string) {
 	m.rejected.WithLabelValues(platform, reason).Inc()
 }

@@ -3,6 +3,7 @@ package discord
 import (
 	"bytes"
 	"net/url"
+	"regexp"
 	"strings"
 	"unicode/utf8"
 
@@ -29,8 +30,12 @@ func noMentions() *discordgo.MessageAllowedMentions {
 // Render gives a reply's text as Discord markdown: copbot's markup with its
 // Slack-style *bold* made Discord's **bold**, people's text escaped so that
 // it renders as typed, mentions as <@id> and links as [label](<url>).
+// Escaping each span is not enough on its own: spans meet, so "<" + "@1" +
+// ">" or "@" + "here" would spell a mention or a ping that no span holds.
+// defuse looks at the whole text last, knowing which mentions copbot made.
 func Render(t bot.Text) string {
 	var b strings.Builder
+	var deliberate []int // where the mentions copbot means start
 	for _, sp := range t {
 		lineStart := b.Len() == 0 || strings.HasSuffix(b.String(), "\n")
 		switch sp.Kind {
@@ -39,12 +44,51 @@ func Render(t bot.Text) string {
 		case bot.UserText:
 			b.WriteString(escape(sp.Text, lineStart))
 		case bot.Mention:
-			b.WriteString(mention(sp.Text))
+			m := mention(sp.Text)
+			if strings.HasPrefix(m, "<@") {
+				deliberate = append(deliberate, b.Len())
+			}
+			b.WriteString(m)
 		case bot.Link:
 			b.WriteString(link(sp.Text, sp.URL))
 		}
 	}
+	return defuse(b.String(), deliberate)
+}
+
+// mentionSyntax is how Discord writes a user (<@id>, <@!id>), role
+// (<@&id>) or channel (<#id>) mention in a message.
+var mentionSyntax = regexp.MustCompile(`^<(?:@[!&]?|#)[0-9]+>`)
+
+// defuse makes inert every mention in s but the deliberate ones (the
+// offsets where copbot's own <@id> start) and every @everyone and @here:
+// a mention gets a backslash after its "<" (Discord shows <@1> and hides
+// the backslash), a ping a zero-width space after its "@". Whatever the
+// spans held and however they met, the text then spells no other mention
+// or ping, even read raw.
+func defuse(s string, deliberate []int) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	for i := 0; i < len(s); i++ {
+		b.WriteByte(s[i])
+		switch s[i] {
+		case '<':
+			if len(deliberate) > 0 && deliberate[0] == i {
+				deliberate = deliberate[1:]
+			} else if mentionSyntax.MatchString(s[i:]) {
+				b.WriteByte('\\')
+			}
+		case '@':
+			if rest := s[i+1:]; hasPrefixFold(rest, "everyone") || hasPrefixFold(rest, "here") {
+				b.WriteString("\u200b")
+			}
+		}
+	}
 	return b.String()
+}
+
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
 }
 
 func markup(s string) string {
@@ -61,8 +105,7 @@ func markup(s string) string {
 
 // escape makes user text inert: every markdown character is escaped with a
 // backslash (Discord hides the backslash), line-start markers (# headings,
-// - lists, > quotes) too, and @everyone and @here get a zero-width space
-// after the @, so even a client that ignored allowed_mentions shows no ping.
+// - lists, > quotes) too; defuse takes care of @everyone and @here.
 // lineStart says whether s begins a line of the message.
 // Web addresses are left as typed (Discord links them before it reads
 // markdown, and a backslash would break them) up to a space or < > |.
@@ -84,9 +127,6 @@ func escape(s string, lineStart bool) string {
 			b.WriteByte('\\')
 		}
 		b.WriteRune(r)
-		if rest := strings.ToLower(s[i:]); r == '@' && (strings.HasPrefix(rest, "everyone") || strings.HasPrefix(rest, "here")) {
-			b.WriteString("\u200b")
-		}
 		switch {
 		case r == '\n':
 			lineStart = true

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
 	"time"
+	"unicode/utf8"
 
 	"github.com/slack-go/slack"
 
@@ -55,8 +57,14 @@ func (a *Adapter) serveEvents(w http.ResponseWriter, r *http.Request, h bot.Hand
 		a.metrics.received.WithLabelValues(kindIgnored).Inc()
 		return
 	}
-	ev := a.eventFromCallback(env)
-	if ev == nil {
+	ev, err := a.eventFromCallback(env)
+	switch {
+	case err != nil:
+		a.log.InfoContext(r.Context(), "slack event refused", slog.String("event_id", env.EventID),
+			slog.String("type", env.Event.Type), slog.Any("error", err))
+		a.reject(w, http.StatusBadRequest, rejectMalformed)
+		return
+	case ev == nil:
 		a.metrics.received.WithLabelValues(kindIgnored).Inc()
 		return
 	}
@@ -99,7 +107,14 @@ func (a *Adapter) serveSlashCommand(w http.ResponseWriter, r *http.Request, h bo
 	if err == nil {
 		ev, err = a.commandEvent(&sc)
 	}
-	if err != nil {
+	switch {
+	case errors.Is(err, bot.ErrNotText):
+		// The person is waiting for an answer: say what is wrong.
+		a.metrics.rejected.WithLabelValues(rejectMalformed).Inc()
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(webhookMessage(notText))
+		return
+	case err != nil:
 		a.reject(w, http.StatusBadRequest, rejectMalformed)
 		return
 	}
@@ -125,26 +140,40 @@ func (a *Adapter) serveInteractivity(w http.ResponseWriter, r *http.Request, h b
 	r.Body = io.NopCloser(bytes.NewReader(body.Bytes()))
 	ic, err := slack.InteractionCallbackParse(r)
 	releaseBody(body)
+	if err == nil && !utf8.ValidString(r.PostForm.Get("payload")) {
+		err = errors.New("interaction payload is not UTF-8") // the JSON decoder would hide it
+	}
+	if err == nil {
+		err = a.click(r.Context(), h, &ic)
+	}
 	if err != nil {
+		a.log.InfoContext(r.Context(), "slack interaction refused", slog.Any("error", err))
 		a.reject(w, http.StatusBadRequest, rejectMalformed)
 		return
 	}
 	a.metrics.ack.Observe(time.Since(start).Seconds())
-	a.click(r.Context(), h, &ic)
 }
 
 // click counts and starts the commands of a click payload, whose
-// acknowledgement carries nothing.
-func (a *Adapter) click(ctx context.Context, h bot.Handler, ic *slack.InteractionCallback) {
+// acknowledgement carries nothing. It fails, and starts nothing, for a
+// click on copbot's buttons that cannot be run.
+func (a *Adapter) click(ctx context.Context, h bot.Handler, ic *slack.InteractionCallback) error {
 	if ic.Type != slack.InteractionTypeBlockActions {
 		a.metrics.received.WithLabelValues(kindIgnored).Inc()
-		return
+		return nil
 	}
-	evs := a.clickEvents(ic)
+	evs, err := a.clickEvents(ic)
+	if err != nil {
+		return err
+	}
 	if len(evs) == 0 {
 		a.metrics.received.WithLabelValues(kindIgnored).Inc()
-		return
+		return nil
 	}
 	a.metrics.received.WithLabelValues(bot.Command.String()).Add(float64(len(evs)))
 	a.background.Go(func() { a.runClicks(ctx, h, evs, ic.ResponseURL) })
+	return nil
 }
+
+// notText answers a slash command whose text is not text.
+var notText = bot.Reply{Text: bot.Plain("I could not read that command: it holds characters that are not text. Try `/cop help`.")}

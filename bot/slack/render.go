@@ -43,27 +43,44 @@ func mrkdwn(t bot.Text) string {
 	return t.Render(escape, escape, mention, link)
 }
 
+// maxMentionID bounds what mention takes for a Slack id (a letter and a
+// dozen characters in practice), so that a mention is never long enough to
+// be split across two sections of a long reply.
+const maxMentionID = 40
+
 // mention renders a deliberate mention; anything that is not a Slack id is
 // shown as text.
 func mention(id string) string {
-	if id == "" || strings.IndexFunc(id, func(r rune) bool { return !('A' <= r && r <= 'Z' || '0' <= r && r <= '9') }) >= 0 {
+	if id == "" || len(id) > maxMentionID || strings.IndexFunc(id, func(r rune) bool { return !('A' <= r && r <= 'Z' || '0' <= r && r <= '9') }) >= 0 {
 		return escape("@" + id)
 	}
 	return "<@" + id + ">"
 }
 
-// link renders <url|label>. Slack takes the label to start after the first
-// "|", and the label is escaped like any user text; a "|" in the label is
-// shown as "∣" so that no reading of the sequence can take part of the label
-// for the URL.
+// link renders <url|label> for a web address. Slack takes the label to
+// start after the first "|", and the label is escaped like any user text;
+// a "|" in the label is shown as "∣" so that no reading of the sequence can
+// take part of the label for the URL. Anything else in the URL's place
+// (an imported tip's permalink is whatever the file said) is shown as
+// text: inside angle brackets "!here", "@U1" or "#C1" would be a ping or
+// a mention, not a link.
 func link(label, url string) string {
 	if url == "" {
 		return escape(label)
+	}
+	if !isWebAddress(url) {
+		return escape(strings.TrimSpace(label+" ("+url) + ")")
 	}
 	if label == "" {
 		return "<" + escapeURL(url) + ">"
 	}
 	return "<" + escapeURL(url) + "|" + strings.ReplaceAll(escape(label), "|", "∣") + ">"
+}
+
+// isWebAddress reports whether s is an http or https URL.
+func isWebAddress(s string) bool {
+	scheme, rest, ok := strings.Cut(s, "://")
+	return ok && rest != "" && (strings.EqualFold(scheme, "https") || strings.EqualFold(scheme, "http"))
 }
 
 // rendered is a reply in Slack's terms: mrkdwn text, and blocks when the

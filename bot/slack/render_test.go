@@ -26,6 +26,9 @@ func TestMrkdwn(t *testing.T) {
 		{"LinkLabelAndURLCannotBreakOut", bot.Textf("%s", bot.LinkTo{Label: "a|b > <!channel> & c", URL: "https://e.com/?q=1&r=a|b>c<d e"}),
 			"<https://e.com/?q=1&amp;r=a%7Cb%3Ec%3Cd%20e|a∣b &gt; &lt;!channel&gt; &amp; c>"},
 		{"LinkWithoutLabel", bot.Textf("%s", bot.LinkTo{URL: "https://e.com"}), "<https://e.com>"},
+		{"LinkToSomethingElseIsText", bot.Textf("%s, %s", bot.LinkTo{Label: "source", URL: "!channel"}, bot.LinkTo{URL: "@U123"}),
+			"source (!channel), (@U123)"},
+		{"LongMentionIsText", bot.Textf("%s", bot.MentionOf(strings.Repeat("U", 41))), "@" + strings.Repeat("U", 41)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

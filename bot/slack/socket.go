@@ -3,6 +3,7 @@ package slack
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -82,7 +83,14 @@ func (a *Adapter) socketEnvelope(ctx context.Context, client *socketmode.Client,
 			_ = ack(nil) // delivering it again would not help
 			return
 		}
-		ev := a.eventFromCallback(env)
+		ev, err := a.eventFromCallback(env)
+		if err != nil {
+			a.metrics.rejected.WithLabelValues(rejectMalformed).Inc()
+			a.log.InfoContext(ctx, "slack event refused", slog.String("event_id", env.EventID),
+				slog.String("type", env.Event.Type), slog.Any("error", err))
+			_ = ack(nil) // delivering it again would not help
+			return
+		}
 		if ev == nil {
 			a.metrics.received.WithLabelValues(kindIgnored).Inc()
 			_ = ack(nil)
@@ -102,6 +110,10 @@ func (a *Adapter) socketEnvelope(ctx context.Context, client *socketmode.Client,
 		ev, err := a.commandEvent(&sc)
 		if err != nil {
 			a.metrics.rejected.WithLabelValues(rejectMalformed).Inc()
+			if errors.Is(err, bot.ErrNotText) {
+				_ = ack(webhookMessage(notText))
+				return
+			}
 			_ = ack(nil)
 			return
 		}
@@ -115,7 +127,10 @@ func (a *Adapter) socketEnvelope(ctx context.Context, client *socketmode.Client,
 	case socketmode.EventTypeInteractive:
 		ic, _ := evt.Data.(slack.InteractionCallback)
 		_ = ack(nil)
-		a.click(ctx, h, &ic)
+		if err := a.click(ctx, h, &ic); err != nil {
+			a.metrics.rejected.WithLabelValues(rejectMalformed).Inc()
+			a.log.InfoContext(ctx, "slack interaction refused", slog.Any("error", err))
+		}
 	default:
 		a.metrics.received.WithLabelValues(kindIgnored).Inc()
 		_ = ack(nil)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/copbot/copbot/bot"
 	"github.com/copbot/copbot/internal/slackfake"
@@ -174,5 +175,30 @@ func TestSocketMode_Session(t *testing.T) {
 		case <-deadline:
 			t.Fatal("the click's reply never reached its response URL")
 		}
+	}
+
+	// What copbot cannot use is acknowledged (Slack would only send it
+	// again), counted, and not recorded; a command that is not text gets
+	// a reply saying so.
+	malformed := testutil.ToFloat64(h.adapter.metrics.rejected.WithLabelValues(rejectMalformed))
+	bad := eventsAPI("env-6", "EvSockNUL", "1700000000.000100", 0)
+	bad["payload"].(map[string]any)["event"].(map[string]any)["user"] = "U\x002"
+	s.send(t, bad)
+	if a := s.ack(t, "env-6"); a["payload"] != nil {
+		t.Errorf("ack of an event with a NUL byte = %v; want just the envelope id", a)
+	}
+	cmd["text"], cmd["trigger_id"] = "save \x00", "9.9.9"
+	s.send(t, map[string]any{"envelope_id": "env-7", "payload": cmd, "type": "slash_commands", "accepts_response_payload": true})
+	a = s.ack(t, "env-7")
+	payload, _ = a["payload"].(map[string]any)
+	if text, _ := payload["text"].(string); !strings.Contains(text, "characters that are not text") {
+		t.Errorf("ack of a command with a NUL byte = %v; want a reply saying it is not text", a)
+	}
+	if got := testutil.ToFloat64(h.adapter.metrics.rejected.WithLabelValues(rejectMalformed)); got != malformed+2 {
+		t.Errorf("rejected{reason=malformed} went from %v to %v; want two more", malformed, got)
+	}
+	var recorded int
+	if err := h.pool.QueryRow(context.Background(), "SELECT count(*) FROM inbox WHERE event_id IN ('EvSockNUL', 'command:9.9.9')").Scan(&recorded); err != nil || recorded != 0 {
+		t.Errorf("%d refused deliveries recorded (%v); want none", recorded, err)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/slack-go/slack"
 
@@ -75,8 +76,13 @@ func (s *flexString) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// decodeEnvelope reads an Events API payload.
+// decodeEnvelope reads an Events API payload. JSON is UTF-8, and Go's
+// decoder would quietly turn other bytes into U+FFFD, so they are refused
+// here.
 func decodeEnvelope(b []byte) (*envelope, error) {
+	if !utf8.Valid(b) {
+		return nil, errors.New("events API payload is not UTF-8")
+	}
 	env := &envelope{}
 	if err := json.Unmarshal(b, env); err != nil {
 		return nil, err
@@ -88,10 +94,23 @@ func decodeEnvelope(b []byte) (*envelope, error) {
 }
 
 // eventFromCallback translates an event_callback into the core's terms. It
-// returns nil for deliveries copbot has no use for: new messages (which
-// arrive because edits and deletions need the message.* subscriptions),
-// reactions to files, event types it did not subscribe to.
-func (a *Adapter) eventFromCallback(env *envelope) *bot.Event {
+// returns nil and no error for deliveries copbot has no use for: new
+// messages (which arrive because edits and deletions need the message.*
+// subscriptions), reactions to files, event types it did not subscribe to;
+// an error for an event it would use but cannot (no team_id or event_id,
+// a reaction without its message, a NUL byte: see bot.Event.Check).
+func (a *Adapter) eventFromCallback(env *envelope) (*bot.Event, error) {
+	ev := a.translateCallback(env)
+	if ev == nil {
+		return nil, nil
+	}
+	if err := ev.Check(); err != nil {
+		return nil, err
+	}
+	return ev, nil
+}
+
+func (a *Adapter) translateCallback(env *envelope) *bot.Event {
 	in := &env.Event
 	ev := &bot.Event{
 		ID:        env.EventID,
@@ -162,31 +181,43 @@ func (m *message) ref() bot.MessageRef {
 
 // commandEvent translates a slash command (the form of an HTTP request, or
 // a Socket Mode slash_commands payload).
+// A command whose text (or name) is not text fails with an error that is
+// bot.ErrNotText, so that the person can be told.
 func (a *Adapter) commandEvent(sc *slack.SlashCommand) (*bot.Event, error) {
-	if sc.TeamID == "" || sc.UserID == "" || sc.ChannelID == "" {
-		return nil, errors.New("slash command without team_id, user_id or channel_id")
+	if sc.TeamID == "" || sc.UserID == "" || sc.ChannelID == "" || sc.TriggerID == "" {
+		return nil, errors.New("slash command without team_id, user_id, channel_id or trigger_id")
 	}
 	name := sc.ChannelName
 	if name == "privategroup" || name == "directmessage" {
 		name = "" // Slack's stand-ins, not names
 	}
-	return &bot.Event{
-		ID:        withPrefix("command:", sc.TriggerID),
+	ev := &bot.Event{
+		ID:        "command:" + sc.TriggerID,
 		Kind:      bot.Command,
 		Community: bot.CommunityRef{Platform: bot.Slack, ExternalID: sc.TeamID},
 		User:      bot.User{ID: sc.UserID, Name: sc.UserName},
-		Channel:   bot.Channel{ID: sc.ChannelID, Name: name, Private: a.channels.private(sc.ChannelID, "", sc.ChannelName)},
+		Channel:   bot.Channel{ID: sc.ChannelID, Name: name},
 		Time:      time.Now(),
 		Text:      unescape(sc.Text),
-	}, nil
+	}
+	if err := ev.Check(); err != nil {
+		return nil, err
+	}
+	ev.Channel.Private = a.channels.private(sc.ChannelID, "", sc.ChannelName)
+	return ev, nil
 }
 
 // clickEvents turns the copbot buttons pressed in a block_actions payload
-// into the commands they carry, run as the person who pressed them.
-func (a *Adapter) clickEvents(ic *slack.InteractionCallback) []*bot.Event {
+// into the commands they carry, run as the person who pressed them. It
+// fails for a click it cannot run: without its team, user or trigger_id,
+// or holding a NUL byte.
+func (a *Adapter) clickEvents(ic *slack.InteractionCallback) ([]*bot.Event, error) {
 	team := ic.Team.ID
 	if team == "" {
 		team = ic.User.TeamID
+	}
+	if ic.TriggerID == "" {
+		return nil, errors.New("block_actions without a trigger_id")
 	}
 	name := ic.User.Name
 	if name == "" {
@@ -197,17 +228,22 @@ func (a *Adapter) clickEvents(ic *slack.InteractionCallback) []*bot.Event {
 		if act == nil || !strings.HasPrefix(act.ActionID, actionPrefix) || act.Value == "" {
 			continue
 		}
-		evs = append(evs, &bot.Event{
-			ID:        withPrefix("click:", ic.TriggerID, ":"+strconv.Itoa(i)),
+		ev := &bot.Event{
+			ID:        "click:" + ic.TriggerID + ":" + strconv.Itoa(i),
 			Kind:      bot.Command,
 			Community: bot.CommunityRef{Platform: bot.Slack, ExternalID: team},
 			User:      bot.User{ID: ic.User.ID, Name: name},
-			Channel:   bot.Channel{ID: ic.Channel.ID, Name: ic.Channel.Name, Private: a.channels.private(ic.Channel.ID, "", "")},
+			Channel:   bot.Channel{ID: ic.Channel.ID, Name: ic.Channel.Name},
 			Time:      time.Now(),
 			Text:      act.Value,
-		})
+		}
+		if err := ev.Check(); err != nil {
+			return nil, err
+		}
+		ev.Channel.Private = a.channels.private(ic.Channel.ID, "", "")
+		evs = append(evs, ev)
 	}
-	return evs
+	return evs, nil
 }
 
 // unescape undoes Slack's escaping of message and command text (&amp;,
@@ -290,14 +326,4 @@ func (k *channelKinds) learn(id string, private bool) {
 	}
 	k.known[id] = private
 	k.mu.Unlock()
-}
-
-// withPrefix makes an event id from the platform's id, or none when the
-// platform gave none: a made-up id shared by every such command would make
-// each look like a repeat of the first.
-func withPrefix(prefix, id string, suffix ...string) string {
-	if id == "" {
-		return ""
-	}
-	return prefix + id + strings.Join(suffix, "")
 }

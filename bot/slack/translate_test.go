@@ -70,8 +70,9 @@ func TestEventFromCallback(t *testing.T) {
 			if err != nil {
 				t.Fatalf("decode: %v", err)
 			}
-			if got := a.eventFromCallback(env); !reflect.DeepEqual(got, tt.want) {
-				t.Errorf("got  %+v\nwant %+v", got, tt.want)
+			got, err := a.eventFromCallback(env)
+			if err != nil || !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("got  %+v, %v\nwant %+v", got, err, tt.want)
 			}
 		})
 	}
@@ -122,11 +123,10 @@ func TestCommandEvent(t *testing.T) {
 	if _, err := a.commandEvent(&slack.SlashCommand{TeamID: "T1", ChannelID: "C1"}); err == nil || !strings.Contains(err.Error(), "user_id") {
 		t.Errorf("a command without a user: err = %v", err)
 	}
-	// Without a trigger_id there is nothing to tell deliveries apart by:
-	// no id, rather than one every such command would share.
-	ev, err = a.commandEvent(&slack.SlashCommand{TeamID: "T1", ChannelID: "C1", UserID: "U1", Text: "tips"})
-	if err != nil || ev.ID != "" {
-		t.Errorf("a command without a trigger_id: id %q, %v; want no id", ev.ID, err)
+	// Without a trigger_id there is nothing to tell deliveries apart by,
+	// rather than an id every such command would share: refused.
+	if _, err := a.commandEvent(&slack.SlashCommand{TeamID: "T1", ChannelID: "C1", UserID: "U1", Text: "tips"}); err == nil {
+		t.Error("a command without a trigger_id was taken")
 	}
 }
 
