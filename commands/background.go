@@ -78,8 +78,12 @@ func (c *Core) StartBackground(ctx context.Context, opts *BackgroundOptions) (*B
 			platforms = append(platforms, string(p))
 		}
 	}
+	// Four capture jobs at a time, each fetching 16 messages at once: on two
+	// cores that keeps captures above 2,000 a second while leaving the
+	// acknowledgements, which a platform waits on, room to answer first
+	// (copbench: eight jobs captured 15% faster and acknowledged 40% slower).
 	for _, p := range platforms {
-		cfg.Queues[knowledge.CaptureQueue(p)] = river.QueueConfig{MaxWorkers: 8}
+		cfg.Queues[knowledge.CaptureQueue(p)] = river.QueueConfig{MaxWorkers: 4}
 		cfg.Queues[knowledge.NoticeQueue(p)] = river.QueueConfig{MaxWorkers: 4}
 	}
 	if !opts.NoPeriodic {
