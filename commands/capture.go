@@ -79,6 +79,7 @@ func (w *captureWorker) Work(ctx context.Context, job *river.Job[knowledge.Captu
 	if err != nil {
 		return err
 	}
+	c.yieldToAcknowledgements(ctx)
 	done, wait, failed, fetchErr := c.fetchAll(ctx, items)
 	tooLong := dropTooLong(done)
 	saved, err := c.store.CompleteCaptures(ctx, done)

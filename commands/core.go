@@ -27,6 +27,9 @@ type Core struct {
 	configs sync.Map // int64 → cachedConfig
 	// wake tells RunInbox that this process recorded an event.
 	wake chan struct{}
+	// arrivals measures how fast events are recorded, so that captures give
+	// way to acknowledgements in a burst.
+	arrivals rateMeter
 	// limits remembers until when each community's platform asked copbot
 	// not to call it (a 429).
 	limits sync.Map // bot.CommunityRef → time.Time

@@ -23,6 +23,9 @@ const inboxPoll = 100 * time.Millisecond
 
 // recorded finishes recording an event: a new one wakes the inbox.
 func (c *Core) recorded(isNew bool, err error) error {
+	if err == nil {
+		c.arrivals.add(time.Now())
+	}
 	if err == nil && isNew {
 		select {
 		case c.wake <- struct{}{}:
@@ -46,6 +49,7 @@ func (c *Core) RunInbox(ctx context.Context) {
 		case <-c.wake:
 		case <-timer.C:
 		}
+		c.yieldToAcknowledgements(ctx)
 		next := c.drain(ctx)
 		timer.Reset(next)
 	}
