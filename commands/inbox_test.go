@@ -37,7 +37,7 @@ func TestCore_BadEventIsSetAside(t *testing.T) {
 		t.Errorf("the good reaction after the bad one was not captured:\n%s", out)
 	}
 	var setAside string
-	if err := pool.QueryRow(ctx, `SELECT error FROM inbox WHERE event_id = 'bad'`).Scan(&setAside); err != nil || !strings.Contains(setAside, "platform_user_id") {
+	if err := pool.QueryRow(ctx, `SELECT error FROM events_seen WHERE event_id = 'bad'`).Scan(&setAside); err != nil || !strings.Contains(setAside, "platform_user_id") {
 		t.Errorf("the bad event's error = %q (%v); want the refused member", setAside, err)
 	}
 	if !strings.Contains(logs.String(), "inbox event set aside") || !strings.Contains(logs.String(), "event_id=bad") {

@@ -30,10 +30,11 @@ func pulseCore(t *testing.T, pool *pgxpool.Pool, adapter bot.Adapter) (*knowledg
 	return store, core, startBackground(t, core, nil)
 }
 
-// waitForNotice waits for a notice whose text holds s.
+// waitForNotice waits for a notice whose text holds s; on a loaded machine
+// (the whole suite runs at once) a chain of jobs can take seconds.
 func waitForNotice(t *testing.T, slack *fakeSlack, s string) bot.Notice {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		slack.mu.Lock()
 		for _, n := range slack.notices {

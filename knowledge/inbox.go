@@ -1,10 +1,12 @@
 package knowledge
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -13,9 +15,9 @@ import (
 
 // The inbox holds platform events between their acknowledgement and their
 // effect. Recording one is a single insert, so a platform's acknowledgement
-// costs one durable write; DrainInbox applies them in batches afterwards.
-// The row's unique event id is what makes a retried or duplicated delivery
-// change nothing.
+// costs one durable write; DrainInbox applies them in batches afterwards,
+// deleting them and keeping their event ids in events_seen, which is what
+// makes a retried or duplicated delivery change nothing.
 
 // Inbox event kinds, as stored.
 const (
@@ -23,7 +25,6 @@ const (
 	kindJoin     = "join"
 	kindEdit     = "edit"
 	kindDelete   = "delete"
-	kindCommand  = "command"
 )
 
 // Reaction is a save reaction added or removed, as recorded when the
@@ -65,8 +66,9 @@ type editPayload struct {
 	Text      string `json:"text,omitempty"`
 }
 
-// RecordReaction records a save reaction. It reports false for a delivery
-// whose event id the community has seen before.
+// RecordReaction records a save reaction. A delivery whose event id was
+// seen before is recorded too, and skipped when it is applied; the report
+// is true when the event was recorded.
 func (s *Store) RecordReaction(ctx context.Context, communityID int64, eventID string, r Reaction) (bool, error) {
 	return s.record(ctx, communityID, eventID, kindReaction, r)
 }
@@ -86,16 +88,16 @@ func (s *Store) RecordDelete(ctx context.Context, communityID int64, eventID, me
 	return s.record(ctx, communityID, eventID, kindDelete, editPayload{MessageID: messageID})
 }
 
-// RecordCommand records that a command was delivered, as already applied:
-// commands are answered at once. It reports false for a delivery whose
-// event id the community has seen before, which must not run again.
+// RecordCommand records that a command was delivered: commands are
+// answered at once, so the delivery goes straight to events_seen. It
+// reports false for a delivery whose event id the community has seen
+// before, which must not run again.
 func (s *Store) RecordCommand(ctx context.Context, communityID int64, eventID string) (bool, error) {
 	if eventID == "" {
 		return true, nil // the platform gives no identity: nothing to tell apart
 	}
-	tag, err := s.pool.Exec(ctx, `
-		INSERT INTO inbox (community_id, event_id, kind, payload, processed_at) VALUES ($1, $2, $3, '{}', now())
-		ON CONFLICT (community_id, event_id) DO NOTHING`, communityID, eventID, kindCommand)
+	tag, err := s.pool.Exec(ctx, `INSERT INTO events_seen (community_id, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
+		communityID, eventID)
 	if err != nil {
 		return false, fmt.Errorf("record command: %w", err)
 	}
@@ -110,14 +112,12 @@ func (s *Store) record(ctx context.Context, communityID int64, eventID, kind str
 	if err != nil {
 		return false, fmt.Errorf("encode %s: %w", kind, err)
 	}
-	tag, err := s.pool.Exec(ctx, `
-		INSERT INTO inbox (community_id, event_id, kind, payload) VALUES ($1, $2, $3, $4)
-		ON CONFLICT (community_id, event_id) DO NOTHING`,
+	_, err = s.pool.Exec(ctx, `INSERT INTO inbox (community_id, event_id, kind, payload) VALUES ($1, $2, $3, $4)`,
 		communityID, eventID, kind, json.RawMessage(body))
 	if err != nil {
 		return false, fmt.Errorf("record %s: %w", kind, err)
 	}
-	return tag.RowsAffected() == 1, nil
+	return true, nil
 }
 
 // Drained says what one pass over the inbox did.
@@ -162,38 +162,71 @@ func (s *Store) DrainInbox(ctx context.Context, limit int) (Drained, error) {
 			return nil
 		}
 		rows, err := tx.Query(ctx, `
-			SELECT id, community_id, event_id, kind, payload FROM inbox
-			WHERE processed_at IS NULL ORDER BY id LIMIT $1`, limit)
+			DELETE FROM inbox WHERE id IN (SELECT id FROM inbox ORDER BY id LIMIT $1)
+			RETURNING id, community_id, event_id, kind, payload`, limit)
 		if err != nil {
-			return fmt.Errorf("read inbox: %w", err)
+			return fmt.Errorf("take from inbox: %w", err)
 		}
 		events, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (inboxRow, error) {
 			var e inboxRow
 			return e, r.Scan(&e.id, &e.communityID, &e.eventID, &e.kind, &e.payload)
 		})
 		if err != nil {
-			return fmt.Errorf("read inbox: %w", err)
+			return fmt.Errorf("take from inbox: %w", err)
 		}
 		if len(events) == 0 {
 			return nil
 		}
-		if err := s.apply(ctx, tx, events, &d); err != nil {
+		d.Events = len(events)
+		fresh, err := firstSeen(ctx, tx, events)
+		if err != nil || len(fresh) == 0 {
 			return err
 		}
-		ids := make([]int64, len(events))
-		for i, e := range events {
-			ids[i] = e.id
-		}
-		if _, err := tx.Exec(ctx, `UPDATE inbox SET processed_at = now() WHERE id = ANY($1)`, ids); err != nil {
-			return fmt.Errorf("mark inbox processed: %w", err)
-		}
-		d.Events = len(events)
-		return nil
+		return s.apply(ctx, tx, fresh, &d)
 	})
 	if err != nil {
 		return Drained{}, err
 	}
 	return d, nil
+}
+
+// firstSeen records the events' ids as seen and returns, in order, the
+// events seen for the first time: a delivery of an event applied before, or
+// twice in one pass, is skipped.
+func firstSeen(ctx context.Context, tx pgx.Tx, events []inboxRow) ([]inboxRow, error) {
+	slices.SortFunc(events, func(a, b inboxRow) int { return cmp.Compare(a.id, b.id) })
+	communities, ids := make([]int64, len(events)), make([]string, len(events))
+	for i, e := range events {
+		communities[i], ids[i] = e.communityID, e.eventID
+	}
+	rows, err := tx.Query(ctx, `
+		INSERT INTO events_seen (community_id, event_id)
+		SELECT * FROM unnest($1::bigint[], $2::text[]) ON CONFLICT DO NOTHING
+		RETURNING community_id, event_id`, communities, ids)
+	if err != nil {
+		return nil, fmt.Errorf("record events seen: %w", err)
+	}
+	type key struct {
+		communityID int64
+		eventID     string
+	}
+	fresh := map[key]bool{}
+	var k key
+	if _, err := pgx.ForEachRow(rows, []any{&k.communityID, &k.eventID}, func() error {
+		fresh[k] = true
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("record events seen: %w", err)
+	}
+	var out []inboxRow
+	for _, e := range events {
+		k := key{e.communityID, e.eventID}
+		if fresh[k] {
+			out = append(out, e)
+			delete(fresh, k) // a second delivery in this very pass is a repeat
+		}
+	}
+	return out, nil
 }
 
 // apply sorts a pass's events by kind and applies each kind in bulk. An
@@ -303,15 +336,19 @@ func applyDeletes(ctx context.Context, tx pgx.Tx, deletes []recordedEdit) error 
 	return nil
 }
 
-// SetAsideOldest marks the oldest event not yet applied as applied, with
-// the error that keeps it from applying, so that it no longer holds up the
-// events behind it, and returns its event id. The caller has found that
-// this event alone fails (DrainInbox with a limit of one).
+// SetAsideOldest takes the oldest event not yet applied out of the inbox
+// and keeps its id in events_seen with the error that keeps it from
+// applying, so that it no longer holds up the events behind it, and returns
+// its event id. The caller has found that this event alone fails
+// (DrainInbox with a limit of one).
 func (s *Store) SetAsideOldest(ctx context.Context, cause error) (string, error) {
 	var eventID string
 	err := s.pool.QueryRow(ctx, `
-		UPDATE inbox SET processed_at = now(), error = $1
-		WHERE id = (SELECT min(id) FROM inbox WHERE processed_at IS NULL)
+		WITH oldest AS (
+			DELETE FROM inbox WHERE id = (SELECT min(id) FROM inbox) RETURNING community_id, event_id
+		)
+		INSERT INTO events_seen (community_id, event_id, error) SELECT community_id, event_id, $1 FROM oldest
+		ON CONFLICT (community_id, event_id) DO UPDATE SET error = excluded.error
 		RETURNING event_id`, cause.Error()).Scan(&eventID)
 	if err != nil {
 		return "", notFound(err, "set aside an inbox event")
@@ -325,24 +362,23 @@ func (s *Store) InboxBacklog(ctx context.Context) (int, time.Duration, error) {
 	var n int
 	var age float64
 	err := s.pool.QueryRow(ctx, `
-		SELECT count(*), COALESCE(EXTRACT(EPOCH FROM now() - min(received_at)), 0)
-		FROM inbox WHERE processed_at IS NULL`).Scan(&n, &age)
+		SELECT count(*), COALESCE(EXTRACT(EPOCH FROM now() - min(received_at)), 0) FROM inbox`).Scan(&n, &age)
 	if err != nil {
 		return 0, 0, fmt.Errorf("measure inbox: %w", err)
 	}
 	return n, time.Duration(age * float64(time.Second)), nil
 }
 
-// PruneInbox forgets applied events older than keep; platforms stop
-// retrying long before (Slack after about five minutes).
+// PruneInbox forgets the ids of events applied longer ago than keep;
+// platforms stop retrying long before (Slack after about five minutes).
 // It deletes a batch at a time, so that a busy hour's events never make
 // one long transaction.
 func (s *Store) PruneInbox(ctx context.Context, keep time.Duration) (int64, error) {
 	var total int64
 	for {
 		tag, err := s.pool.Exec(ctx, `
-			DELETE FROM inbox WHERE id IN (
-				SELECT id FROM inbox WHERE processed_at < now() - $1::interval LIMIT 10000)`, keep.String())
+			DELETE FROM events_seen WHERE ctid IN (
+				SELECT ctid FROM events_seen WHERE seen_at < now() - $1::interval LIMIT 10000)`, keep.String())
 		if err != nil {
 			return total, fmt.Errorf("prune inbox: %w", err)
 		}
@@ -372,7 +408,7 @@ func (s *Store) Unsettled(ctx context.Context, communityID int64) (events int, j
 		return 0, nil, err
 	}
 	err = s.pool.QueryRow(ctx, `
-		SELECT (SELECT count(*) FROM inbox WHERE community_id = $1 AND processed_at IS NULL),
+		SELECT (SELECT count(*) FROM inbox WHERE community_id = $1),
 		       ARRAY(SELECT id FROM river_job
 		             WHERE state IN ('available', 'running', 'pending') AND scheduled_at <= now()
 		               AND (kind = $2 AND args->'community_ids' @> $3::jsonb

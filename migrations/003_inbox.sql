@@ -1,29 +1,24 @@
--- The inbox: platform events recorded at acknowledgement (one insert, so an
--- acknowledgement costs one durable write) and applied after, in batches.
--- A processed row stays a while as the record that its event id was seen, so
--- a retried or duplicated delivery changes nothing; it replaces events_seen.
--- Commands are answered at once and recorded already processed, only so that
--- a command delivered twice runs once.
+-- The inbox: platform events recorded at acknowledgement and applied after,
+-- in batches. An acknowledgement costs this one insert, as small as a
+-- durable write can be (no other index, no foreign key: a key check would
+-- share-lock the community's row on every acknowledgement, and under load
+-- those locks cost a third of the rate). A row lives only until a pass
+-- applies it: the pass deletes its batch and records the event ids in
+-- events_seen, in bulk, where an event delivered again (Slack retries one
+-- it thought slow) is found and skipped.
 CREATE TABLE inbox (
     id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    -- No foreign key to communities: its check would share-lock the
-    -- community's row on every acknowledgement, and under load those locks
-    -- cost a third of the acknowledgement rate. Inbox rows point nowhere and
-    -- are pruned within a day; the passes join nothing through them.
     community_id bigint NOT NULL,
     event_id     text NOT NULL,
-    kind         text NOT NULL CHECK (kind IN ('reaction', 'join', 'edit', 'delete', 'command')),
+    kind         text NOT NULL CHECK (kind IN ('reaction', 'join', 'edit', 'delete')),
     -- json, not jsonb: stored as written, so recording parses it only to
     -- check it; the passes decode it in Go.
     payload      json NOT NULL,
-    received_at  timestamptz NOT NULL DEFAULT now(),
-    processed_at timestamptz,
-    -- error is why an event could not be applied; it is set aside
-    -- (processed) so that it does not hold up the events behind it.
-    error        text,
-    UNIQUE (community_id, event_id)
+    received_at  timestamptz NOT NULL DEFAULT now()
 );
-CREATE INDEX inbox_unprocessed ON inbox (id) WHERE processed_at IS NULL;
-CREATE INDEX inbox_processed_at ON inbox (processed_at) WHERE processed_at IS NOT NULL;
 
-DROP TABLE events_seen;
+-- events_seen (002) now records every delivery applied, and commands, which
+-- are answered at once, as they arrive, so that a command delivered twice
+-- runs once. error is why an event could not be applied: it was set aside
+-- so as not to hold up the events behind it.
+ALTER TABLE events_seen ADD COLUMN error text;

@@ -51,7 +51,7 @@ func counterValue(tb testing.TB, reg *prometheus.Registry, name string, labels m
 func written(tb testing.TB, h *harness) string {
 	tb.Helper()
 	var inbox, communities, members, tips int
-	err := h.pool.QueryRow(context.Background(), `SELECT (SELECT count(*) FROM inbox), (SELECT count(*) FROM communities),
+	err := h.pool.QueryRow(context.Background(), `SELECT (SELECT count(*) FROM inbox) + (SELECT count(*) FROM events_seen), (SELECT count(*) FROM communities),
 		(SELECT count(*) FROM members), (SELECT count(*) FROM tips)`).Scan(&inbox, &communities, &members, &tips)
 	if err != nil {
 		tb.Fatal(err)

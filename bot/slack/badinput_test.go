@@ -18,7 +18,7 @@ import (
 func written(tb testing.TB, pool *pgxpool.Pool) string {
 	tb.Helper()
 	var inbox, communities, members, tips int
-	err := pool.QueryRow(context.Background(), `SELECT (SELECT count(*) FROM inbox), (SELECT count(*) FROM communities),
+	err := pool.QueryRow(context.Background(), `SELECT (SELECT count(*) FROM inbox) + (SELECT count(*) FROM events_seen), (SELECT count(*) FROM communities),
 		(SELECT count(*) FROM members), (SELECT count(*) FROM tips)`).Scan(&inbox, &communities, &members, &tips)
 	if err != nil {
 		tb.Fatal(err)
