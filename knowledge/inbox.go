@@ -161,8 +161,11 @@ func (s *Store) DrainInbox(ctx context.Context, limit int) (Drained, error) {
 		if d.Busy {
 			return nil
 		}
+		// The ids first, as one array (walking the primary key from the
+		// oldest), then the rows by those ids: as a join, the planner may
+		// scan the whole table, dead rows of the passes before included.
 		rows, err := tx.Query(ctx, `
-			DELETE FROM inbox WHERE id IN (SELECT id FROM inbox ORDER BY id LIMIT $1)
+			DELETE FROM inbox WHERE id = ANY (ARRAY(SELECT id FROM inbox ORDER BY id LIMIT $1))
 			RETURNING id, community_id, event_id, kind, payload`, limit)
 		if err != nil {
 			return fmt.Errorf("take from inbox: %w", err)
