@@ -29,13 +29,13 @@ func TestMetrics(t *testing.T) {
 	req := httptest.NewRequest("POST", "/discord/interactions", strings.NewReader(`{}`))
 	mux.ServeHTTP(httptest.NewRecorder(), req)
 
-	if got := testutil.ToFloat64(h.adapter.metrics.received.WithLabelValues("discord", "reaction_added")); got != 1 {
+	if got := testutil.ToFloat64(h.adapter.metrics.received.WithLabelValues("reaction_added")); got != 1 {
 		t.Errorf("events received = %v, want 1", got)
 	}
-	if got := testutil.ToFloat64(h.adapter.metrics.rejected.WithLabelValues("discord", "bad_signature")); got != 1 {
+	if got := testutil.ToFloat64(h.adapter.metrics.rejected.WithLabelValues("bad_signature")); got != 1 {
 		t.Errorf("bad signatures = %v, want 1", got)
 	}
-	if got := testutil.ToFloat64(h.adapter.metrics.calls.WithLabelValues("discord", "GET channels/{id}/messages/{id}", "ok")); got != 1 {
+	if got := testutil.ToFloat64(h.adapter.metrics.calls.WithLabelValues("GET channels/{id}/messages/{id}", "ok")); got != 1 {
 		t.Errorf("message fetches = %v, want 1", got)
 	}
 	if n, err := testutil.GatherAndCount(reg, "copbot_ack_seconds", "copbot_spool_events", "copbot_platform_api_calls_total"); err != nil || n < 4 {
