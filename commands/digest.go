@@ -2,7 +2,6 @@ package commands
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"math"
@@ -128,17 +127,9 @@ type digestWorker struct {
 
 func (w *digestWorker) Work(ctx context.Context, job *river.Job[knowledge.DigestArgs]) error {
 	c, args := w.core, job.Args
-	community, err := c.store.CommunityByID(ctx, args.CommunityID)
-	if errors.Is(err, knowledge.ErrNotFound) {
-		return river.JobCancel(err)
-	}
+	ref, err := c.jobCommunity(ctx, args.CommunityID)
 	if err != nil {
 		return err
-	}
-	ref := bot.CommunityRef{Platform: bot.Platform(community.Platform), ExternalID: community.ExternalID}
-	notifier, ok := c.adapters[ref.Platform].(bot.Notifier)
-	if !ok {
-		return river.JobCancel(fmt.Errorf("no adapter can post %s digests", ref.Platform))
 	}
 	cfg, err := c.store.Config(ctx, args.CommunityID)
 	if err != nil {
@@ -165,7 +156,7 @@ func (w *digestWorker) Work(ctx context.Context, job *river.Job[knowledge.Digest
 	}
 	title := fmt.Sprintf("*The week in the community* (%s – %s)", d.From.Format("Jan 2"), d.To.Add(-time.Second).Format("Jan 2"))
 	n := bot.Notice{Community: ref, ChannelID: channel, Reply: bot.Reply{Text: renderDigest(d, title), Visibility: bot.InChannel}}
-	if err := notifier.Notify(ctx, n); err != nil {
+	if err := c.send(ctx, n); err != nil {
 		return release(fmt.Errorf("post digest of week %s: %w", args.WeekOf, err))
 	}
 	return nil

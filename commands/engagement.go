@@ -68,10 +68,6 @@ func (w *invitationWorker) Work(ctx context.Context, job *river.Job[knowledge.In
 		return err
 	}
 	ref := bot.CommunityRef{Platform: bot.Platform(inv.Community.Platform), ExternalID: inv.Community.ExternalID}
-	notifier, ok := c.adapters[ref.Platform].(bot.Notifier)
-	if !ok {
-		return river.JobCancel(fmt.Errorf("no adapter can send %s notices", ref.Platform))
-	}
 	t := bot.Textf("Hi %s! Members saved and voted for your tips %d times in the last 90 days: what you share helps. "+
 		"Would you mentor a newcomer now and then? You choose the topics and how many at once, and you can pause any time.",
 		bot.Untrusted(inv.Member.Name()), inv.Votes)
@@ -85,7 +81,7 @@ func (w *invitationWorker) Work(ctx context.Context, job *river.Job[knowledge.In
 	t = t.Append(bot.Plain(" This is the only time I'll ask."))
 	n := bot.Notice{Community: ref, UserID: inv.Member.PlatformUserID, Reply: bot.Reply{Text: t,
 		Buttons: []bot.Button{offer, {Label: "No thanks", Command: "mentor invitation decline"}}}}
-	if err := notifier.Notify(ctx, n); err != nil {
+	if err := c.send(ctx, n); err != nil {
 		if relErr := c.store.ReleaseInvitation(context.WithoutCancel(ctx), args); relErr != nil {
 			c.log.ErrorContext(ctx, "invitation neither sent nor released", slog.Any("error", relErr))
 		}

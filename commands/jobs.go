@@ -2,11 +2,13 @@ package commands
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"time"
 
 	"github.com/riverqueue/river"
 
+	"github.com/copbot/copbot/bot"
 	"github.com/copbot/copbot/knowledge"
 )
 
@@ -27,6 +29,19 @@ func (c *Core) AddWorkers(w *river.Workers) {
 	river.AddWorker(w, &refreshEngagementWorker{core: c})
 	river.AddWorker(w, &invitationWorker{core: c})
 	river.AddWorker(w, &restemWorker{core: c})
+}
+
+// jobCommunity returns the platform's name for a job's community; a
+// community that is gone cancels the job, since no retry brings it back.
+func (c *Core) jobCommunity(ctx context.Context, id int64) (bot.CommunityRef, error) {
+	community, err := c.store.CommunityByID(ctx, id)
+	if errors.Is(err, knowledge.ErrNotFound) {
+		return bot.CommunityRef{}, river.JobCancel(err)
+	}
+	if err != nil {
+		return bot.CommunityRef{}, err
+	}
+	return bot.CommunityRef{Platform: bot.Platform(community.Platform), ExternalID: community.ExternalID}, nil
 }
 
 // restemWorker re-indexes a community's tips after its search language

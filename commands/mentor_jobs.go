@@ -24,14 +24,10 @@ type mentoringNoticesWorker struct {
 
 func (w *mentoringNoticesWorker) Work(ctx context.Context, job *river.Job[knowledge.MentoringNoticesArgs]) error {
 	c, args := w.core, job.Args
-	community, err := c.store.CommunityByID(ctx, args.CommunityID)
-	if errors.Is(err, knowledge.ErrNotFound) {
-		return river.JobCancel(err)
-	}
+	ref, err := c.jobCommunity(ctx, args.CommunityID)
 	if err != nil {
 		return err
 	}
-	ref := bot.CommunityRef{Platform: bot.Platform(community.Platform), ExternalID: community.ExternalID}
 	for _, n := range args.Notices {
 		p, err := c.store.PairingByID(ctx, args.CommunityID, n.PairingID)
 		if errors.Is(err, knowledge.ErrNotFound) {
@@ -219,7 +215,7 @@ type welcomeWorker struct {
 
 func (w *welcomeWorker) Work(ctx context.Context, job *river.Job[knowledge.WelcomeArgs]) error {
 	c, args := w.core, job.Args
-	community, err := c.store.CommunityByID(ctx, args.CommunityID)
+	ref, err := c.jobCommunity(ctx, args.CommunityID)
 	if err != nil {
 		return err
 	}
@@ -247,7 +243,6 @@ func (w *welcomeWorker) Work(ctx context.Context, job *river.Job[knowledge.Welco
 	if custom != "" {
 		text = bot.Textf("%s", bot.Untrusted(custom))
 	}
-	ref := bot.CommunityRef{Platform: bot.Platform(community.Platform), ExternalID: community.ExternalID}
 	c.notify(ctx, bot.Notice{Community: ref, UserID: m.PlatformUserID, Reply: bot.Reply{Text: text}})
 	return nil
 }

@@ -44,10 +44,6 @@ type reminderWorker struct {
 func (w *reminderWorker) Work(ctx context.Context, job *river.Job[knowledge.ReminderArgs]) error {
 	c, args := w.core, job.Args
 	ref := bot.CommunityRef{Platform: bot.Platform(args.Platform), ExternalID: args.ExternalID}
-	notifier, ok := c.adapters[ref.Platform].(bot.Notifier)
-	if !ok {
-		return river.JobCancel(fmt.Errorf("no adapter can send %s notices", ref.Platform))
-	}
 	p, claimed, err := c.store.ClaimReminder(ctx, args)
 	if err != nil || !claimed {
 		return err
@@ -63,7 +59,7 @@ func (w *reminderWorker) Work(ctx context.Context, job *river.Job[knowledge.Remi
 	t = t.Append(progressLine(p), outlookLines(p))
 	n := bot.Notice{Community: ref, ChannelID: o.ChannelID, UserID: o.OwnerPlatformID,
 		Reply: bot.Reply{Text: t, Visibility: bot.InChannel}}
-	if err := notifier.Notify(ctx, n); err != nil {
+	if err := c.send(ctx, n); err != nil {
 		// Let the job's retry send it.
 		if relErr := c.store.ReleaseReminder(context.WithoutCancel(ctx), args); relErr != nil {
 			c.log.ErrorContext(ctx, "reminder neither sent nor released", slog.Any("error", relErr))

@@ -122,10 +122,6 @@ func (w *storyPromptWorker) Work(ctx context.Context, job *river.Job[knowledge.S
 		return err
 	}
 	ref := bot.CommunityRef{Platform: bot.Platform(p.Community.Platform), ExternalID: p.Community.ExternalID}
-	notifier, ok := c.adapters[ref.Platform].(bot.Notifier)
-	if !ok {
-		return river.JobCancel(fmt.Errorf("no adapter can send %s notices", ref.Platform))
-	}
 	var t bot.Text
 	if p.Subject == knowledge.StoryAboutPairing {
 		t = bot.Textf("Your mentoring with %s (pairing %d) has ended.", bot.Untrusted(p.Other), p.Number)
@@ -140,7 +136,7 @@ func (w *storyPromptWorker) Work(ctx context.Context, job *river.Job[knowledge.S
 		"It's optional, and I'll only ask now and then."))
 	n := bot.Notice{Community: ref, UserID: p.Member.PlatformUserID, Reply: bot.Reply{Text: t,
 		Buttons: []bot.Button{{Label: "No thanks", Command: "story skip"}}}}
-	if err := notifier.Notify(ctx, n); err != nil {
+	if err := c.send(ctx, n); err != nil {
 		if relErr := c.store.ReleaseStoryPrompt(context.WithoutCancel(ctx), args); relErr != nil {
 			c.log.ErrorContext(ctx, "story question neither sent nor released", slog.Any("error", relErr))
 		}
