@@ -70,6 +70,16 @@ type captureWorker struct {
 	core *Core
 }
 
+// NextRetry backs a failed capture off exponentially, from 2 seconds to at
+// most 10 minutes: a short outage (the database restarting, Slack answering
+// 500s for a minute) then delays captures by seconds, not by river's
+// default of attempt⁴ seconds (81 s at the third attempt), and a message
+// that cannot be fetched is still tried for a few hours (MaxAttempts).
+func (w *captureWorker) NextRetry(job *river.Job[knowledge.CaptureArgs]) time.Time {
+	delay := min(time.Duration(1<<min(job.Attempt, 10))*time.Second, 10*time.Minute)
+	return time.Now().Add(delay)
+}
+
 // fetchConcurrency bounds one capture job's message fetches in flight.
 const fetchConcurrency = 16
 

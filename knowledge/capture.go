@@ -58,10 +58,11 @@ func newCaptureArgs(items []CaptureItem) CaptureArgs {
 func (CaptureArgs) Kind() string { return "capture_tips" }
 
 // InsertOpts keeps capture jobs patient: a rate-limited platform snoozes
-// them, and a message that cannot be fetched is retried for about a day.
-// Each is inserted into its platform's CaptureQueue.
+// them, and a message that cannot be fetched is retried for a few hours
+// (the worker backs off up to 10 minutes between attempts). Each is
+// inserted into its platform's CaptureQueue.
 func (CaptureArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{MaxAttempts: 12}
+	return river.InsertOpts{MaxAttempts: 25}
 }
 
 // StillPending returns the items whose tip still waits for its capture, so
