@@ -161,13 +161,21 @@ type window struct {
 // or /cop save), a tip of theirs saved, a search, a check-in, a mentoring
 // request, a pairing accepted or ended, a story.
 func (s *Store) activeMembers(ctx context.Context, w window, st *Stats) error {
-	// Counting distinct members sorts every act of both periods: with the
-	// default work_mem a month's sort spills to disk.
+	return s.analytic(ctx, func(tx pgx.Tx) error { return countActive(ctx, tx, w, st) })
+}
+
+// analytic runs fn in a transaction set for the aggregates of stats, which
+// read every act of both periods: work_mem large enough that a quarter's
+// sorts and hashes stay in memory (with the default, a month's sort
+// spills to disk), and no JIT compilation, which PostgreSQL starts for
+// plans of this cost and which takes longer (15-70 ms a query) than it
+// saves here.
+func (s *Store) analytic(ctx context.Context, fn func(pgx.Tx) error) error {
 	return s.inTx(ctx, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SELECT set_config('work_mem', '32MB', true)`); err != nil {
-			return fmt.Errorf("raise work_mem: %w", err)
+		if _, err := tx.Exec(ctx, `SELECT set_config('work_mem', '32MB', true), set_config('jit', 'off', true)`); err != nil {
+			return fmt.Errorf("set up the stats transaction: %w", err)
 		}
-		return countActive(ctx, tx, w, st)
+		return fn(tx)
 	})
 }
 
@@ -210,7 +218,8 @@ func (s *Store) tipsSaved(ctx context.Context, w window, st *Stats) error {
 	var ids []int64
 	var users, names []string
 	var now, before []int
-	err := s.pool.QueryRow(ctx, `
+	err := s.analytic(ctx, func(tx pgx.Tx) error {
+		return tx.QueryRow(ctx, `
 		WITH authors AS MATERIALIZED (
 			SELECT author_id, count(*) FILTER (WHERE saved_at >= $4) AS now, count(*) FILTER (WHERE saved_at < $4) AS before
 			FROM tips
@@ -218,9 +227,8 @@ func (s *Store) tipsSaved(ctx context.Context, w window, st *Stats) error {
 			GROUP BY author_id
 		), top AS (
 			SELECT m.id, m.platform_user_id, m.display_name, a.now, a.before
-			FROM authors a JOIN members m ON m.community_id = $1 AND m.id = a.author_id
-			WHERE a.now > 0 AND a.author_id <> ALL($2)
-			ORDER BY a.now DESC, m.id LIMIT $6
+			FROM (SELECT * FROM authors WHERE now > 0 AND author_id <> ALL($2) ORDER BY now DESC, author_id LIMIT $6) a
+			JOIN members m ON m.community_id = $1 AND m.id = a.author_id
 		)
 		SELECT t.now, t.before, s.now, s.before,
 			ARRAY(SELECT id FROM top ORDER BY now DESC, id), ARRAY(SELECT platform_user_id FROM top ORDER BY now DESC, id),
@@ -229,8 +237,9 @@ func (s *Store) tipsSaved(ctx context.Context, w window, st *Stats) error {
 		FROM (SELECT COALESCE(sum(now), 0) AS now, COALESCE(sum(before), 0) AS before FROM authors) t,
 		     (SELECT count(*) FILTER (WHERE at >= $4) AS now, count(*) FILTER (WHERE at < $4) AS before
 		      FROM searches WHERE community_id = $1 AND page = 1 AND at >= $3 AND at < $5) s`,
-		w.community, w.excluded, w.before, w.from, w.to, topN).Scan(
-		&st.TipsSaved.Now, &st.TipsSaved.Before, &st.Searches.Now, &st.Searches.Before, &ids, &users, &names, &now, &before)
+			w.community, w.excluded, w.before, w.from, w.to, topN).Scan(
+			&st.TipsSaved.Now, &st.TipsSaved.Before, &st.Searches.Now, &st.Searches.Before, &ids, &users, &names, &now, &before)
+	})
 	if err != nil {
 		return fmt.Errorf("count tips saved: %w", err)
 	}
