@@ -146,7 +146,7 @@ func (r *faultRig) waitCaptured(n int) {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%d of %d acknowledged reactions captured after 120s", saved, n)
+			t.Fatalf("%d of %d acknowledged reactions captured after 120s\n%s", saved, n, r.unfinished(ctx, conn))
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -160,6 +160,41 @@ func (r *faultRig) waitCaptured(n int) {
 		t.Fatalf("%d tips for %d messages, %d with other than one vote, %d numbers; want %d of each and none",
 			tips, messages, wrongVotes, numbers, n)
 	}
+}
+
+// unfinished describes what is left of the captures that did not finish:
+// tips not saved, events still in the inbox or set aside, and jobs not
+// completed.
+func (r *faultRig) unfinished(ctx context.Context, conn *pgx.Conn) string {
+	var b bytes.Buffer
+	for _, q := range []struct{ name, sql string }{
+		{"tips not saved", `SELECT id, state, source_message, number FROM tips WHERE state <> 'saved' ORDER BY id`},
+		{"events in the inbox", `SELECT count(*) FROM inbox`},
+		{"events set aside", `SELECT event_id, error FROM events_seen WHERE error IS NOT NULL`},
+		{"jobs not completed", `SELECT id, kind, state, attempt, max_attempts, scheduled_at, errors::text FROM river_job
+			WHERE state <> 'completed' ORDER BY id`},
+	} {
+		rows, err := conn.Query(ctx, q.sql)
+		if err != nil {
+			fmt.Fprintf(&b, "%s: %v\n", q.name, err)
+			continue
+		}
+		fmt.Fprintf(&b, "%s:\n", q.name)
+		for rows.Next() {
+			v, err := rows.Values()
+			if err != nil {
+				fmt.Fprintf(&b, "  %v\n", err)
+				break
+			}
+			fmt.Fprintf(&b, "  %v\n", v)
+		}
+		if err := rows.Err(); err != nil {
+			fmt.Fprintf(&b, "  %v\n", err)
+		}
+		rows.Close()
+	}
+	fmt.Fprintf(&b, "Slack: %d conversations.history calls\n", r.slack.Calls("conversations.history"))
+	return b.String()
 }
 
 // TestFault_DatabaseStopsAndCrashes stops PostgreSQL cleanly and then
