@@ -11,7 +11,6 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/copbot/copbot/bot"
-	"github.com/copbot/copbot/knowledge"
 )
 
 // drainBatch is the most recorded events one pass over the inbox applies.
@@ -61,7 +60,7 @@ func (c *Core) drain(ctx context.Context) time.Duration {
 	for ctx.Err() == nil {
 		d, err := c.store.DrainInbox(ctx, drainBatch)
 		switch {
-		case err != nil && ctx.Err() == nil && !knowledge.IsTransient(err) && !isUnavailable(err):
+		case err != nil && ctx.Err() == nil && refused(err):
 			c.isolate(ctx, err)
 			return 10 * time.Millisecond
 		case err != nil && ctx.Err() == nil:
@@ -79,10 +78,10 @@ func (c *Core) drain(ctx context.Context) time.Duration {
 	return inboxPoll
 }
 
-// isolate finds the event that makes a pass fail, when the database itself
-// is fine: it applies events one at a time until one fails alone, and sets
-// that one aside with its error, so that one bad event cannot hold up every
-// community's events behind it.
+// isolate finds the event that makes a pass fail, when the database
+// refused what it asked: it applies events one at a time until one is
+// refused alone, and sets that one aside with its error, so that one bad
+// event cannot hold up every community's events behind it.
 func (c *Core) isolate(ctx context.Context, passErr error) {
 	for range drainBatch {
 		d, err := c.store.DrainInbox(ctx, 1)
@@ -91,7 +90,7 @@ func (c *Core) isolate(ctx context.Context, passErr error) {
 			continue
 		case err == nil:
 			return // the pass's failure went away
-		case knowledge.IsTransient(err) || isUnavailable(err) || ctx.Err() != nil:
+		case !refused(err) || ctx.Err() != nil:
 			return
 		}
 		eventID, setErr := c.store.SetAsideOldest(ctx, err)
@@ -105,11 +104,20 @@ func (c *Core) isolate(ctx context.Context, passErr error) {
 	}
 }
 
-// isUnavailable reports whether err says the database cannot be reached
-// (rather than that it refused what was asked): then every event waits.
-func isUnavailable(err error) bool {
+// refused reports whether PostgreSQL refused what an event asks: a value
+// it cannot take (class 22) or a constraint it breaks (class 23), which
+// fails the same way on every try. Anything else waits and is tried again,
+// every event with it: the database unreachable, shutting down, crashed or
+// starting up (classes 08 and 57, which arrive as PostgreSQL errors too), out
+// of connections (53), a conflict between transactions (40). An event is
+// never set aside for the state the database was in.
+func refused(err error) bool {
 	var pgErr *pgconn.PgError
-	return !errors.As(err, &pgErr)
+	if !errors.As(err, &pgErr) || len(pgErr.Code) != 5 {
+		return false
+	}
+	class := pgErr.Code[:2]
+	return class == "22" || class == "23"
 }
 
 // pruneArgs is the periodic job that forgets old applied events.
