@@ -29,8 +29,9 @@ func (w *refreshAllWorker) Work(ctx context.Context, _ *river.Job[refreshAllArgs
 	return err
 }
 
-// refreshEngagementWorker recomputes one community's engagement levels,
-// then decides its invitations to mentor from them.
+// refreshEngagementWorker recomputes one community's engagement levels
+// and, in a large community, the figures stats keep for long periods, then
+// decides its invitations to mentor from the levels.
 type refreshEngagementWorker struct {
 	river.WorkerDefaults[knowledge.RefreshEngagementArgs]
 	core *Core
@@ -45,6 +46,9 @@ func (w *refreshEngagementWorker) Timeout(*river.Job[knowledge.RefreshEngagement
 
 func (w *refreshEngagementWorker) Work(ctx context.Context, job *river.Job[knowledge.RefreshEngagementArgs]) error {
 	if err := w.core.store.RefreshEngagement(ctx, job.Args.CommunityID); err != nil {
+		return err
+	}
+	if err := w.core.store.RefreshPeriodFigures(ctx, job.Args.CommunityID); err != nil {
 		return err
 	}
 	n, err := w.core.store.PlanInvitations(ctx, job.Args.CommunityID)

@@ -65,7 +65,7 @@ func renderStats(st knowledge.Stats) bot.Text {
 		t = t.Line("Member counts leave out bots and facilitators (`/cop stats %s all` counts facilitators).", p)
 	}
 
-	t = t.Line("*Activity*")
+	t = t.Line("*Activity*").Append(keptNote(st))
 	t = t.Line("  Active members: %s · tips saved: %s · searches: %s",
 		figure(st.ActiveMembers), figure(st.TipsSaved), figure(st.Searches))
 	t = t.Append(contributorsLine("Most tips saved", st.TopSavers))
@@ -100,7 +100,7 @@ func renderStats(st knowledge.Stats) bot.Text {
 	t = t.Append(levelLines(st))
 
 	j := st.Journey
-	t = t.Line("*Newcomers* (joined in the period: %s)", figure(j.Joined))
+	t = t.Line("*Newcomers* (joined in the period: %s)", figure(j.Joined)).Append(keptNote(st))
 	if j.Joined.Now+j.Joined.Before > 0 {
 		for _, s := range []struct {
 			name string
@@ -125,6 +125,15 @@ func renderStats(st knowledge.Stats) bot.Text {
 	}
 	t = t.Append(bot.Plain(" (`/cop stories` lists them)"))
 	return t
+}
+
+// keptNote says when the period-wide figures were computed, when they
+// were kept from the engagement refresh rather than counted just now.
+func keptNote(st knowledge.Stats) bot.Text {
+	if st.FiguresAsOf.IsZero() || st.AsOf.Sub(st.FiguresAsOf) < time.Minute {
+		return nil
+	}
+	return bot.Textf(" — as of %s (a quarter is counted hourly)", st.FiguresAsOf.UTC().Format("15:04 UTC"))
 }
 
 func contributorsLine(title string, cs []knowledge.Contributor) bot.Text {

@@ -63,3 +63,19 @@ func TestRenderStats_UserTextIsInert(t *testing.T) {
 		t.Errorf("stats = %q", s)
 	}
 }
+
+// TestRenderStats_KeptFiguresSayWhen: figures kept from the hourly refresh
+// say when they were counted, beside activity and newcomers; figures counted
+// just now say nothing.
+func TestRenderStats_KeptFiguresSayWhen(t *testing.T) {
+	now := time.Date(2027, 3, 1, 12, 40, 0, 0, time.UTC)
+	st := knowledge.Stats{Period: knowledge.PeriodQuarter, AsOf: now, Levels: knowledge.LevelStats{Known: true, AsOf: now}}
+	if got := renderStats(st).String(); strings.Contains(got, "as of") {
+		t.Errorf("live figures say when they were counted:\n%s", got)
+	}
+	st.FiguresAsOf = now.Add(-40 * time.Minute)
+	got := renderStats(st).String()
+	if n := strings.Count(got, "as of 12:00 UTC (a quarter is counted hourly)"); n != 2 {
+		t.Errorf("kept figures say when %d times, want twice (activity, newcomers):\n%s", n, got)
+	}
+}

@@ -72,6 +72,11 @@ type Stats struct {
 	// WithFacilitators says whether facilitators were counted as members;
 	// bots never are.
 	WithFacilitators bool
+	// FiguresAsOf, when not zero, is when the period-wide figures (active
+	// members, tips saved, searches, top savers, the journey) were
+	// computed: a large community's quarter is read from the figures its
+	// engagement refresh keeps (see RefreshPeriodFigures).
+	FiguresAsOf time.Time
 
 	ActiveMembers Count
 	// TipsSaved counts tips added to the repository that are still in it.
@@ -115,37 +120,62 @@ func (s *Store) Stats(ctx context.Context, by Member, p Period, opts *StatsOptio
 	}
 	now := s.now()
 	st := Stats{Period: p, AsOf: now, From: now.Add(-p.Length()), WithFacilitators: opts.WithFacilitators}
-	w := window{community: by.CommunityID, to: now, from: st.From, before: st.From.Add(-p.Length())}
-	// The members left out of counts are few (bots, facilitators): their
-	// ids go to each query as an array, cheaper than a subquery per row.
+	w, err := s.statsWindow(ctx, by.CommunityID, p, now, opts.WithFacilitators)
+	if err != nil {
+		return Stats{}, err
+	}
+	steps := []statsStep{s.levels, s.mentoringStats, s.objectiveStats, s.storyStats}
+	kept, err := s.keptFigures(ctx, w, p, opts.WithFacilitators)
+	switch {
+	case err != nil:
+		return Stats{}, err
+	case kept != nil:
+		kept.into(&st)
+	default:
+		steps = append(periodWideSteps(s), steps...)
+	}
+	if err := runSteps(ctx, w, &st, steps); err != nil {
+		return Stats{}, err
+	}
+	return st, nil
+}
+
+// statsStep computes one section of stats.
+type statsStep func(context.Context, window, *Stats) error
+
+// runSteps runs the sections of stats together: they write apart and read
+// apart, each on its own connection, so the slowest sets the pace rather
+// than their sum.
+func runSteps(ctx context.Context, w window, st *Stats, steps []statsStep) error {
+	errs := make([]error, len(steps))
+	var wg sync.WaitGroup
+	for i, step := range steps {
+		wg.Go(func() { errs[i] = step(ctx, w, st) })
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// statsWindow is the window of a period ending at now, with the members
+// left out of counts: bots, and facilitators unless counted. They are few:
+// their ids go to each query as an array, cheaper than a subquery per row.
+func (s *Store) statsWindow(ctx context.Context, communityID int64, p Period, now time.Time, withFacilitators bool) (window, error) {
+	from := now.Add(-p.Length())
+	w := window{community: communityID, to: now, from: from, before: from.Add(-p.Length())}
 	rows, err := s.pool.Query(ctx, `
 		SELECT id FROM members WHERE community_id = $1 AND (is_bot OR is_admin AND NOT $2)
 		UNION
-		SELECT member_id FROM facilitators WHERE community_id = $1 AND NOT $2`, by.CommunityID, opts.WithFacilitators)
+		SELECT member_id FROM facilitators WHERE community_id = $1 AND NOT $2`, communityID, withFacilitators)
 	if err != nil {
-		return Stats{}, fmt.Errorf("list members left out: %w", err)
+		return window{}, fmt.Errorf("list members left out: %w", err)
 	}
 	if w.excluded, err = pgx.CollectRows(rows, pgx.RowTo[int64]); err != nil {
-		return Stats{}, fmt.Errorf("list members left out: %w", err)
+		return window{}, fmt.Errorf("list members left out: %w", err)
 	}
 	if w.excluded == nil {
 		w.excluded = []int64{}
 	}
-	// The sections write apart and read apart: each runs on its own
-	// connection, so the slowest sets the pace rather than their sum.
-	steps := []func(context.Context, window, *Stats) error{
-		s.activeMembers, s.tipsSaved, s.journey, s.levels, s.mentoringStats, s.objectiveStats, s.storyStats,
-	}
-	errs := make([]error, len(steps))
-	var wg sync.WaitGroup
-	for i, step := range steps {
-		wg.Go(func() { errs[i] = step(ctx, w, &st) })
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return Stats{}, err
-	}
-	return st, nil
+	return w, nil
 }
 
 // window is the two periods a stats query compares, [before, from) and

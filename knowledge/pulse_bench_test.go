@@ -20,7 +20,7 @@ var (
 // members (default 100,000) and -pulse-tips tips (default 1,000,000) with
 // three years of history (loadgen.BigCommunity), for each period; it
 // reports p50 and p99. Target: under 200 ms. It also logs how long the
-// engagement refresh, the periodic job behind levels, takes.
+// hourly refresh behind levels and the quarter's kept figures takes.
 func BenchmarkStats(b *testing.B) {
 	ctx := context.Background()
 	s := newStore(b)
@@ -42,6 +42,11 @@ func BenchmarkStats(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.Logf("engagement refresh took %s", time.Since(start).Round(time.Millisecond))
+	start = time.Now()
+	if err := s.RefreshPeriodFigures(ctx, c.ID); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("the quarter's kept figures took %s (with and without facilitators)", time.Since(start).Round(time.Millisecond))
 	facilitator, err := s.SeeMember(ctx, c.ID, knowledge.Person{PlatformUserID: "U0000000", IsAdmin: true})
 	if err != nil {
 		b.Fatal(err)
