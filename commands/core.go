@@ -162,6 +162,10 @@ func (c *Core) notRecorded(ctx context.Context, ev *bot.Event, err error) ([]bot
 func (c *Core) command(ctx context.Context, ev *bot.Event, community knowledge.Community, member knowledge.Member) bot.Reply {
 	req := &Request{Event: ev, Community: community, Member: member}
 	args, err := Parse(ev.Text)
+	if err != nil && c.router.FreeText(ev.Text) {
+		first, _ := splitFirstWord(ev.Text)
+		args, err = Parse(first)
+	}
 	if err != nil {
 		return c.errorReply(ctx, req, err)
 	}

@@ -126,6 +126,22 @@ func nextToken(s string) (Token, string, error) {
 	return Token{Kind: Word, Text: word}, rest, nil
 }
 
+// splitFirstWord splits command text, as typed, into its first word and
+// the rest.
+func splitFirstWord(s string) (first, rest string) {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexFunc(s, unicode.IsSpace); i >= 0 {
+		return s[:i], strings.TrimSpace(s[i:])
+	}
+	return s, ""
+}
+
+// restAfterFirstWord is the command text after its first word, as typed.
+func restAfterFirstWord(s string) string {
+	_, rest := splitFirstWord(s)
+	return rest
+}
+
 // isQuote reports whether r is a double quote, straight or curly. Single
 // quotes are left alone: apostrophes are too common in plain words.
 func isQuote(r rune) bool { return r == '"' || r == '“' || r == '”' || r == '„' }

@@ -22,7 +22,8 @@ func (c *Core) saveCommand() Command {
 		Examples: []string{"save Quarantine flaky tests behind a tag and fix one a day #testing"},
 		Notes: "The easier way: react to any useful message with the save emoji (`/cop config save-emoji` shows it). " +
 			"#hashtags in the text become the tip's tags.",
-		Handler: HandlerFunc(c.save),
+		FreeText: true,
+		Handler:  HandlerFunc(c.save),
 	}
 }
 
@@ -288,15 +289,6 @@ func pageOption(a *Args) (int, error) {
 		page = n
 	}
 	return page, nil
-}
-
-// restAfterFirstWord is the command text after its first word, as typed.
-func restAfterFirstWord(s string) string {
-	s = strings.TrimSpace(s)
-	if i := strings.IndexFunc(s, func(r rune) bool { return r == ' ' || r == '\t' || r == '\n' }); i >= 0 {
-		return strings.TrimSpace(s[i:])
-	}
-	return ""
 }
 
 func hashTags(tags []string) string {

@@ -184,3 +184,20 @@ func TestConsole_ConfirmsCaptureToTheReactor(t *testing.T) {
 		t.Errorf("tip 1 not listed:\n%s", out.String())
 	}
 }
+
+// TestCore_FreeTextKeepsItsQuotes: a tip or a story is taken as typed, an
+// unclosed quote included; a command with a grammar still says what is wrong.
+func TestCore_FreeTextKeepsItsQuotes(t *testing.T) {
+	core, _ := newCore(t, dbtest.Pool(t))
+	out := script(t, core, `/cop save He said "ship it and left #release`, `/cop SAVE “curly #release`,
+		`/cop story She said "never again`, `/cop tips #release`, `/cop search "unclosed`)
+	for _, want := range []string{
+		"Saved as tip 1. Tags: #release.", "Saved as tip 2. Tags: #release.", "Your story is kept",
+		`He said "ship it and left #release`, "“curly #release",
+		"There is an opening quote without a closing one.",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("missing %q:\n%s", want, out)
+		}
+	}
+}

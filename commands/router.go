@@ -46,8 +46,12 @@ type Command struct {
 	// Examples, each without the leading "/cop ".
 	Examples []string
 	// Notes is a longer explanation shown by /cop help <name>.
-	Notes   string
-	Handler Handler
+	Notes string
+	// FreeText commands read their text as typed (a tip, a story): quotes
+	// and # in it are the member's, not grammar, so an unclosed quote is
+	// no error.
+	FreeText bool
+	Handler  Handler
 }
 
 // Router sends a command to its family's handler.
@@ -98,6 +102,13 @@ func (r *Router) Names() []string {
 	}
 	sort.Strings(names)
 	return names
+}
+
+// FreeText reports whether the command the text starts with reads its
+// text as typed.
+func (r *Router) FreeText(text string) bool {
+	name, _ := splitFirstWord(text)
+	return r.cmds[strings.ToLower(name)].FreeText
 }
 
 // ServeCommand routes on the first word; no word means help.

@@ -30,7 +30,8 @@ func (c *Core) storyCommand() Command {
 		Notes: "After a mentoring pairing ends, or when you save a tip you found with `/cop search`, copbot may ask you " +
 			"once: \"Did this change how you work?\" Answering is optional; `/cop story <line>` answers, `/cop story skip` " +
 			"declines, and you can tell a story unasked too. Facilitators read them with `/cop stories`.",
-		Handler: HandlerFunc(c.story),
+		FreeText: true,
+		Handler:  HandlerFunc(c.story),
 	}
 }
 
