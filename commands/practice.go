@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -66,10 +67,13 @@ func (c *Core) search(ctx context.Context, req *Request) (bot.Reply, error) {
 		return bot.Reply{}, err
 	}
 	q.Offset = (page - 1) * pageSize
-	var describe []string // the search in words, for the reply and the next page
+	// The search in words, for the reply, and as a command, for the next
+	// page: the author by id there, since a display name may have spaces.
+	var describe, again []string
 	for _, tag := range q.Tags {
 		describe = append(describe, "#"+tag)
 	}
+	again = slices.Clone(describe)
 	if from := req.Args.Keyed("from"); len(from) > 0 {
 		if len(from) > 1 || from[0].Kind != Mention {
 			return bot.Reply{}, usagef("search", "Name one author, like `from:@ada`.")
@@ -80,10 +84,12 @@ func (c *Core) search(ctx context.Context, req *Request) (bot.Reply, error) {
 		}
 		q.AuthorID = &author.ID
 		describe = append(describe, "from:@"+displayName(author))
+		again = append(again, "from:<@"+author.PlatformUserID+">")
 	}
 	q.Words = req.Args.Rest()
 	if q.Words != "" {
 		describe = append([]string{q.Words}, describe...)
+		again = append([]string{q.Words}, again...)
 	}
 	tips, more, err := c.store.Search(ctx, req.Community.ID, q)
 	if err != nil {
@@ -101,7 +107,7 @@ func (c *Core) search(ctx context.Context, req *Request) (bot.Reply, error) {
 		return bot.Reply{Text: bot.Textf("No tips match “%s” yet. Try fewer or other words, or `/cop tips` to browse.", bot.Untrusted(what))}, nil
 	}
 	head := bot.Textf("Tips matching “%s”, best first:", bot.Untrusted(what))
-	return c.tipList(head, tips, more, page, "search "+what), nil
+	return c.tipList(head, tips, more, page, "search "+strings.Join(again, " ")), nil
 }
 
 func (c *Core) tipsCommand() Command {

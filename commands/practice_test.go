@@ -3,6 +3,7 @@ package commands_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -199,5 +200,35 @@ func TestCore_FreeTextKeepsItsQuotes(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("missing %q:\n%s", want, out)
 		}
+	}
+}
+
+// TestCore_MoreResultsKeepTheAuthor: the "More results" of a search by an
+// author whose name has spaces runs the same search, page 2.
+func TestCore_MoreResultsKeepTheAuthor(t *testing.T) {
+	ctx := context.Background()
+	core, _ := newCore(t, dbtest.Pool(t))
+	ref := bot.CommunityRef{Platform: bot.Slack, ExternalID: "T1"}
+	ada := bot.User{ID: "U-ada", Name: "Ada Lovelace"}
+	run := func(id string, u bot.User, text string) bot.Reply {
+		t.Helper()
+		replies, err := core.HandleEvent(ctx, &bot.Event{ID: id, Kind: bot.Command, Community: ref, User: u, Text: text})
+		if err != nil || len(replies) != 1 {
+			t.Fatalf("%s: %v, %v", text, replies, err)
+		}
+		return replies[0]
+	}
+	for i := range 12 {
+		run(fmt.Sprintf("s%d", i), ada, fmt.Sprintf("save Flaky test number %d goes to quarantine", i))
+	}
+	run("o1", bot.User{ID: "U-bob", Name: "bob"}, "save Flaky tests by someone else")
+	first := run("q1", bot.User{ID: "U-bob", Name: "bob"}, "search flaky from:<@U-ada|Ada Lovelace>")
+	if !strings.Contains(first.Text.String(), "“flaky from:@Ada Lovelace”") || len(first.Buttons) != 1 {
+		t.Fatalf("first page:\n%s\nbuttons %+v", first.Text.String(), first.Buttons)
+	}
+	next := run("q2", bot.User{ID: "U-bob", Name: "bob"}, first.Buttons[0].Command)
+	got := next.Text.String()
+	if strings.Count(got, "Flaky test number") != 2 || strings.Contains(got, "someone else") {
+		t.Errorf("%q gave:\n%s\nwant Ada's last 2 tips", first.Buttons[0].Command, got)
 	}
 }
