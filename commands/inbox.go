@@ -120,7 +120,8 @@ func refused(err error) bool {
 	return class == "22" || class == "23"
 }
 
-// pruneArgs is the periodic job that forgets old applied events.
+// pruneArgs is the periodic job that forgets old applied events and the
+// searches older than stats read.
 type pruneArgs struct{}
 
 func (pruneArgs) Kind() string { return "prune_inbox" }
@@ -131,7 +132,10 @@ type pruneWorker struct {
 }
 
 func (w *pruneWorker) Work(ctx context.Context, _ *river.Job[pruneArgs]) error {
-	_, err := w.core.store.PruneInbox(ctx, 24*time.Hour)
+	if _, err := w.core.store.PruneInbox(ctx, 24*time.Hour); err != nil {
+		return err
+	}
+	_, err := w.core.store.PruneSearches(ctx)
 	return err
 }
 

@@ -374,16 +374,25 @@ func (s *Store) InboxBacklog(ctx context.Context) (int, time.Duration, error) {
 
 // PruneInbox forgets the ids of events applied longer ago than keep;
 // platforms stop retrying long before (Slack after about five minutes).
-// It deletes a batch at a time, so that a busy hour's events never make
-// one long transaction.
 func (s *Store) PruneInbox(ctx context.Context, keep time.Duration) (int64, error) {
+	n, err := s.deleteInBatches(ctx, `
+		DELETE FROM events_seen WHERE ctid IN (
+			SELECT ctid FROM events_seen WHERE seen_at < now() - $1::interval LIMIT 10000)`, keep.String())
+	if err != nil {
+		return n, fmt.Errorf("prune inbox: %w", err)
+	}
+	return n, nil
+}
+
+// deleteInBatches runs a DELETE of at most 10,000 rows until it deletes
+// fewer, so that a busy day's rows never make one long transaction, and
+// returns how many it deleted.
+func (s *Store) deleteInBatches(ctx context.Context, sql string, args ...any) (int64, error) {
 	var total int64
 	for {
-		tag, err := s.pool.Exec(ctx, `
-			DELETE FROM events_seen WHERE ctid IN (
-				SELECT ctid FROM events_seen WHERE seen_at < now() - $1::interval LIMIT 10000)`, keep.String())
+		tag, err := s.pool.Exec(ctx, sql, args...)
 		if err != nil {
-			return total, fmt.Errorf("prune inbox: %w", err)
+			return total, err
 		}
 		total += tag.RowsAffected()
 		if tag.RowsAffected() < 10000 {
