@@ -110,7 +110,9 @@ type StatsOptions struct {
 // clock. Facilitators only. Every figure is computed in PostgreSQL, a few
 // queries in all; engagement levels and votes received come from the
 // engagement cache (see RefreshEngagement), which a small community
-// refreshes here and a large one by its periodic job.
+// refreshes here and a large one by its periodic job, and a large
+// community's quarter reads the period-wide figures that job keeps (see
+// RefreshPeriodFigures).
 func (s *Store) Stats(ctx context.Context, by Member, p Period, opts *StatsOptions) (Stats, error) {
 	if !by.IsFacilitator {
 		return Stats{}, ErrForbidden

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -45,9 +46,13 @@ func (f *periodFigures) into(st *Stats) {
 }
 
 // keptFigures returns the period-wide figures kept for the window's
-// community and period, if there are some computed within staleEngagement
-// before the window's end (and not after it); nil otherwise.
+// community and period, if it is one of keptPeriods and they were computed
+// within staleEngagement before the window's end (and not after it); nil
+// otherwise.
 func (s *Store) keptFigures(ctx context.Context, w window, p Period, withFacilitators bool) (*periodFigures, error) {
+	if !slices.Contains(keptPeriods, p) {
+		return nil, nil
+	}
 	var f periodFigures
 	var body []byte
 	err := s.pool.QueryRow(ctx, `
