@@ -48,8 +48,10 @@ func (w *refreshEngagementWorker) Work(ctx context.Context, job *river.Job[knowl
 	if err := w.core.store.RefreshEngagement(ctx, job.Args.CommunityID); err != nil {
 		return err
 	}
+	// Without kept figures stats count them live, slower: the next
+	// stats or the next hour queue another try.
 	if err := w.core.store.RefreshPeriodFigures(ctx, job.Args.CommunityID); err != nil {
-		return err
+		w.core.log.WarnContext(ctx, "period figures not kept", slog.Int64("community", job.Args.CommunityID), slog.Any("error", err))
 	}
 	n, err := w.core.store.PlanInvitations(ctx, job.Args.CommunityID)
 	if n > 0 {

@@ -80,7 +80,8 @@ const staleEngagement = 2 * time.Hour
 const EngagementRefreshInterval = time.Hour
 
 // RefreshEngagementArgs is the job that refreshes one community's
-// engagement and then decides its invitations to mentor.
+// engagement and, if it is large, the period figures stats keep, and then
+// decides its invitations to mentor.
 type RefreshEngagementArgs struct {
 	CommunityID int64 `json:"community_id"`
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -177,6 +178,7 @@ func (s *Store) statsWindow(ctx context.Context, communityID int64, p Period, no
 	if w.excluded == nil {
 		w.excluded = []int64{}
 	}
+	slices.Sort(w.excluded) // kept figures are matched on them
 	return w, nil
 }
 

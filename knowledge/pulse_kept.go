@@ -47,8 +47,9 @@ func (f *periodFigures) into(st *Stats) {
 
 // keptFigures returns the period-wide figures kept for the window's
 // community and period, if it is one of keptPeriods and they were computed
-// within staleEngagement before the window's end (and not after it); nil
-// otherwise.
+// within staleEngagement before the window's end (and not after it),
+// leaving out the same members; nil otherwise, and then a large community
+// gets a refresh queued.
 func (s *Store) keptFigures(ctx context.Context, w window, p Period, withFacilitators bool) (*periodFigures, error) {
 	if !slices.Contains(keptPeriods, p) {
 		return nil, nil
@@ -57,10 +58,11 @@ func (s *Store) keptFigures(ctx context.Context, w window, p Period, withFacilit
 	var body []byte
 	err := s.pool.QueryRow(ctx, `
 		SELECT computed_at, figures FROM period_figures
-		WHERE community_id = $1 AND period = $2 AND with_facilitators = $3 AND computed_at > $4 AND computed_at <= $5`,
-		w.community, p.key, withFacilitators, w.to.Add(-staleEngagement), w.to).Scan(&f.AsOf, &body)
+		WHERE community_id = $1 AND period = $2 AND with_facilitators = $3 AND computed_at > $4 AND computed_at <= $5
+		  AND left_out = $6`,
+		w.community, p.key, withFacilitators, w.to.Add(-staleEngagement), w.to, w.excluded).Scan(&f.AsOf, &body)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, nil
+		return nil, s.queueLargeRefresh(ctx, w.community)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read kept figures: %w", err)
@@ -71,19 +73,39 @@ func (s *Store) keptFigures(ctx context.Context, w window, p Period, withFacilit
 	return &f, nil
 }
 
+// queueLargeRefresh queues an engagement refresh (which keeps the period
+// figures) for a large community; one waits per community at a time.
+func (s *Store) queueLargeRefresh(ctx context.Context, communityID int64) error {
+	large, err := s.large(ctx, communityID)
+	if err != nil || !large {
+		return err
+	}
+	if _, err := s.jobs.Insert(ctx, RefreshEngagementArgs{CommunityID: communityID}, nil); err != nil {
+		return fmt.Errorf("queue engagement refresh: %w", err)
+	}
+	return nil
+}
+
+// large reports whether a community has numbered more than
+// liveEngagementTips tips: then its engagement and its quarter's figures
+// are kept rather than computed while someone waits.
+func (s *Store) large(ctx context.Context, communityID int64) (bool, error) {
+	var tips int
+	if err := s.pool.QueryRow(ctx, `SELECT COALESCE((SELECT last_number FROM tip_counters WHERE community_id = $1), 0)`,
+		communityID).Scan(&tips); err != nil {
+		return false, fmt.Errorf("count tips: %w", err)
+	}
+	return tips > liveEngagementTips, nil
+}
+
 // RefreshPeriodFigures computes a large community's period-wide figures
 // for keptPeriods as of the store's clock, counting facilitators and not,
 // and keeps them for Stats; the engagement refresh job calls it after
 // RefreshEngagement. A community of up to liveEngagementTips tips keeps
 // none: its figures are counted live in milliseconds.
 func (s *Store) RefreshPeriodFigures(ctx context.Context, communityID int64) error {
-	var tips int
-	if err := s.pool.QueryRow(ctx, `SELECT COALESCE((SELECT last_number FROM tip_counters WHERE community_id = $1), 0)`,
-		communityID).Scan(&tips); err != nil {
-		return fmt.Errorf("count tips: %w", err)
-	}
-	if tips <= liveEngagementTips {
-		return nil
+	if large, err := s.large(ctx, communityID); err != nil || !large {
+		return err
 	}
 	now := s.now()
 	for _, p := range keptPeriods {
@@ -101,12 +123,12 @@ func (s *Store) RefreshPeriodFigures(ctx context.Context, communityID int64) err
 				return fmt.Errorf("encode period figures: %w", err)
 			}
 			if _, err := s.pool.Exec(ctx, `
-				INSERT INTO period_figures (community_id, period, with_facilitators, computed_at, figures)
-				VALUES ($1, $2, $3, $4, $5)
+				INSERT INTO period_figures (community_id, period, with_facilitators, computed_at, left_out, figures)
+				VALUES ($1, $2, $3, $4, $5, $6)
 				ON CONFLICT (community_id, period, with_facilitators) DO UPDATE
-				SET computed_at = excluded.computed_at, figures = excluded.figures
+				SET computed_at = excluded.computed_at, left_out = excluded.left_out, figures = excluded.figures
 				WHERE period_figures.computed_at < excluded.computed_at`,
-				communityID, p.key, withFacilitators, now, body); err != nil {
+				communityID, p.key, withFacilitators, now, w.excluded, body); err != nil {
 				return fmt.Errorf("keep period figures: %w", err)
 			}
 		}

@@ -77,6 +77,25 @@ func TestStore_Stats_KeptFigures(t *testing.T) {
 		}
 	}
 
+	// ada becomes a facilitator: figures kept without facilitators counted
+	// her, so they are counted live again (and a refresh is queued); those
+	// kept with facilitators still hold.
+	h.exec(`UPDATE tip_counters SET last_number = 20001 WHERE community_id = $1`, h.c.ID)
+	h.exec(`INSERT INTO facilitators (community_id, member_id) VALUES ($1, $2)`, h.c.ID, h.members["ada"])
+	if st := stats(nil); !st.FiguresAsOf.IsZero() || names(st.TopSavers)["ada"] != (knowledge.Count{}) {
+		t.Errorf("after ada became a facilitator: figures as of %v, top savers %v; want counted live, without ada",
+			st.FiguresAsOf, order(st.TopSavers))
+	}
+	if st := stats(all); !st.FiguresAsOf.Equal(pulseNow) {
+		t.Errorf("with facilitators, after ada became one: figures as of %v, want still kept", st.FiguresAsOf)
+	}
+	var queued int
+	if err := s.Pool().QueryRow(ctx, `SELECT count(*) FROM river_job WHERE kind = $1 AND state = 'available'`,
+		knowledge.RefreshEngagementArgs{}.Kind()).Scan(&queued); err != nil || queued != 1 {
+		t.Errorf("%d refreshes queued (%v), want 1", queued, err)
+	}
+	h.exec(`DELETE FROM facilitators WHERE community_id = $1 AND member_id = $2`, h.c.ID, h.members["ada"])
+
 	clock = pulseNow.Add(3 * time.Hour)
 	st := stats(nil)
 	if !st.FiguresAsOf.IsZero() || st.TipsSaved.Now != live.TipsSaved.Now+1 {
