@@ -67,8 +67,9 @@ func (c *Core) search(ctx context.Context, req *Request) (bot.Reply, error) {
 		return bot.Reply{}, err
 	}
 	q.Offset = (page - 1) * pageSize
-	// The search in words, for the reply, and as a command, for the next
-	// page: the author by id there, since a display name may have spaces.
+	// The search in words, for the reply and the hint of the next page,
+	// and as a command, for its button: the author by id there, since a
+	// display name may have spaces.
 	var describe, again []string
 	for _, tag := range q.Tags {
 		describe = append(describe, "#"+tag)
@@ -107,7 +108,7 @@ func (c *Core) search(ctx context.Context, req *Request) (bot.Reply, error) {
 		return bot.Reply{Text: bot.Textf("No tips match “%s” yet. Try fewer or other words, or `/cop tips` to browse.", bot.Untrusted(what))}, nil
 	}
 	head := bot.Textf("Tips matching “%s”, best first:", bot.Untrusted(what))
-	return c.tipList(head, tips, more, page, "search "+strings.Join(again, " ")), nil
+	return c.tipList(head, tips, more, page, "search "+strings.Join(again, " "), "search "+what), nil
 }
 
 func (c *Core) tipsCommand() Command {
@@ -161,20 +162,21 @@ func (c *Core) tips(ctx context.Context, req *Request) (bot.Reply, error) {
 	if tag != "" {
 		cmd += " #" + tag
 	}
-	return c.tipList(head, tips, more, page, cmd), nil
+	return c.tipList(head, tips, more, page, cmd, cmd), nil
 }
 
-// tipList renders a page of tips with a button for the next page.
-func (c *Core) tipList(head bot.Text, tips []knowledge.Tip, more bool, page int, cmd string) bot.Reply {
+// tipList renders a page of tips with a button that runs cmd for the next
+// page, and hint, the same command as people read and type it.
+func (c *Core) tipList(head bot.Text, tips []knowledge.Tip, more bool, page int, cmd, hint string) bot.Reply {
 	t := head
 	for _, tip := range tips {
 		t = t.Append(bot.Plain("\n"), tipLine(tip))
 	}
 	r := bot.Reply{Text: t}
 	if more {
-		next := cmd + " page:" + strconv.Itoa(page+1)
-		r.Text = r.Text.Line("More: `/cop %s`", bot.Untrusted(next))
-		r.Buttons = []bot.Button{{Label: "More results", Command: next}}
+		next := " page:" + strconv.Itoa(page+1)
+		r.Text = r.Text.Line("More: `/cop %s`", bot.Untrusted(hint+next))
+		r.Buttons = []bot.Button{{Label: "More results", Command: cmd + next}}
 	}
 	return r
 }

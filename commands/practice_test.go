@@ -223,7 +223,8 @@ func TestCore_MoreResultsKeepTheAuthor(t *testing.T) {
 	}
 	run("o1", bot.User{ID: "U-bob", Name: "bob"}, "save Flaky tests by someone else")
 	first := run("q1", bot.User{ID: "U-bob", Name: "bob"}, "search flaky from:<@U-ada|Ada Lovelace>")
-	if !strings.Contains(first.Text.String(), "“flaky from:@Ada Lovelace”") || len(first.Buttons) != 1 {
+	if !strings.Contains(first.Text.String(), "“flaky from:@Ada Lovelace”") || len(first.Buttons) != 1 ||
+		!strings.Contains(first.Text.String(), "More: `/cop search flaky from:@Ada Lovelace page:2`") {
 		t.Fatalf("first page:\n%s\nbuttons %+v", first.Text.String(), first.Buttons)
 	}
 	next := run("q2", bot.User{ID: "U-bob", Name: "bob"}, first.Buttons[0].Command)
