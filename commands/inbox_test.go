@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/copbot/copbot/bot"
 	"github.com/copbot/copbot/internal/dbtest"
 	"github.com/copbot/copbot/knowledge"
@@ -34,7 +36,25 @@ func TestCore_BadEventIsSetAside(t *testing.T) {
 	}
 	out := script(t, core, "Write the failing test first", "/react m1 bulb", "/cop tips")
 	if !strings.Contains(out, "*1* Write the failing test first") {
-		t.Errorf("the good reaction after the bad one was not captured:\n%s", out)
+		var state []string
+		for _, q := range []string{
+			`SELECT format('tip %s %s %s', id, state, source_message) FROM tips`,
+			`SELECT format('inbox %s %s', id, event_id) FROM inbox`,
+			`SELECT format('seen %s %s', event_id, error) FROM events_seen`,
+			`SELECT format('job %s %s %s attempt %s %s', id, kind, state, attempt, errors) FROM river_job WHERE kind <> 'refresh_all'`,
+		} {
+			rows, err := pool.Query(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
+			if err != nil {
+				t.Fatal(err)
+			}
+			state = append(state, lines...)
+		}
+		t.Errorf("the good reaction after the bad one was not captured:\n%s\nstate:\n%s\nlogs:\n%s",
+			out, strings.Join(state, "\n"), logs.String())
 	}
 	var setAside string
 	if err := pool.QueryRow(ctx, `SELECT error FROM events_seen WHERE event_id = 'bad'`).Scan(&setAside); err != nil || !strings.Contains(setAside, "platform_user_id") {
