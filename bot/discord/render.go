@@ -33,15 +33,25 @@ func noMentions() *discordgo.MessageAllowedMentions {
 // Escaping each span is not enough on its own: spans meet, so "<" + "@1" +
 // ">" or "@" + "here" would spell a mention or a ping that no span holds.
 // defuse looks at the whole text last, knowing which mentions copbot made.
+//
+// Inside a code span that copbot's markup opens (`/cop …`), Discord shows
+// backslashes as typed, so people's text there is not escaped: only a
+// backtick, which would end the span, becomes a look-alike.
 func Render(t bot.Text) string {
 	var b strings.Builder
 	var deliberate []int // where the mentions copbot means start
+	inCode := false
 	for _, sp := range t {
 		lineStart := b.Len() == 0 || strings.HasSuffix(b.String(), "\n")
 		switch sp.Kind {
 		case bot.Markup:
 			b.WriteString(markup(sp.Text))
+			inCode = inCode != (strings.Count(sp.Text, "`")%2 == 1)
 		case bot.UserText:
+			if inCode {
+				b.WriteString(strings.NewReplacer("`", "\u02cb", "\n", " ").Replace(strings.ToValidUTF8(sp.Text, "\uFFFD")))
+				continue
+			}
 			b.WriteString(escape(sp.Text, lineStart))
 		case bot.Mention:
 			m := mention(sp.Text)
@@ -206,6 +216,9 @@ func split(s string, limit int) []string {
 			}
 			for cut > 0 && !utf8.RuneStart(s[cut]) {
 				cut--
+			}
+			if cut == 0 { // no line end, no rune start: cut at the limit all the same
+				cut = byteIndexOfRune(s, limit)
 			}
 		}
 		out = append(out, strings.TrimRight(s[:cut], "\n"))
