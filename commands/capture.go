@@ -123,20 +123,29 @@ func (c *Core) fetchAll(ctx context.Context, items []knowledge.CaptureItem) (don
 		wg   sync.WaitGroup
 		sem  = make(chan struct{}, fetchConcurrency)
 	)
-	for _, it := range items {
-		if it.Message != nil {
+	// skip keeps an item that needs no fetch now (its message came with the
+	// event, no adapter here fetches it, its platform asked copbot to
+	// wait), under mu: the fetches already started write the same lists.
+	skip := func(it knowledge.CaptureItem, ref bot.CommunityRef, canFetch bool) bool {
+		mu.Lock()
+		defer mu.Unlock()
+		switch d := c.limitedFor(ref); {
+		case it.Message != nil:
 			done = append(done, knowledge.Captured{Item: it, Message: *it.Message})
-			continue
-		}
-		ref := bot.CommunityRef{Platform: bot.Platform(it.Platform), ExternalID: it.ExternalID}
-		fetcher, ok := c.adapters[ref.Platform].(bot.MessageFetcher)
-		if !ok {
+		case !canFetch:
 			errs = append(errs, fmt.Errorf("no adapter here can fetch %s messages", ref.Platform))
 			failed = append(failed, it)
-			continue
-		}
-		if d := c.limitedFor(ref); d > 0 {
+		case d > 0:
 			wait = max(wait, d)
+		default:
+			return false
+		}
+		return true
+	}
+	for _, it := range items {
+		ref := bot.CommunityRef{Platform: bot.Platform(it.Platform), ExternalID: it.ExternalID}
+		fetcher, canFetch := c.adapters[ref.Platform].(bot.MessageFetcher)
+		if skip(it, ref, canFetch) {
 			continue
 		}
 		sem <- struct{}{}
