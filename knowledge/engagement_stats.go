@@ -38,37 +38,33 @@ const movedUpShown = 8
 
 // levels reads the engagement summary, refreshing it first for a small
 // community; a large one whose figures are missing or stale gets a
-// refresh queued, and stats show what there is. Three small queries:
-// the summary, the members left out (to take them away from it), and the
-// heads of the lists.
+// refresh queued, and stats show what there is. Four small queries: the
+// community's size, the summary, the members left out (to take them away
+// from it), and the heads of the lists.
 func (s *Store) levels(ctx context.Context, w window, st *Stats) error {
-	var tips int
-	var computed *time.Time
-	err := s.pool.QueryRow(ctx, `
-		SELECT COALESCE((SELECT last_number FROM tip_counters WHERE community_id = $1), 0),
-		       (SELECT computed_at FROM engagement_refreshes WHERE community_id = $1)`, w.community).Scan(&tips, &computed)
+	large, err := s.large(ctx, w.community)
 	if err != nil {
-		return fmt.Errorf("read engagement refresh: %w", err)
+		return err
 	}
-	switch {
-	case tips <= liveEngagementTips:
+	if !large {
 		if err := s.RefreshEngagement(ctx, w.community); err != nil {
 			return err
-		}
-	case computed == nil || w.to.Sub(*computed) > staleEngagement:
-		if _, err := s.jobs.Insert(ctx, RefreshEngagementArgs{CommunityID: w.community}, nil); err != nil {
-			return fmt.Errorf("queue engagement refresh: %w", err)
-		}
-		if computed == nil {
-			return nil
 		}
 	}
 	var sum engagementSummary
 	var body []byte
 	ls := &st.Levels
-	if err := s.pool.QueryRow(ctx, `SELECT computed_at, summary FROM engagement_refreshes WHERE community_id = $1`,
-		w.community).Scan(&ls.AsOf, &body); err != nil {
+	err = s.pool.QueryRow(ctx, `SELECT computed_at, summary FROM engagement_refreshes WHERE community_id = $1`,
+		w.community).Scan(&ls.AsOf, &body)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows): // a large community's first refresh
+		return s.queueRefresh(ctx, w.community)
+	case err != nil:
 		return fmt.Errorf("read engagement summary: %w", err)
+	case large && w.to.Sub(ls.AsOf) > staleEngagement:
+		if err := s.queueRefresh(ctx, w.community); err != nil {
+			return err
+		}
 	}
 	if err := json.Unmarshal(body, &sum); err != nil {
 		return fmt.Errorf("decode engagement summary: %w", err)

@@ -74,12 +74,18 @@ func (s *Store) keptFigures(ctx context.Context, w window, p Period, withFacilit
 }
 
 // queueLargeRefresh queues an engagement refresh (which keeps the period
-// figures) for a large community; one waits per community at a time.
+// figures) for a large community.
 func (s *Store) queueLargeRefresh(ctx context.Context, communityID int64) error {
 	large, err := s.large(ctx, communityID)
 	if err != nil || !large {
 		return err
 	}
+	return s.queueRefresh(ctx, communityID)
+}
+
+// queueRefresh queues a community's engagement refresh; one waits per
+// community at a time (RefreshEngagementArgs.InsertOpts).
+func (s *Store) queueRefresh(ctx context.Context, communityID int64) error {
 	if _, err := s.jobs.Insert(ctx, RefreshEngagementArgs{CommunityID: communityID}, nil); err != nil {
 		return fmt.Errorf("queue engagement refresh: %w", err)
 	}
