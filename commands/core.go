@@ -161,11 +161,11 @@ func (c *Core) notRecorded(ctx context.Context, ev *bot.Event, err error) ([]bot
 
 func (c *Core) command(ctx context.Context, ev *bot.Event, community knowledge.Community, member knowledge.Member) bot.Reply {
 	req := &Request{Event: ev, Community: community, Member: member}
-	args, err := Parse(ev.Text)
-	if err != nil && c.router.FreeText(ev.Text) {
-		first, _ := splitFirstWord(ev.Text)
-		args, err = Parse(first)
+	text := ev.Text
+	if c.router.FreeText(text) { // the handler reads the rest as typed
+		text, _ = splitFirstWord(text)
 	}
+	args, err := Parse(text)
 	if err != nil {
 		return c.errorReply(ctx, req, err)
 	}
