@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -67,14 +66,9 @@ func (c *Core) search(ctx context.Context, req *Request) (bot.Reply, error) {
 		return bot.Reply{}, err
 	}
 	q.Offset = (page - 1) * pageSize
-	// The search in words, for the reply and the hint of the next page,
-	// and as a command, for its button: the author by id there, since a
-	// display name may have spaces.
-	var describe, again []string
-	for _, tag := range q.Tags {
-		describe = append(describe, "#"+tag)
-	}
-	again = slices.Clone(describe)
+	// The author: by name in the search as shown (and in the next page's
+	// hint), by id in the next page's button, since a name may have spaces.
+	var shownAuthor, runAuthor string
 	if from := req.Args.Keyed("from"); len(from) > 0 {
 		if len(from) > 1 || from[0].Kind != Mention {
 			return bot.Reply{}, usagef("search", "Name one author, like `from:@ada`.")
@@ -84,14 +78,14 @@ func (c *Core) search(ctx context.Context, req *Request) (bot.Reply, error) {
 			return bot.Reply{}, err
 		}
 		q.AuthorID = &author.ID
-		describe = append(describe, "from:@"+displayName(author))
-		again = append(again, "from:<@"+author.PlatformUserID+">")
+		shownAuthor, runAuthor = "from:@"+displayName(author), "from:<@"+author.PlatformUserID+">"
 	}
 	q.Words = req.Args.Rest()
-	if q.Words != "" {
-		describe = append([]string{q.Words}, describe...)
-		again = append([]string{q.Words}, again...)
+	terms := q.Words
+	for _, tag := range q.Tags {
+		terms += " #" + tag
 	}
+	with := func(author string) string { return strings.TrimSpace(terms + " " + author) }
 	tips, more, err := c.store.Search(ctx, req.Community.ID, q)
 	if err != nil {
 		return bot.Reply{}, err
@@ -100,7 +94,7 @@ func (c *Core) search(ctx context.Context, req *Request) (bot.Reply, error) {
 	if err := c.store.RecordSearch(ctx, req.Member, page, tips); err != nil {
 		c.log.WarnContext(ctx, "search not recorded", commandAttrs(req, err)...)
 	}
-	what := strings.Join(describe, " ")
+	what := with(shownAuthor)
 	if len(tips) == 0 {
 		if page > 1 {
 			return bot.Reply{Text: bot.Textf("No more tips match “%s”.", bot.Untrusted(what))}, nil
@@ -108,7 +102,7 @@ func (c *Core) search(ctx context.Context, req *Request) (bot.Reply, error) {
 		return bot.Reply{Text: bot.Textf("No tips match “%s” yet. Try fewer or other words, or `/cop tips` to browse.", bot.Untrusted(what))}, nil
 	}
 	head := bot.Textf("Tips matching “%s”, best first:", bot.Untrusted(what))
-	return c.tipList(head, tips, more, page, "search "+strings.Join(again, " "), "search "+what), nil
+	return c.tipList(head, tips, more, page, "search "+with(runAuthor), "search "+what), nil
 }
 
 func (c *Core) tipsCommand() Command {
