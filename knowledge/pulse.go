@@ -286,18 +286,6 @@ func (s *Store) tipsSaved(ctx context.Context, w window, st *Stats) error {
 	return nil
 }
 
-func collectContributors(rows pgx.Rows) ([]Contributor, error) {
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Contributor, error) {
-		var c Contributor
-		err := r.Scan(&c.Member.ID, &c.Member.PlatformUserID, &c.Member.DisplayName, &c.Count.Now, &c.Count.Before)
-		return c, err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("read contributors: %w", err)
-	}
-	return out, nil
-}
-
 // seconds turns a nullable number of seconds into a duration.
 func seconds(f *float64) *time.Duration {
 	if f == nil {

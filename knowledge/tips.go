@@ -47,14 +47,6 @@ func scanTip(row pgx.Row) (Tip, error) {
 	return t, err
 }
 
-func tipByID(ctx context.Context, db querier, communityID, id int64) (Tip, error) {
-	t, err := scanTip(db.QueryRow(ctx, `SELECT `+tipColumns+` FROM tips t WHERE t.community_id = $1 AND t.id = $2`, communityID, id))
-	if err != nil {
-		return Tip{}, notFound(err, "read tip")
-	}
-	return t, nil
-}
-
 // Tip returns a saved tip by its number, removed or not.
 func (s *Store) Tip(ctx context.Context, communityID int64, number int) (Tip, error) {
 	return tipByNumber(ctx, s.pool, communityID, number, false)

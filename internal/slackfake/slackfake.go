@@ -54,8 +54,8 @@ type Options struct {
 	// runs where every reaction is on a message of its own: it gets the
 	// channel and ts asked for and says whether such a message exists.
 	Synthesize func(channel, ts string) (Message, bool)
-	// DiscardPosts counts what copbot sends instead of keeping it, so that a
-	// long run does not grow without end.
+	// DiscardPosts counts what copbot sends without handing it to Posted,
+	// for long runs where nobody reads them.
 	DiscardPosts bool
 }
 
@@ -69,7 +69,6 @@ type Server struct {
 	users     map[string]User
 	rateLimit map[string]int // method → how many calls answer 429 first
 	calls     map[string]int // method → calls answered (429s included)
-	posts     []Post
 	uploads   map[string][]byte
 	private   []string
 	nextID    int
@@ -145,13 +144,6 @@ func (f *Server) Calls(method string) int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.calls[method]
-}
-
-// Posts returns what copbot sent so far (nothing with DiscardPosts).
-func (f *Server) Posts() []Post {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return append([]Post(nil), f.posts...)
 }
 
 // Uploads returns the files uploaded so far, by file id.
@@ -318,15 +310,14 @@ func (f *Server) userConversations(form url.Values) answer {
 		"is_group": false, "is_private": true, "is_member": true}}, "response_metadata": map[string]any{"next_cursor": next}})
 }
 
-// record keeps a post, or counts it; the caller holds mu.
+// record hands a post to Posted, or only counts it; the caller holds mu.
 func (f *Server) record(p Post) {
 	if f.opts.DiscardPosts {
 		return
 	}
-	f.posts = append(f.posts, p)
 	select {
 	case f.posted <- p:
-	default: // nobody waits for posts; Posts still has them
+	default: // nobody waits for posts
 	}
 }
 
