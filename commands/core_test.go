@@ -5,7 +5,6 @@ import (
 	"context"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,33 +14,15 @@ import (
 	"github.com/copbot/copbot/bot/console"
 	"github.com/copbot/copbot/commands"
 	"github.com/copbot/copbot/internal/dbtest"
+	"github.com/copbot/copbot/internal/testlog"
 	"github.com/copbot/copbot/knowledge"
 )
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
 
-// testLog collects what the core logs, to check that failures are logged;
-// job workers log from their own goroutines.
-type testLog struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *testLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *testLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
 // newCore gives a test a core whose background work (inbox passes, jobs)
 // runs until the test ends: the console waits on it after each line.
-func newCore(tb testing.TB, pool *pgxpool.Pool, adapters ...bot.Adapter) (*commands.Core, *testLog) {
+func newCore(tb testing.TB, pool *pgxpool.Pool, adapters ...bot.Adapter) (*commands.Core, *testlog.Buffer) {
 	tb.Helper()
 	core, logs := newIdleCore(tb, pool, adapters...)
 	startBackground(tb, core, nil)
@@ -50,9 +31,9 @@ func newCore(tb testing.TB, pool *pgxpool.Pool, adapters ...bot.Adapter) (*comma
 
 // newIdleCore is newCore without the background work, for tests that start
 // and stop it themselves.
-func newIdleCore(tb testing.TB, pool *pgxpool.Pool, adapters ...bot.Adapter) (*commands.Core, *testLog) {
+func newIdleCore(tb testing.TB, pool *pgxpool.Pool, adapters ...bot.Adapter) (*commands.Core, *testlog.Buffer) {
 	tb.Helper()
-	logs := &testLog{}
+	logs := &testlog.Buffer{}
 	log := slog.New(slog.NewTextHandler(logs, nil))
 	store, err := knowledge.NewStore(pool, log)
 	if err != nil {

@@ -1,13 +1,11 @@
 package discord
 
 import (
-	"bytes"
 	"context"
 	"crypto/ed25519"
 	"encoding/hex"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,28 +15,11 @@ import (
 	"github.com/copbot/copbot/bot"
 	"github.com/copbot/copbot/commands"
 	"github.com/copbot/copbot/internal/dbtest"
+	"github.com/copbot/copbot/internal/testlog"
 	"github.com/copbot/copbot/knowledge"
 )
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
-
-// syncLog collects log output written from several goroutines.
-type syncLog struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *syncLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *syncLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
 
 // harness is a real core on a real database behind the adapter, which talks
 // to a fake Discord.
@@ -48,7 +29,7 @@ type harness struct {
 	adapter *Adapter
 	core    *commands.Core
 	pool    *pgxpool.Pool
-	logs    *syncLog
+	logs    *testlog.Buffer
 	key     ed25519.PrivateKey
 	// slow delays commands before the core sees them.
 	slow time.Duration
@@ -67,7 +48,7 @@ func newHarness(t testing.TB, ho harnessOptions) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := &harness{t: t, fake: newFakeDiscord(t), logs: &syncLog{}, key: priv, pool: ho.pool}
+	h := &harness{t: t, fake: newFakeDiscord(t), logs: &testlog.Buffer{}, key: priv, pool: ho.pool}
 	h.fake.refuse = ho.refuse
 	if h.pool == nil {
 		h.pool = dbtest.Pool(t)

@@ -10,7 +10,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strconv"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -22,30 +21,13 @@ import (
 	"github.com/copbot/copbot/internal/dbtest"
 	"github.com/copbot/copbot/internal/loadgen"
 	"github.com/copbot/copbot/internal/slackfake"
+	"github.com/copbot/copbot/internal/testlog"
 	"github.com/copbot/copbot/knowledge"
 )
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
 
 const testSecret = "8f742231b10e8888abcd99yyyzzz85a5"
-
-// syncLog collects log output written from many goroutines.
-type syncLog struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *syncLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *syncLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
 
 // harness is copbot's Slack side wired as `copbot serve` wires it: the
 // adapter's routes on an HTTP server, a real core over a real database,
@@ -56,7 +38,7 @@ type harness struct {
 	core    *commands.Core
 	pool    *pgxpool.Pool
 	srv     *httptest.Server
-	logs    *syncLog
+	logs    *testlog.Buffer
 }
 
 type harnessOpts struct {
@@ -70,7 +52,7 @@ func newHarness(tb testing.TB, ho *harnessOpts) *harness {
 	if ho == nil {
 		ho = &harnessOpts{}
 	}
-	h := &harness{slack: newFakeSlack(tb), logs: &syncLog{}, pool: ho.pool}
+	h := &harness{slack: newFakeSlack(tb), logs: &testlog.Buffer{}, pool: ho.pool}
 	if h.pool == nil {
 		h.pool = dbtest.Pool(tb)
 	}
