@@ -16,36 +16,9 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/copbot/copbot/internal/metricstest"
 	"github.com/copbot/copbot/knowledge"
 )
-
-// counterValue reads a counter of the registry with the given labels.
-func counterValue(tb testing.TB, reg *prometheus.Registry, name string, labels map[string]string) float64 {
-	tb.Helper()
-	families, err := reg.Gather()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	for _, f := range families {
-		if f.GetName() != name {
-			continue
-		}
-	metrics:
-		for _, m := range f.GetMetric() {
-			have := map[string]string{}
-			for _, l := range m.GetLabel() {
-				have[l.GetName()] = l.GetValue()
-			}
-			for k, v := range labels {
-				if have[k] != v {
-					continue metrics
-				}
-			}
-			return m.GetCounter().GetValue()
-		}
-	}
-	return 0
-}
 
 // written counts the rows an interaction could leave behind.
 func written(tb testing.TB, h *harness) string {
@@ -156,10 +129,10 @@ func TestRoutes_HTTPInteractionBadInput(t *testing.T) {
 			ephemeral("copbot has nothing to do with that.")},
 	}
 	rejected := func(reason string) float64 {
-		return counterValue(t, reg, "copbot_events_rejected_total", map[string]string{"platform": "discord", "reason": reason})
+		return metricstest.Value(t, reg, "copbot_events_rejected_total", map[string]string{"platform": "discord", "reason": reason})
 	}
 	ignored := func() float64 {
-		return counterValue(t, reg, "copbot_events_received_total", map[string]string{"platform": "discord", "kind": "ignored"})
+		return metricstest.Value(t, reg, "copbot_events_received_total", map[string]string{"platform": "discord", "kind": "ignored"})
 	}
 	reasons := []string{"bad_signature", "stale", "too_large", "malformed", "not_recorded"}
 	if n := len(tests[1].body); n != 1<<20 {
@@ -241,7 +214,7 @@ func TestAdapter_GatewayEventThatIsNotText(t *testing.T) {
 	if tips := h.waitTips(1); tips[0].Text != "Measure twice" {
 		t.Errorf("tip %+v; want the message the reaction saved", tips[0])
 	}
-	if got := counterValue(t, reg, "copbot_events_rejected_total", map[string]string{"platform": "discord", "reason": "malformed"}); got != 1 {
+	if got := metricstest.Value(t, reg, "copbot_events_rejected_total", map[string]string{"platform": "discord", "reason": "malformed"}); got != 1 {
 		t.Errorf("rejected{reason=malformed} = %v; want 1", got)
 	}
 	var edits int

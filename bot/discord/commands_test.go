@@ -2,15 +2,16 @@ package discord
 
 import (
 	"encoding/json"
-	"github.com/copbot/copbot/commands"
-	"github.com/copbot/copbot/internal/dbtest"
-	"github.com/copbot/copbot/knowledge"
 	"log/slog"
 	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/bwmarrin/discordgo"
+
+	"github.com/copbot/copbot/commands"
+	"github.com/copbot/copbot/internal/dbtest"
+	"github.com/copbot/copbot/knowledge"
 )
 
 func TestCommandText(t *testing.T) {

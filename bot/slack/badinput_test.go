@@ -11,6 +11,8 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/copbot/copbot/internal/metricstest"
 )
 
 // written counts the rows a delivery could leave behind: recorded events,
@@ -152,7 +154,7 @@ func TestHTTP_BadInput(t *testing.T) {
 		{"InteractionOfUnknownType", "/slack/interactivity", form, clickPayload(t, func(m map[string]any) { m["type"] = "shortcut" }), 200, "", ""},
 	}
 	rejected := func(reason string) float64 {
-		return metricValue(t, reg, "copbot_events_rejected_total", map[string]string{"platform": "slack", "reason": reason})
+		return metricstest.Value(t, reg, "copbot_events_rejected_total", map[string]string{"platform": "slack", "reason": reason})
 	}
 	reasons := []string{rejectBadSignature, rejectStale, rejectTooLarge, rejectMalformed, rejectNotRecorded}
 	if len(exactlyOneMiB) != 1<<20 {
@@ -164,7 +166,7 @@ func TestHTTP_BadInput(t *testing.T) {
 			for _, r := range reasons {
 				before[r] = rejected(r)
 			}
-			ignored := metricValue(t, reg, "copbot_events_received_total", map[string]string{"platform": "slack", "kind": kindIgnored})
+			ignored := metricstest.Value(t, reg, "copbot_events_received_total", map[string]string{"platform": "slack", "kind": kindIgnored})
 			status, answer := do(t, h.request(t, tt.path, tt.contentType, tt.body))
 			if status != tt.status || answer != tt.answer {
 				t.Errorf("answered %d %q\nwant %d %q", status, answer, tt.status, tt.answer)
@@ -178,7 +180,7 @@ func TestHTTP_BadInput(t *testing.T) {
 					t.Errorf("copbot_events_rejected_total{reason=%q} went from %v to %v; want %v", r, before[r], got, want)
 				}
 			}
-			nowIgnored := metricValue(t, reg, "copbot_events_received_total", map[string]string{"platform": "slack", "kind": kindIgnored})
+			nowIgnored := metricstest.Value(t, reg, "copbot_events_received_total", map[string]string{"platform": "slack", "kind": kindIgnored})
 			if wantIgnored := tt.reason == ""; (nowIgnored == ignored+1) != wantIgnored {
 				t.Errorf("copbot_events_received_total{kind=ignored} went from %v to %v; counted as ignored: want %v", ignored, nowIgnored, wantIgnored)
 			}

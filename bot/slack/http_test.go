@@ -13,39 +13,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/copbot/copbot/bot"
+	"github.com/copbot/copbot/internal/metricstest"
 	"github.com/copbot/copbot/internal/slackfake"
 )
-
-// metricValue reads one counter or histogram count from a registry.
-func metricValue(tb testing.TB, reg *prometheus.Registry, name string, labels map[string]string) float64 {
-	tb.Helper()
-	families, err := reg.Gather()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	for _, f := range families {
-		if f.GetName() != name {
-			continue
-		}
-	metrics:
-		for _, m := range f.GetMetric() {
-			have := map[string]string{}
-			for _, l := range m.GetLabel() {
-				have[l.GetName()] = l.GetValue()
-			}
-			for k, v := range labels {
-				if have[k] != v {
-					continue metrics
-				}
-			}
-			if m.GetHistogram() != nil {
-				return float64(m.GetHistogram().GetSampleCount())
-			}
-			return m.GetCounter().GetValue()
-		}
-	}
-	return 0
-}
 
 func TestHTTP_SlashCommand(t *testing.T) {
 	h := newHarness(t, nil)
@@ -148,11 +118,11 @@ func TestHTTP_RejectedRequests(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			before := metricValue(t, reg, "copbot_events_rejected_total", map[string]string{"reason": tt.reason})
+			before := metricstest.Value(t, reg, "copbot_events_rejected_total", map[string]string{"reason": tt.reason})
 			if status, body := do(t, tt.req()); status != tt.status {
 				t.Errorf("status %d (%s); want %d", status, body, tt.status)
 			}
-			if after := metricValue(t, reg, "copbot_events_rejected_total", map[string]string{"reason": tt.reason, "platform": "slack"}); after != before+1 {
+			if after := metricstest.Value(t, reg, "copbot_events_rejected_total", map[string]string{"reason": tt.reason, "platform": "slack"}); after != before+1 {
 				t.Errorf("copbot_events_rejected_total{reason=%q} went from %v to %v; want one more", tt.reason, before, after)
 			}
 		})
@@ -267,7 +237,7 @@ func TestHTTP_RateLimitedFetchIsRetried(t *testing.T) {
 	if n := h.slack.Calls("conversations.history"); n != 2 {
 		t.Errorf("conversations.history called %d times; want 2 (429, then success)", n)
 	}
-	if v := metricValue(t, reg, "copbot_platform_api_calls_total", map[string]string{"method": "conversations.history", "outcome": "rate_limited"}); v != 1 {
+	if v := metricstest.Value(t, reg, "copbot_platform_api_calls_total", map[string]string{"method": "conversations.history", "outcome": "rate_limited"}); v != 1 {
 		t.Errorf("rate-limited calls counted %v; want 1", v)
 	}
 }
