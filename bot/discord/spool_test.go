@@ -8,12 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
-
 	"github.com/copbot/copbot/bot"
-	"github.com/copbot/copbot/internal/pgtemp"
-	"github.com/copbot/copbot/migrations"
+	"github.com/copbot/copbot/internal/dbtest"
 )
 
 type gaugeValue struct{ v float64 }
@@ -77,34 +73,8 @@ func TestSpool_KeepsOrderAcrossRuns(t *testing.T) {
 	}
 }
 
-// startCluster gives the test a PostgreSQL of its own, which it may stop.
-func startCluster(t *testing.T) (*pgtemp.Cluster, *pgxpool.Pool) {
-	t.Helper()
-	ctx := context.Background()
-	cluster, err := pgtemp.Start(ctx, &pgtemp.Options{CacheDir: pgtemp.DefaultCacheDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(cluster.Stop)
-	conn, err := pgx.Connect(ctx, cluster.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = migrations.Up(ctx, conn)
-	conn.Close(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool, err := pgxpool.New(ctx, cluster.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	return cluster, pool
-}
-
 func TestAdapter_DatabaseDownSpoolsEvents(t *testing.T) {
-	cluster, pool := startCluster(t)
+	cluster, pool := dbtest.OwnCluster(t)
 	spoolDir := t.TempDir()
 	h := newHarness(t, harnessOptions{pool: pool, spool: spoolDir})
 	spoolDir = h.adapter.spoolDir()

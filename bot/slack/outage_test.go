@@ -7,12 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
-
-	"github.com/copbot/copbot/internal/pgtemp"
+	"github.com/copbot/copbot/internal/dbtest"
 	"github.com/copbot/copbot/internal/slackfake"
-	"github.com/copbot/copbot/migrations"
 )
 
 // TestHTTP_DatabaseDown stops PostgreSQL while reactions arrive: each is
@@ -21,25 +17,7 @@ import (
 // runs its own cluster, since it stops it.
 func TestHTTP_DatabaseDown(t *testing.T) {
 	ctx := context.Background()
-	cluster, err := pgtemp.Start(ctx, &pgtemp.Options{CacheDir: pgtemp.DefaultCacheDir()})
-	if err != nil {
-		t.Fatalf("start a PostgreSQL of this test's own: %v", err)
-	}
-	t.Cleanup(cluster.Stop)
-	conn, err := pgx.Connect(ctx, cluster.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = migrations.Up(ctx, conn)
-	conn.Close(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool, err := pgxpool.New(ctx, cluster.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
+	cluster, pool := dbtest.OwnCluster(t)
 
 	h := newHarness(t, &harnessOpts{pool: pool})
 	for i := range 3 {

@@ -158,3 +158,31 @@ func Pool(tb testing.TB) *pgxpool.Pool {
 	tb.Cleanup(pool.Close)
 	return pool
 }
+
+// OwnCluster starts a migrated PostgreSQL of the test's own, for a test
+// that stops, crashes or freezes it, and opens a pool on it; both end with
+// the test.
+func OwnCluster(tb testing.TB) (*pgtemp.Cluster, *pgxpool.Pool) {
+	tb.Helper()
+	ctx := context.Background()
+	cluster, err := pgtemp.Start(ctx, &pgtemp.Options{CacheDir: pgtemp.DefaultCacheDir()})
+	if err != nil {
+		tb.Fatalf("dbtest: start a PostgreSQL of this test's own: %v", err)
+	}
+	tb.Cleanup(cluster.Stop)
+	conn, err := pgx.Connect(ctx, cluster.URL())
+	if err != nil {
+		tb.Fatalf("dbtest: %v", err)
+	}
+	err = migrations.Up(ctx, conn)
+	conn.Close(ctx)
+	if err != nil {
+		tb.Fatalf("dbtest: migrate: %v", err)
+	}
+	pool, err := pgxpool.New(ctx, cluster.URL())
+	if err != nil {
+		tb.Fatalf("dbtest: open pool: %v", err)
+	}
+	tb.Cleanup(pool.Close)
+	return cluster, pool
+}
