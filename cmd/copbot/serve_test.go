@@ -2,16 +2,12 @@ package main
 
 import (
 	"bytes"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -19,6 +15,7 @@ import (
 	"time"
 
 	"github.com/copbot/copbot/internal/dbtest"
+	"github.com/copbot/copbot/internal/loadgen"
 )
 
 // freeAddr returns a loopback address with a port nobody listens on.
@@ -148,11 +145,7 @@ func TestServe_SlackHTTPMode(t *testing.T) {
 		req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/slack/events", bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
 		if signed {
-			ts := strconv.FormatInt(time.Now().Unix(), 10)
-			mac := hmac.New(sha256.New, []byte(secret))
-			fmt.Fprintf(mac, "v0:%s:%s", ts, body)
-			req.Header.Set("X-Slack-Request-Timestamp", ts)
-			req.Header.Set("X-Slack-Signature", "v0="+hex.EncodeToString(mac.Sum(nil)))
+			loadgen.SignSlack(req.Header, secret, time.Now(), body)
 		}
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
