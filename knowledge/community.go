@@ -106,17 +106,12 @@ func (s *Store) ReferMember(ctx context.Context, communityID int64, platformUser
 }
 
 func referMember(ctx context.Context, db querier, communityID int64, platformUserID, displayName string) (Member, error) {
-	m, err := scanMember(db.QueryRow(ctx, `
-		WITH ins AS (
-			INSERT INTO members (community_id, platform_user_id, display_name) VALUES ($1, $2, $3)
-			ON CONFLICT (community_id, platform_user_id) DO NOTHING
-			RETURNING *
-		), m AS (
-			SELECT * FROM ins
-			UNION ALL
-			SELECT * FROM members WHERE community_id = $1 AND platform_user_id = $2
-		)
-		SELECT `+memberColumns+` FROM m LIMIT 1`, communityID, platformUserID, displayName))
+	k := memberKey{communityID, platformUserID}
+	found, err := referMembers(ctx, db, map[memberKey]string{k: displayName}, false)
+	if err != nil {
+		return Member{}, fmt.Errorf("refer to member %s: %w", platformUserID, err)
+	}
+	m, err := scanMember(db.QueryRow(ctx, `SELECT `+memberColumns+` FROM members m WHERE m.id = $1`, found[k].id))
 	if err != nil {
 		return Member{}, fmt.Errorf("refer to member %s: %w", platformUserID, err)
 	}

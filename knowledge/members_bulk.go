@@ -3,6 +3,7 @@ package knowledge
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 
 	"github.com/jackc/pgx/v5"
@@ -20,25 +21,50 @@ type memberRow struct {
 }
 
 // referMembers finds or creates members by community and platform id, with
-// the names given ("" for none), in one statement and in a fixed order, so
-// that two transactions never lock members crosswise. Known members keep
-// their rights. With touch, a known member is refreshed when the name
-// changed or they were last seen an hour ago, and only then: rewriting the
-// same rows on every pass would grow their version chains, which every
-// foreign-key check on them then walks.
-func referMembers(ctx context.Context, tx pgx.Tx, names map[memberKey]string, touch bool) (map[memberKey]memberRow, error) {
+// the names given ("" for none), in a fixed order, so that two transactions
+// never lock members crosswise. Known members keep their rights. With touch,
+// a known member is refreshed when the name changed or they were last seen
+// an hour ago, and only then: rewriting the same rows on every pass would
+// grow their version chains, which every foreign-key check on them then
+// walks.
+//
+// Under READ COMMITTED one statement cannot both insert and find every
+// member: when another transaction inserts the same member and commits
+// while this one waits on the conflict, the row is neither inserted here nor
+// visible to this statement's snapshot. The members it misses are asked for
+// again by a new statement, which sees them.
+func referMembers(ctx context.Context, db querier, names map[memberKey]string, touch bool) (map[memberKey]memberRow, error) {
 	found := make(map[memberKey]memberRow, len(names))
-	if len(names) == 0 {
-		return found, nil
-	}
-	keys := make([]memberKey, 0, len(names))
+	missing := make([]memberKey, 0, len(names))
 	for k := range names {
-		keys = append(keys, k)
+		missing = append(missing, k)
 	}
-	sort.Slice(keys, func(i, j int) bool {
-		return keys[i].communityID < keys[j].communityID ||
-			keys[i].communityID == keys[j].communityID && keys[i].platformUserID < keys[j].platformUserID
+	sort.Slice(missing, func(i, j int) bool {
+		return missing[i].communityID < missing[j].communityID ||
+			missing[i].communityID == missing[j].communityID && missing[i].platformUserID < missing[j].platformUserID
 	})
+	for attempt := 0; len(missing) > 0; attempt++ {
+		if attempt == referAttempts {
+			return nil, fmt.Errorf("find or make members: %d still unseen after %d statements", len(missing), attempt)
+		}
+		if err := referMembersOnce(ctx, db, names, missing, touch, found); err != nil {
+			return nil, err
+		}
+		missing = slices.DeleteFunc(missing, func(k memberKey) bool { _, ok := found[k]; return ok })
+	}
+	return found, nil
+}
+
+// referAttempts bounds referMembers' statements. A member missed once is
+// committed by the time the next statement starts, unless the transaction
+// that inserted it had not committed yet and then rolled back; each further
+// statement either inserts it or finds it, so a few always suffice.
+const referAttempts = 5
+
+// referMembersOnce is one statement of referMembers for the keys given,
+// which must be sorted; it adds the members it inserted or could see to
+// found.
+func referMembersOnce(ctx context.Context, db querier, names map[memberKey]string, keys []memberKey, touch bool, found map[memberKey]memberRow) error {
 	communities, ids, display := make([]int64, len(keys)), make([]string, len(keys)), make([]string, len(keys))
 	for i, k := range keys {
 		communities[i], ids[i], display[i] = k.communityID, k.platformUserID, names[k]
@@ -52,7 +78,7 @@ func referMembers(ctx context.Context, tx pgx.Tx, names map[memberKey]string, to
 			  AND (m.last_seen < now() - interval '1 hour' OR (w.display_name <> '' AND w.display_name <> m.display_name))
 		)`
 	}
-	rows, err := tx.Query(ctx, `
+	rows, err := db.Query(ctx, `
 		WITH wanted AS (
 			SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[]) AS w(community_id, platform_user_id, display_name)
 		), ins AS (
@@ -67,7 +93,7 @@ func referMembers(ctx context.Context, tx pgx.Tx, names map[memberKey]string, to
 		JOIN wanted w ON m.community_id = w.community_id AND m.platform_user_id = w.platform_user_id`,
 		communities, ids, display)
 	if err != nil {
-		return nil, fmt.Errorf("find or make members: %w", err)
+		return fmt.Errorf("find or make members: %w", err)
 	}
 	var k memberKey
 	var m memberRow
@@ -75,9 +101,9 @@ func referMembers(ctx context.Context, tx pgx.Tx, names map[memberKey]string, to
 		found[k] = m
 		return nil
 	}); err != nil {
-		return nil, fmt.Errorf("find or make members: %w", err)
+		return fmt.Errorf("find or make members: %w", err)
 	}
-	return found, nil
+	return nil
 }
 
 type channelKey struct {
