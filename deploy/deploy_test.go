@@ -24,6 +24,13 @@ type manifest struct {
 			Spec struct {
 				TerminationGracePeriodSeconds int         `yaml:"terminationGracePeriodSeconds"`
 				Containers                    []container `yaml:"containers"`
+				Volumes                       []struct {
+					Name                  string `yaml:"name"`
+					EmptyDir              any    `yaml:"emptyDir"`
+					PersistentVolumeClaim *struct {
+						ClaimName string `yaml:"claimName"`
+					} `yaml:"persistentVolumeClaim"`
+				} `yaml:"volumes"`
 			} `yaml:"spec"`
 		} `yaml:"template"`
 	} `yaml:"spec"`
@@ -68,6 +75,7 @@ func TestKubernetesManifest(t *testing.T) {
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(raw))
 	kinds := map[string]int{}
+	claims, claimed := map[string]bool{}, map[string]bool{}
 	for {
 		var m manifest
 		err := dec.Decode(&m)
@@ -78,8 +86,21 @@ func TestKubernetesManifest(t *testing.T) {
 			t.Fatalf("kubernetes/copbot.yaml is not valid YAML: %v", err)
 		}
 		kinds[m.Kind]++
+		if m.Kind == "PersistentVolumeClaim" {
+			claims[m.Metadata.Name] = true
+		}
 		if m.Kind != "Deployment" {
 			continue
+		}
+		for _, v := range m.Spec.Template.Spec.Volumes {
+			if v.Name != "spool" {
+				continue
+			}
+			if v.PersistentVolumeClaim == nil || v.EmptyDir != nil {
+				t.Errorf("%s: the Discord spool is not on a PersistentVolumeClaim; spooled events would die with the pod", m.Metadata.Name)
+			} else {
+				claimed[v.PersistentVolumeClaim.ClaimName] = true
+			}
 		}
 		if m.Spec.Replicas == nil || *m.Spec.Replicas < 1 {
 			t.Errorf("%s: no replica count", m.Metadata.Name)
@@ -112,7 +133,50 @@ func TestKubernetesManifest(t *testing.T) {
 			}
 		}
 	}
+	if len(claimed) == 0 {
+		t.Error("no Deployment keeps a Discord spool")
+	}
+	for name := range claimed {
+		if !claims[name] {
+			t.Errorf("the spool's claim %s is not in the manifest", name)
+		}
+	}
 	if kinds["Deployment"] < 2 || kinds["Service"] != 1 {
 		t.Errorf("manifest has %v; want the HTTP and gateway Deployments and one Service", kinds)
 	}
+}
+
+// TestComposeKeepsTheSpool: the Discord spool of the compose file is on a
+// named volume, so that events spooled during an outage survive the
+// container.
+func TestComposeKeepsTheSpool(t *testing.T) {
+	raw, err := os.ReadFile("../compose.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c struct {
+		Services map[string]struct {
+			Environment map[string]string `yaml:"environment"`
+			Volumes     []string          `yaml:"volumes"`
+		} `yaml:"services"`
+		Volumes map[string]any `yaml:"volumes"`
+	}
+	if err := yaml.Unmarshal(raw, &c); err != nil {
+		t.Fatalf("compose.yaml is not valid YAML: %v", err)
+	}
+	copbot := c.Services["copbot"]
+	dir := copbot.Environment["COPBOT_SPOOL_DIR"]
+	if dir == "" {
+		t.Fatal("compose.yaml sets no COPBOT_SPOOL_DIR")
+	}
+	for _, v := range copbot.Volumes {
+		name, path, _ := strings.Cut(v, ":")
+		if path == dir {
+			if _, ok := c.Volumes[name]; !ok {
+				t.Fatalf("the spool's volume %q is not a named volume", name)
+			}
+			return
+		}
+	}
+	t.Fatalf("no volume is mounted at COPBOT_SPOOL_DIR (%s)", dir)
 }
