@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -19,13 +20,21 @@ import (
 // reaction records a save reaction in the inbox; everything else happens
 // after the acknowledgement. Other emoji, and bots' reactions, are ignored
 // before anything is written: a platform sends every reaction, and one that
-// is not a save must cost no write.
+// is not a save must cost no write. A removal counts with any emoji that
+// was ever the save emoji, so that a vote cast before a change can be taken
+// back.
 func (c *Core) reaction(ctx context.Context, ev *bot.Event, community knowledge.Community) error {
 	cfg, err := c.settings(ctx, community.ID)
 	if err != nil {
 		return err
 	}
-	if !sameEmoji(ev.Emoji, cfg.SaveEmoji()) || ev.User.IsBot {
+	switch {
+	case ev.User.IsBot:
+		c.dropped(dropBot)
+		return nil
+	case ev.Kind == bot.ReactionAdded && !sameEmoji(ev.Emoji, cfg.SaveEmoji()),
+		ev.Kind == bot.ReactionRemoved && !anyEmoji(ev.Emoji, cfg.SaveEmojis()):
+		c.dropped(dropOtherEmoji)
 		return nil
 	}
 	r := knowledge.Reaction{
@@ -40,6 +49,28 @@ func (c *Core) reaction(ctx context.Context, ev *bot.Event, community knowledge.
 		}
 	}
 	return c.recorded(c.store.RecordReaction(ctx, community.ID, ev.ID, r))
+}
+
+// reactionsCleared records that a message's reactions were cleared: all of
+// them (Emoji empty), or every reaction with one emoji, which matters only
+// when it is or was the save emoji.
+func (c *Core) reactionsCleared(ctx context.Context, ev *bot.Event, community knowledge.Community) error {
+	if ev.Emoji != "" {
+		cfg, err := c.settings(ctx, community.ID)
+		if err != nil {
+			return err
+		}
+		if !anyEmoji(ev.Emoji, cfg.SaveEmojis()) {
+			c.dropped(dropOtherEmoji)
+			return nil
+		}
+	}
+	return c.recorded(c.store.RecordClear(ctx, community.ID, ev.ID, ev.Channel.ID, ev.Message.ID))
+}
+
+// anyEmoji reports whether a reaction is one of several emoji (sameEmoji).
+func anyEmoji(reaction string, wants []string) bool {
+	return slices.ContainsFunc(wants, func(want string) bool { return sameEmoji(reaction, want) })
 }
 
 // sameEmoji compares reaction names the way people think of them: ":Bulb:"
@@ -83,33 +114,90 @@ func (w *captureWorker) NextRetry(job *river.Job[knowledge.CaptureArgs]) time.Ti
 // fetchConcurrency bounds one capture job's message fetches in flight.
 const fetchConcurrency = 16
 
+// lastAttemptWait is how long a capture on its last attempt waits before
+// trying again when the database failed it: river would discard it, and
+// its tips would stay pending for good.
+const lastAttemptWait = time.Minute
+
+// Work captures what is still pending of the job's tips. Every tip ends
+// saved or given up: on the last attempt, messages that still cannot be
+// fetched are given up (a new reaction captures them afresh), rate-limited
+// ones wait as long as the platform asks, and a database failure waits
+// rather than ends the job.
 func (w *captureWorker) Work(ctx context.Context, job *river.Job[knowledge.CaptureArgs]) error {
 	c := w.core
-	items, err := c.store.StillPending(ctx, job.Args.Tips)
+	last := job.Attempt >= job.MaxAttempts
+	err := w.work(ctx, job.Args.Tips, last)
+	var snooze *river.JobSnoozeError
+	if err != nil && last && !errors.As(err, &snooze) && ctx.Err() == nil {
+		c.log.WarnContext(ctx, "capture failed on its last attempt; waiting", slog.Duration("retry_in", lastAttemptWait), slog.Any("error", err))
+		return river.JobSnooze(lastAttemptWait)
+	}
+	return err
+}
+
+func (w *captureWorker) work(ctx context.Context, tips []knowledge.CaptureItem, last bool) error {
+	c := w.core
+	items, err := c.store.StillPending(ctx, tips)
 	if err != nil {
 		return err
 	}
 	c.yieldToAcknowledgements(ctx)
 	done, wait, failed, fetchErr := c.fetchAll(ctx, items)
 	tooLong := dropTooLong(done)
-	saved, err := c.store.CompleteCaptures(ctx, done)
+	saved, err := c.saveCaptures(ctx, done)
+	c.confirm(ctx, saved) // what was saved before a failure, too
 	if err != nil {
 		return err
 	}
-	c.confirm(ctx, saved)
 	c.refuseTooLong(ctx, tooLong)
-	switch {
-	case fetchErr != nil && job.Attempt >= job.MaxAttempts:
-		// The last attempt: give these up, so that a new reaction to one of
-		// the messages captures it afresh.
+	if fetchErr != nil && last {
+		// Give these up, so that a new reaction to one of the messages
+		// captures it afresh; the rate-limited ones wait below.
 		c.log.WarnContext(ctx, "captures given up after every attempt", slog.Int("tips", len(failed)), slog.Any("error", fetchErr))
-		return c.store.GiveUpCaptures(ctx, failed)
+		if err := c.store.GiveUpCaptures(ctx, failed); err != nil {
+			return err
+		}
+		fetchErr = nil
+	}
+	switch {
 	case fetchErr != nil:
 		return fetchErr // river retries the rest with its backoff
 	case wait > 0:
 		return river.JobSnooze(wait)
 	}
 	return nil
+}
+
+// saveCaptures saves the fetched tips together. When PostgreSQL refuses
+// the batch, it saves them one by one and gives up those it refuses alone,
+// so that one tip (or one community's) cannot hold up the others. It
+// returns the tips saved, those before a failure included.
+func (c *Core) saveCaptures(ctx context.Context, done []knowledge.Captured) ([]knowledge.CapturedTip, error) {
+	saved, err := c.store.CompleteCaptures(ctx, done)
+	switch {
+	case err == nil:
+		return saved, nil
+	case !knowledge.IsRefused(err):
+		return nil, err
+	}
+	saved = nil
+	for _, d := range done {
+		one, err := c.store.CompleteCaptures(ctx, []knowledge.Captured{d})
+		switch {
+		case err == nil:
+			saved = append(saved, one...)
+		case knowledge.IsRefused(err):
+			c.log.ErrorContext(ctx, "capture refused by the database; given up", slog.Int64("community_id", d.Item.CommunityID),
+				slog.Int64("tip_id", d.Item.TipID), slog.Any("error", err))
+			if err := c.store.GiveUpCaptures(ctx, []knowledge.CaptureItem{d.Item}); err != nil {
+				return saved, err
+			}
+		default:
+			return saved, err
+		}
+	}
+	return saved, nil
 }
 
 // fetchAll fetches the messages the items lack, a few at a time. Items

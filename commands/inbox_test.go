@@ -3,8 +3,10 @@ package commands_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -128,6 +130,50 @@ func TestCore_CaptureGivesUpOnItsLastAttempt(t *testing.T) {
 	})
 }
 
+// mixedFetcher fails one message for good and rate-limits another once.
+type mixedFetcher struct {
+	fakeSlack
+	limited atomic.Bool
+}
+
+func (f *mixedFetcher) FetchMessage(_ context.Context, _ bot.CommunityRef, _, messageID, _ string) (bot.FetchedMessage, error) {
+	switch {
+	case messageID == "1700.1":
+		return bot.FetchedMessage{}, errors.New("slack answered 500")
+	case f.limited.CompareAndSwap(false, true):
+		return bot.FetchedMessage{}, &bot.RateLimitedError{RetryAfter: time.Second}
+	}
+	return bot.FetchedMessage{Text: "Rate limits pass", Author: bot.User{ID: "U2", Name: "bob"}}, nil
+}
+
+// TestCore_LastAttemptLeavesNothingPending: on a capture's last attempt, a
+// message that cannot be fetched is given up and one the platform asked to
+// wait for is captured after the wait; neither stays pending.
+func TestCore_LastAttemptLeavesNothingPending(t *testing.T) {
+	ctx := context.Background()
+	pool := dbtest.Pool(t)
+	core, _ := newIdleCore(t, pool, &mixedFetcher{})
+	if _, err := pool.Exec(ctx, `CREATE FUNCTION one_attempt() RETURNS trigger LANGUAGE plpgsql AS $$
+		BEGIN NEW.max_attempts := 1; RETURN NEW; END $$;
+		CREATE TRIGGER one_attempt BEFORE INSERT ON river_job FOR EACH ROW EXECUTE FUNCTION one_attempt()`); err != nil {
+		t.Fatal(err)
+	}
+	ref := bot.CommunityRef{Platform: bot.Slack, ExternalID: "T1"}
+	for i, msg := range []string{"1700.1", "1700.2"} {
+		if _, err := core.HandleEvent(ctx, &bot.Event{ID: fmt.Sprint("e", i), Kind: bot.ReactionAdded, Community: ref, Emoji: "bulb",
+			User: bot.User{ID: "U1"}, Channel: bot.Channel{ID: "C1"}, Message: bot.MessageRef{ID: msg}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	startBackground(t, core, nil)
+	waitUntil(t, "one tip saved and the other given up", func() bool {
+		var saved, pending int
+		_ = pool.QueryRow(ctx, `SELECT count(*) FILTER (WHERE state = 'saved' AND source_message = '1700.2'),
+			count(*) FILTER (WHERE state = 'pending') FROM tips`).Scan(&saved, &pending)
+		return saved == 1 && pending == 0
+	})
+}
+
 func waitUntil(t *testing.T, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
@@ -136,5 +182,26 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestCore_VoteTakenBackAfterTheEmojiChanged: a vote cast with the save
+// emoji of the time can be taken back after facilitators chose another;
+// reactions with other emoji are counted as dropped, not lost.
+func TestCore_VoteTakenBackAfterTheEmojiChanged(t *testing.T) {
+	core, _ := newCore(t, dbtest.Pool(t))
+	out := script(t, core, "Smaller pull requests get better reviews",
+		"/as ada", "/react m1 bulb", "/react m1 thumbsup", "/cop tips",
+		"/as host", "/cop config save-emoji star",
+		"/as ada", "/unreact m1 bulb", "/cop tips")
+	first, last, ok := strings.Cut(out, "save-emoji")
+	if !ok || !strings.Contains(first, "*1* Smaller pull requests") {
+		t.Fatalf("the tip was not saved before the change:\n%s", out)
+	}
+	if strings.Contains(last, "*1* Smaller pull requests") {
+		t.Fatalf("ada's unreact with the former save emoji left the tip in the repository:\n%s", out)
+	}
+	if got := core.Dropped()["other_emoji"]; got != 1 {
+		t.Fatalf("dropped for another emoji = %d, want 1 (the 👍)", got)
 	}
 }
