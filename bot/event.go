@@ -23,11 +23,18 @@ const (
 	// MessageEdited carries Message with its new Text; MessageDeleted, Message.
 	MessageEdited
 	MessageDeleted
+	// ReactionsCleared says a message's reactions were taken off at once
+	// (by a moderator): every reaction when Emoji is empty, else those with
+	// Emoji. It carries Channel and Message.
+	ReactionsCleared
+	// ChannelDeleted says Channel was deleted, with every message in it.
+	ChannelDeleted
 )
 
 var eventKindNames = map[EventKind]string{
 	Command: "command", ReactionAdded: "reaction_added", ReactionRemoved: "reaction_removed",
 	MemberJoined: "member_joined", MessageEdited: "message_edited", MessageDeleted: "message_deleted",
+	ReactionsCleared: "reactions_cleared", ChannelDeleted: "channel_deleted",
 }
 
 // String names the kind for logs and metrics.
@@ -98,7 +105,8 @@ var ErrNotText = errors.New("a string of the event is not UTF-8 text or holds a 
 // Check says why the core cannot take an event, or returns nil. An event
 // needs its delivery's ID and its community; a command and a join need the
 // user; a reaction the user, the emoji, the channel and the message; an
-// edit or deletion the message. Every string must be text (ErrNotText).
+// edit or deletion the message; a clear the channel and the message; a
+// deleted channel the channel. Every string must be text (ErrNotText).
 // Adapters check what they translate and refuse what fails as malformed:
 // handed to the core, such an event would fail to be recorded, and the
 // platform would deliver it again and again.
@@ -121,6 +129,11 @@ func (ev *Event) Check() error {
 		need("message", ev.Message.ID)
 	case MessageEdited, MessageDeleted:
 		need("message", ev.Message.ID)
+	case ReactionsCleared:
+		need("channel", ev.Channel.ID)
+		need("message", ev.Message.ID)
+	case ChannelDeleted:
+		need("channel", ev.Channel.ID)
 	default:
 		return fmt.Errorf("event of unknown kind %d", ev.Kind)
 	}

@@ -37,6 +37,8 @@ type Core struct {
 	// Settle.
 	finishedMu sync.Mutex
 	finished   map[int64]time.Time
+	// drops counts events dropped on purpose, by reason.
+	drops dropCounts
 }
 
 type cachedConfig struct {
@@ -138,6 +140,10 @@ func (c *Core) HandleEvent(ctx context.Context, ev *bot.Event) ([]bot.Reply, err
 		err = c.recorded(c.store.RecordEdit(ctx, community.ID, ev.ID, ev.Message.ID, ev.Message.Text))
 	case bot.MessageDeleted:
 		err = c.recorded(c.store.RecordDelete(ctx, community.ID, ev.ID, ev.Message.ID))
+	case bot.ReactionsCleared:
+		err = c.reactionsCleared(ctx, ev, community)
+	case bot.ChannelDeleted:
+		err = c.recorded(c.store.RecordChannelDelete(ctx, community.ID, ev.ID, ev.Channel.ID))
 	default:
 		c.log.DebugContext(ctx, "event ignored", slog.String("kind", ev.Kind.String()))
 	}

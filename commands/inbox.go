@@ -2,15 +2,14 @@ package commands
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/riverqueue/river"
 
 	"github.com/copbot/copbot/bot"
+	"github.com/copbot/copbot/knowledge"
 )
 
 // drainBatch is the most recorded events one pass over the inbox applies.
@@ -60,7 +59,7 @@ func (c *Core) drain(ctx context.Context) time.Duration {
 	for ctx.Err() == nil {
 		d, err := c.store.DrainInbox(ctx, drainBatch)
 		switch {
-		case err != nil && ctx.Err() == nil && refused(err):
+		case err != nil && ctx.Err() == nil && knowledge.IsRefused(err):
 			c.isolate(ctx, err)
 			return 10 * time.Millisecond
 		case err != nil && ctx.Err() == nil:
@@ -70,6 +69,9 @@ func (c *Core) drain(ctx context.Context) time.Duration {
 			return inboxPoll
 		case d.Busy:
 			return 10 * time.Millisecond // another process is draining; look again soon
+		}
+		for reason, n := range d.Dropped {
+			c.drops.add(reason, n)
 		}
 		if d.Events < drainBatch {
 			return inboxPoll
@@ -84,40 +86,22 @@ func (c *Core) drain(ctx context.Context) time.Duration {
 // event cannot hold up every community's events behind it.
 func (c *Core) isolate(ctx context.Context, passErr error) {
 	for range drainBatch {
-		d, err := c.store.DrainInbox(ctx, 1)
+		iso, err := c.store.ApplyOldestAlone(ctx)
 		switch {
-		case err == nil && d.Events == 1:
+		case err != nil:
+			if ctx.Err() == nil {
+				c.log.WarnContext(ctx, "inbox event cannot be applied alone; trying again", slog.Any("error", err))
+			}
+			return
+		case iso.Busy || iso.Empty:
+			return
+		case iso.SetAside == "":
 			continue
-		case err == nil:
-			return // the pass's failure went away
-		case !refused(err) || ctx.Err() != nil:
-			return
 		}
-		eventID, setErr := c.store.SetAsideOldest(ctx, err)
-		if setErr != nil {
-			c.log.ErrorContext(ctx, "inbox event cannot be applied nor set aside", slog.Any("error", err), slog.Any("set_aside_error", setErr))
-			return
-		}
-		c.log.ErrorContext(ctx, "inbox event set aside: it cannot be applied", slog.String("event_id", eventID),
-			slog.Any("error", err), slog.Any("pass_error", passErr))
+		c.log.ErrorContext(ctx, "inbox event set aside: it cannot be applied", slog.String("event_id", iso.SetAside),
+			slog.Any("error", iso.Cause), slog.Any("pass_error", passErr))
 		return
 	}
-}
-
-// refused reports whether PostgreSQL refused what an event asks: a value
-// it cannot take (class 22) or a constraint it breaks (class 23), which
-// fails the same way on every try. Anything else waits and is tried again,
-// every event with it: the database unreachable, shutting down, crashed or
-// starting up (classes 08 and 57, which arrive as PostgreSQL errors too), out
-// of connections (53), a conflict between transactions (40). An event is
-// never set aside for the state the database was in.
-func refused(err error) bool {
-	var pgErr *pgconn.PgError
-	if !errors.As(err, &pgErr) || len(pgErr.Code) != 5 {
-		return false
-	}
-	class := pgErr.Code[:2]
-	return class == "22" || class == "23"
 }
 
 // pruneArgs is the periodic job that forgets old applied events and the

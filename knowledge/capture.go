@@ -81,14 +81,21 @@ func (s *Store) StillPending(ctx context.Context, items []CaptureItem) ([]Captur
 	return out, nil
 }
 
-// pendingTips returns which of the items' tips are still pending, each
-// with why it left the repository ("" when it did not: a pending tip leaves
-// when its votes are taken back or its message is deleted); with lock, it
-// locks them too, in a fixed order.
-func pendingTips(ctx context.Context, db querier, items []CaptureItem, lock bool) (map[tipKey]string, error) {
+// pendingTip is what a capture needs to know of a tip that waits for it.
+type pendingTip struct {
+	// removed is why it left the repository ("" when it did not: a pending
+	// tip leaves when its votes are taken back or its message is deleted).
+	removed string
+	// edit is the message's text from an edit applied while it waited.
+	edit *string
+}
+
+// pendingTips returns which of the items' tips are still pending; with
+// lock, it locks them too, in a fixed order.
+func pendingTips(ctx context.Context, db querier, items []CaptureItem, lock bool) (map[tipKey]pendingTip, error) {
 	communities, ids := itemKeys(items)
 	q := `
-		SELECT t.community_id, t.id, COALESCE(t.removed_reason, '') FROM tips t
+		SELECT t.community_id, t.id, COALESCE(t.removed_reason, ''), t.pending_edit FROM tips t
 		JOIN unnest($1::bigint[], $2::bigint[]) AS c(community_id, id) ON t.community_id = c.community_id AND t.id = c.id
 		WHERE t.state = 'pending'`
 	if lock {
@@ -98,11 +105,11 @@ func pendingTips(ctx context.Context, db querier, items []CaptureItem, lock bool
 	if err != nil {
 		return nil, fmt.Errorf("find pending tips: %w", err)
 	}
-	pending := map[tipKey]string{}
+	pending := map[tipKey]pendingTip{}
 	var k tipKey
-	var removed string
-	if _, err := pgx.ForEachRow(rows, []any{&k.communityID, &k.tipID, &removed}, func() error {
-		pending[k] = removed
+	var p pendingTip
+	if _, err := pgx.ForEachRow(rows, []any{&k.communityID, &k.tipID, &p.removed, &p.edit}, func() error {
+		pending[k] = p
 		return nil
 	}); err != nil {
 		return nil, fmt.Errorf("find pending tips: %w", err)
@@ -159,10 +166,13 @@ func (s *Store) CompleteCaptures(ctx context.Context, done []Captured) ([]Captur
 		}
 		var drop, keep []Captured
 		for _, c := range done {
-			removed, isPending := pending[tipKey{c.Item.CommunityID, c.Item.TipID}]
+			p, isPending := pending[tipKey{c.Item.CommunityID, c.Item.TipID}]
+			if p.edit != nil {
+				c.Message.Text = *p.edit // edited after it may have been fetched
+			}
 			switch {
 			case !isPending:
-			case c.Gone || c.Message.AuthorBot || removed == "deleted":
+			case c.Gone || c.Message.AuthorBot || p.removed == "deleted":
 				drop = append(drop, c) // a message deleted while it was fetched stays out, text and all
 			case c.Message.Private && !allowed[channelKey{c.Item.CommunityID, c.Item.ChannelID}]:
 				drop = append(drop, c) // privacy first: the event did not say it was private
@@ -265,7 +275,7 @@ func saveCaptured(ctx context.Context, tx pgx.Tx, keep []Captured) ([]CapturedTi
 	rows, err := tx.Query(ctx, `
 		UPDATE tips t SET state = 'saved', number = u.number, text = u.text,
 			tags = string_to_array(u.tags, ' '), author_id = u.author_id, author_name = u.author_name,
-			permalink = u.permalink, thread_id = COALESCE(NULLIF(u.thread_id, ''), t.thread_id), saved_at = now(),
+			permalink = u.permalink, thread_id = COALESCE(NULLIF(u.thread_id, ''), t.thread_id), saved_at = now(), pending_edit = NULL,
 			lang = `+languageOf("t.community_id")+`,
 			removed_at = CASE WHEN t.removed_at IS NOT NULL THEN t.removed_at WHEN t.votes = 0 THEN now() END,
 			removed_reason = CASE WHEN t.removed_at IS NOT NULL THEN t.removed_reason WHEN t.votes = 0 THEN 'unvoted' END

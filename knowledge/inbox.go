@@ -25,6 +25,10 @@ const (
 	kindJoin     = "join"
 	kindEdit     = "edit"
 	kindDelete   = "delete"
+	// kindClear is every save reaction taken off a message at once.
+	kindClear = "clear"
+	// kindChannelDelete is a deleted channel.
+	kindChannelDelete = "channel_delete"
 )
 
 // Reaction is a save reaction added or removed, as recorded when the
@@ -66,6 +70,11 @@ type editPayload struct {
 	Text      string `json:"text,omitempty"`
 }
 
+type clearPayload struct {
+	ChannelID string `json:"channel_id,omitempty"`
+	MessageID string `json:"message_id,omitempty"`
+}
+
 // RecordReaction records a save reaction. A delivery whose event id was
 // seen before is recorded too, and skipped when it is applied; the report
 // is true when the event was recorded.
@@ -86,6 +95,18 @@ func (s *Store) RecordEdit(ctx context.Context, communityID int64, eventID, mess
 // RecordDelete records that a message was deleted.
 func (s *Store) RecordDelete(ctx context.Context, communityID int64, eventID, messageID string) (bool, error) {
 	return s.record(ctx, communityID, eventID, kindDelete, editPayload{MessageID: messageID})
+}
+
+// RecordClear records that a message's save reactions were all taken off
+// at once (a moderator cleared them): every vote on it is withdrawn.
+func (s *Store) RecordClear(ctx context.Context, communityID int64, eventID, channelID, messageID string) (bool, error) {
+	return s.record(ctx, communityID, eventID, kindClear, clearPayload{ChannelID: channelID, MessageID: messageID})
+}
+
+// RecordChannelDelete records that a channel was deleted: its messages'
+// tips are hidden and lose their text, as deleted messages' are.
+func (s *Store) RecordChannelDelete(ctx context.Context, communityID int64, eventID, channelID string) (bool, error) {
+	return s.record(ctx, communityID, eventID, kindChannelDelete, clearPayload{ChannelID: channelID})
 }
 
 // RecordCommand records that a command was delivered: commands are
@@ -131,6 +152,16 @@ type Drained struct {
 	// Joined are the members whose first join the pass recorded; each has
 	// a welcome job queued (WelcomeArgs), which decides whether to send it.
 	Joined []Member
+	// Dropped counts the reactions the pass left out on purpose, by reason
+	// (DroppedExcluded, DroppedPrivate, DroppedBot).
+	Dropped map[string]int
+}
+
+func (d *Drained) drop(reason string) {
+	if d.Dropped == nil {
+		d.Dropped = map[string]int{}
+	}
+	d.Dropped[reason]++
 }
 
 // drainLockKey serialises inbox passes across copbot processes: events of
@@ -234,12 +265,15 @@ func firstSeen(ctx context.Context, tx pgx.Tx, events []inboxRow) ([]inboxRow, e
 
 // apply sorts a pass's events by kind and applies each kind in bulk. An
 // event whose payload cannot be read is logged and skipped: retrying it
-// would fail the same way and hold up every event behind it.
+// would fail the same way and hold up every event behind it. A clear
+// becomes, in its place among the reactions, a removal by every member
+// whose vote it takes back, so that a reaction after it still counts.
 func (s *Store) apply(ctx context.Context, tx pgx.Tx, events []inboxRow, d *Drained) error {
 	var (
 		reactions []recordedReaction
 		edits     []recordedEdit
 		deletes   []recordedEdit
+		channels  []channelKey
 	)
 	for _, e := range events {
 		var err error
@@ -247,27 +281,23 @@ func (s *Store) apply(ctx context.Context, tx pgx.Tx, events []inboxRow, d *Drai
 		case kindJoin:
 			var j joinPayload
 			if err = json.Unmarshal(e.payload, &j); err == nil {
-				var m Member
-				var first bool
-				m, first, err = memberJoined(ctx, tx, e.communityID, j.Person, j.At)
-				if err != nil {
+				if err := s.applyJoin(ctx, tx, e.communityID, j, d); err != nil {
 					return err
-				}
-				if first {
-					d.Joined = append(d.Joined, m)
-					opts, err := s.noticeOpts(ctx, tx, m.CommunityID, nil)
-					if err != nil {
-						return err
-					}
-					if _, err := s.jobs.InsertTx(ctx, tx, WelcomeArgs{CommunityID: m.CommunityID, MemberID: m.ID}, opts); err != nil {
-						return fmt.Errorf("queue welcome: %w", err)
-					}
 				}
 			}
 		case kindReaction:
 			r := recordedReaction{communityID: e.communityID}
 			if err = json.Unmarshal(e.payload, &r.Reaction); err == nil {
 				reactions = append(reactions, r)
+			}
+		case kindClear:
+			var c clearPayload
+			if err = json.Unmarshal(e.payload, &c); err == nil {
+				var removals []recordedReaction
+				if removals, err = clearedVotes(ctx, tx, e.communityID, c, reactions); err != nil {
+					return err
+				}
+				reactions = append(reactions, removals...)
 			}
 		case kindEdit, kindDelete:
 			ed := recordedEdit{communityID: e.communityID}
@@ -278,6 +308,11 @@ func (s *Store) apply(ctx context.Context, tx pgx.Tx, events []inboxRow, d *Drai
 					deletes = append(deletes, ed)
 				}
 			}
+		case kindChannelDelete:
+			var c clearPayload
+			if err = json.Unmarshal(e.payload, &c); err == nil {
+				channels = append(channels, channelKey{e.communityID, c.ChannelID})
+			}
 		default:
 			err = fmt.Errorf("unknown kind %q", e.kind)
 		}
@@ -285,15 +320,64 @@ func (s *Store) apply(ctx context.Context, tx pgx.Tx, events []inboxRow, d *Drai
 			s.log.ErrorContext(ctx, "inbox event skipped", "inbox_id", e.id, "event_id", e.eventID, "error", err)
 		}
 	}
-	queued, err := s.applyReactions(ctx, tx, reactions)
-	if err != nil {
+	if err := s.applyReactions(ctx, tx, reactions, d); err != nil {
 		return err
 	}
-	d.Queued = queued
 	if err := applyEdits(ctx, tx, edits); err != nil {
 		return err
 	}
-	return applyDeletes(ctx, tx, deletes)
+	if err := applyDeletes(ctx, tx, deletes); err != nil {
+		return err
+	}
+	return applyChannelDeletes(ctx, tx, channels)
+}
+
+// applyJoin records a join; a member's first queues their welcome.
+func (s *Store) applyJoin(ctx context.Context, tx pgx.Tx, communityID int64, j joinPayload, d *Drained) error {
+	m, first, err := memberJoined(ctx, tx, communityID, j.Person, j.At)
+	if err != nil || !first {
+		return err
+	}
+	d.Joined = append(d.Joined, m)
+	opts, err := s.noticeOpts(ctx, tx, m.CommunityID, nil)
+	if err != nil {
+		return err
+	}
+	if _, err := s.jobs.InsertTx(ctx, tx, WelcomeArgs{CommunityID: m.CommunityID, MemberID: m.ID}, opts); err != nil {
+		return fmt.Errorf("queue welcome: %w", err)
+	}
+	return nil
+}
+
+// clearedVotes returns the removals a clear of a message's reactions
+// stands for: one by each member who votes for it now, or who reacted to
+// it earlier in this pass.
+func clearedVotes(ctx context.Context, tx pgx.Tx, communityID int64, c clearPayload, before []recordedReaction) ([]recordedReaction, error) {
+	rows, err := tx.Query(ctx, `
+		SELECT m.platform_user_id FROM tips t
+		JOIN tip_votes v ON v.community_id = t.community_id AND v.tip_id = t.id
+		JOIN members m ON m.community_id = v.community_id AND m.id = v.member_id
+		WHERE t.community_id = $1 AND t.source_message = $2`, communityID, c.MessageID)
+	if err != nil {
+		return nil, fmt.Errorf("read votes of a cleared message: %w", err)
+	}
+	voters, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("read votes of a cleared message: %w", err)
+	}
+	for _, r := range before {
+		if r.communityID == communityID && r.MessageID == c.MessageID {
+			voters = append(voters, r.Voter.PlatformUserID)
+		}
+	}
+	slices.Sort(voters)
+	voters = slices.Compact(voters)
+	out := make([]recordedReaction, len(voters))
+	for i, v := range voters {
+		out[i] = recordedReaction{communityID: communityID, Reaction: Reaction{
+			Voter: Person{PlatformUserID: v}, ChannelID: c.ChannelID, MessageID: c.MessageID}}
+	}
+	return out, nil
 }
 
 type recordedEdit struct {
@@ -302,14 +386,18 @@ type recordedEdit struct {
 }
 
 // applyEdits makes captured tips follow their edited source messages; new
-// #tags in the text are added, tags given by hand are kept. Edits of one
+// #tags in the text are added, tags given by hand are kept. A tip still
+// waiting for its capture keeps the edit, which the capture saves rather
+// than the text it fetched (which may be from before the edit). Edits of one
 // message apply in order, so the last one wins.
 func applyEdits(ctx context.Context, tx pgx.Tx, edits []recordedEdit) error {
 	for _, e := range edits {
 		_, err := tx.Exec(ctx, `
-			UPDATE tips SET text = $3,
-				tags = tags || ARRAY(SELECT unnest($4::text[]) EXCEPT SELECT unnest(tags))
-			WHERE community_id = $1 AND source_message = $2 AND state = 'saved' AND removed_reason IS DISTINCT FROM 'deleted'`,
+			UPDATE tips SET
+				text = CASE WHEN state = 'saved' THEN $3 ELSE text END,
+				tags = CASE WHEN state = 'saved' THEN tags || ARRAY(SELECT unnest($4::text[]) EXCEPT SELECT unnest(tags)) ELSE tags END,
+				pending_edit = CASE WHEN state = 'pending' THEN $3 END
+			WHERE community_id = $1 AND source_message = $2 AND removed_reason IS DISTINCT FROM 'deleted'`,
 			e.communityID, e.MessageID, e.Text, Hashtags(e.Text))
 		if err != nil {
 			return fmt.Errorf("follow edited message: %w", err)
@@ -330,7 +418,7 @@ func applyDeletes(ctx context.Context, tx pgx.Tx, deletes []recordedEdit) error 
 		communities[i], messages[i] = e.communityID, e.MessageID
 	}
 	_, err := tx.Exec(ctx, `
-		UPDATE tips t SET removed_at = COALESCE(t.removed_at, now()), removed_reason = 'deleted', text = ''
+		UPDATE tips t SET removed_at = COALESCE(t.removed_at, now()), removed_reason = 'deleted', text = '', pending_edit = NULL
 		FROM unnest($1::bigint[], $2::text[]) AS d(community_id, message)
 		WHERE t.community_id = d.community_id AND t.source_message = d.message`, communities, messages)
 	if err != nil {
@@ -339,24 +427,102 @@ func applyDeletes(ctx context.Context, tx pgx.Tx, deletes []recordedEdit) error 
 	return nil
 }
 
-// SetAsideOldest takes the oldest event not yet applied out of the inbox
-// and keeps its id in events_seen with the error that keeps it from
-// applying, so that it no longer holds up the events behind it, and returns
-// its event id. The caller has found that this event alone fails
-// (DrainInbox with a limit of one).
-func (s *Store) SetAsideOldest(ctx context.Context, cause error) (string, error) {
-	var eventID string
-	err := s.pool.QueryRow(ctx, `
-		WITH oldest AS (
-			DELETE FROM inbox WHERE id = (SELECT min(id) FROM inbox) RETURNING community_id, event_id
-		)
-		INSERT INTO events_seen (community_id, event_id, error) SELECT community_id, event_id, $1 FROM oldest
-		ON CONFLICT (community_id, event_id) DO UPDATE SET error = excluded.error
-		RETURNING event_id`, cause.Error()).Scan(&eventID)
-	if err != nil {
-		return "", notFound(err, "set aside an inbox event")
+// applyChannelDeletes hides the tips of every message in deleted channels,
+// as applyDeletes does for one message. Tips saved with /cop save have no
+// source message and stay.
+func applyChannelDeletes(ctx context.Context, tx pgx.Tx, channels []channelKey) error {
+	if len(channels) == 0 {
+		return nil
 	}
-	return eventID, nil
+	communities, ids := make([]int64, len(channels)), make([]string, len(channels))
+	for i, c := range channels {
+		communities[i], ids[i] = c.communityID, c.channelID
+	}
+	_, err := tx.Exec(ctx, `
+		UPDATE tips t SET removed_at = COALESCE(t.removed_at, now()), removed_reason = 'deleted', text = '', pending_edit = NULL
+		FROM unnest($1::bigint[], $2::text[]) AS d(community_id, channel_id)
+		WHERE t.community_id = d.community_id AND t.channel_id = d.channel_id AND t.source_message IS NOT NULL`, communities, ids)
+	if err != nil {
+		return fmt.Errorf("hide deleted channels: %w", err)
+	}
+	return nil
+}
+
+// Isolated says what ApplyOldestAlone did.
+type Isolated struct {
+	// Busy is true when another process held the inbox; nothing was done.
+	Busy bool
+	// Empty is true when there was no event to apply.
+	Empty bool
+	// SetAside is the event id of the event set aside, and Cause the
+	// refusal that set it aside; empty when the event applied.
+	SetAside string
+	Cause    error
+}
+
+// ApplyOldestAlone applies the oldest recorded event by itself, under the
+// lock every inbox pass takes, so that it is the event that is oldest now
+// and not one another process already took. When PostgreSQL refuses it
+// (IsRefused), it is set aside: taken out of the inbox and kept in
+// events_seen with the error, so that it no longer holds up the events
+// behind it.
+func (s *Store) ApplyOldestAlone(ctx context.Context) (Isolated, error) {
+	var out Isolated
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		out = Isolated{}
+		if err := tx.QueryRow(ctx, `SELECT NOT pg_try_advisory_xact_lock($1)`, drainLockKey).Scan(&out.Busy); err != nil || out.Busy {
+			return err
+		}
+		var e inboxRow
+		err := tx.QueryRow(ctx, `
+			DELETE FROM inbox WHERE id = (SELECT min(id) FROM inbox)
+			RETURNING id, community_id, event_id, kind, payload`).Scan(&e.id, &e.communityID, &e.eventID, &e.kind, &e.payload)
+		if errors.Is(err, pgx.ErrNoRows) {
+			out.Empty = true
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("take the oldest inbox event: %w", err)
+		}
+		applyErr := pgx.BeginFunc(ctx, tx, func(sp pgx.Tx) error { // a savepoint
+			fresh, err := firstSeen(ctx, sp, []inboxRow{e})
+			if err != nil || len(fresh) == 0 {
+				return err
+			}
+			return s.apply(ctx, sp, fresh, &Drained{})
+		})
+		if applyErr == nil || !IsRefused(applyErr) {
+			return applyErr
+		}
+		out.SetAside, out.Cause = e.eventID, applyErr
+		_, err = tx.Exec(ctx, `
+			INSERT INTO events_seen (community_id, event_id, error) VALUES ($1, $2, $3)
+			ON CONFLICT (community_id, event_id) DO UPDATE SET error = excluded.error`, e.communityID, e.eventID, applyErr.Error())
+		if err != nil {
+			return fmt.Errorf("set aside an inbox event: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return Isolated{}, err
+	}
+	return out, nil
+}
+
+// IsRefused reports whether PostgreSQL refused what was asked of it: a
+// value it cannot take (class 22) or a constraint it breaks (class 23),
+// which fails the same way on every try. Anything else is worth trying
+// again: the database unreachable, shutting down, crashed or starting up
+// (classes 08 and 57, which arrive as PostgreSQL errors too), out of
+// connections (53), a conflict between transactions (40). An event is never
+// set aside for the state the database was in.
+func IsRefused(err error) bool {
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) || len(pgErr.Code) != 5 {
+		return false
+	}
+	class := pgErr.Code[:2]
+	return class == "22" || class == "23"
 }
 
 // InboxBacklog is how many recorded events wait to be applied and how long

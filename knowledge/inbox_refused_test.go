@@ -1,4 +1,4 @@
-package commands
+package knowledge
 
 import (
 	"errors"
@@ -12,7 +12,7 @@ import (
 // the database going away, shutting down, crashing or starting up never
 // does (these arrive as PostgreSQL errors too, and a pass that met one
 // during a restart once set a good event aside).
-func TestRefused(t *testing.T) {
+func TestIsRefused(t *testing.T) {
 	for _, tc := range []struct {
 		err  error
 		want bool
@@ -31,8 +31,8 @@ func TestRefused(t *testing.T) {
 		{&pgconn.PgError{}, false},
 		{errors.New("dial unix /tmp/.s.PGSQL.5432: connect: connection refused"), false},
 	} {
-		if got := refused(tc.err); got != tc.want {
-			t.Errorf("refused(%v) = %t, want %t", tc.err, got, tc.want)
+		if got := IsRefused(tc.err); got != tc.want {
+			t.Errorf("IsRefused(%v) = %t, want %t", tc.err, got, tc.want)
 		}
 	}
 }

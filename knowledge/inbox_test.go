@@ -44,6 +44,12 @@ func (p *practice) drain(t *testing.T) knowledge.Drained {
 		all.Events += d.Events
 		all.Queued += d.Queued
 		all.Joined = append(all.Joined, d.Joined...)
+		for reason, n := range d.Dropped {
+			if all.Dropped == nil {
+				all.Dropped = map[string]int{}
+			}
+			all.Dropped[reason] += n
+		}
 		if d.Events == 0 {
 			return all
 		}

@@ -14,11 +14,11 @@ type recordedReaction struct {
 	Reaction
 }
 
-// Reasons a recorded reaction captures nothing.
+// Reasons an inbox pass drops a recorded reaction on purpose (Drained.Dropped).
 const (
-	IgnoredExcluded = "channel excluded"
-	IgnoredPrivate  = "private channel not allowed"
-	IgnoredBot      = "reactor is a bot"
+	DroppedExcluded = "excluded_channel"
+	DroppedPrivate  = "private_channel"
+	DroppedBot      = "bot"
 )
 
 type messageKey struct {
@@ -37,18 +37,19 @@ type tipKey struct{ communityID, tipID int64 }
 // statements, whatever their number: each member's last reaction to a
 // message decides their vote (added then removed is no vote), a message's
 // first vote makes a pending tip, and the captures of new tips are queued
-// in the same transaction. It returns how many captures it queued.
-func (s *Store) applyReactions(ctx context.Context, tx pgx.Tx, all []recordedReaction) (int, error) {
+// in the same transaction. It adds to d how many captures it queued and
+// how many reactions it dropped, by reason.
+func (s *Store) applyReactions(ctx context.Context, tx pgx.Tx, all []recordedReaction, d *Drained) error {
 	if len(all) == 0 {
-		return 0, nil
+		return nil
 	}
-	rs, err := allowedByChannel(ctx, tx, all)
+	rs, err := allowedByChannel(ctx, tx, all, d)
 	if err != nil || len(rs) == 0 {
-		return 0, err
+		return err
 	}
 	voters, err := seeVoters(ctx, tx, rs)
 	if err != nil {
-		return 0, err
+		return err
 	}
 
 	// The net effect of the pass per member and message: their last
@@ -58,7 +59,11 @@ func (s *Store) applyReactions(ctx context.Context, tx pgx.Tx, all []recordedRea
 	var order []voteKey
 	for i, r := range rs {
 		v, ok := voters[memberKey{r.communityID, r.Voter.PlatformUserID}]
-		if !ok || v.isBot {
+		if !ok {
+			return fmt.Errorf("apply reactions: voter %s unknown after it was recorded", r.Voter.PlatformUserID)
+		}
+		if v.isBot {
+			d.drop(DroppedBot)
 			continue
 		}
 		keys[i] = voteKey{messageKey{r.communityID, r.MessageID}, v.id}
@@ -79,21 +84,24 @@ func (s *Store) applyReactions(ctx context.Context, tx pgx.Tx, all []recordedRea
 
 	tips, created, err := upsertPendingTips(ctx, tx, first)
 	if err != nil {
-		return 0, err
+		return err
 	}
 	deltas, err := changeVotes(ctx, tx, order, last, tips)
 	if err != nil {
-		return 0, err
+		return err
 	}
 	if err := countVotes(ctx, tx, deltas); err != nil {
-		return 0, err
+		return err
 	}
-	return s.queueCaptures(ctx, tx, created, first, tips)
+	queued, err := s.queueCaptures(ctx, tx, created, first, tips)
+	d.Queued += queued
+	return err
 }
 
-// allowedByChannel drops reactions in excluded channels, and in private
-// channels that a facilitator has not allowed.
-func allowedByChannel(ctx context.Context, tx pgx.Tx, rs []recordedReaction) ([]recordedReaction, error) {
+// allowedByChannel drops reactions added in excluded channels, and in
+// private channels that a facilitator has not allowed. Removals are kept: a
+// vote cast before the channel was excluded can still be taken back.
+func allowedByChannel(ctx context.Context, tx pgx.Tx, rs []recordedReaction, d *Drained) ([]recordedReaction, error) {
 	channels := map[channelKey]bool{}
 	for _, r := range rs {
 		channels[channelKey{r.communityID, r.ChannelID}] = true
@@ -105,7 +113,12 @@ func allowedByChannel(ctx context.Context, tx pgx.Tx, rs []recordedReaction) ([]
 	kept := rs[:0:0]
 	for _, r := range rs {
 		switch p := policies[channelKey{r.communityID, r.ChannelID}]; {
-		case p == "exclude", r.Private && p != "allow":
+		case !r.Added:
+		case p == "exclude":
+			d.drop(DroppedExcluded)
+			continue
+		case r.Private && p != "allow":
+			d.drop(DroppedPrivate)
 			continue
 		}
 		kept = append(kept, r)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -33,7 +34,7 @@ func Settings() []Setting {
 		{
 			Key: "save-emoji", Default: "bulb", Example: "star",
 			Help:      "the reaction that saves a message as a tip",
-			normalize: normalizeEmoji,
+			normalize: normalizeEmoji, onSet: saveEmojiChanged,
 		},
 		{
 			Key: "language", Default: SearchLanguage, Example: "german",
@@ -89,6 +90,36 @@ type Config map[string]string
 
 // SaveEmoji is the reaction that captures a tip.
 func (c Config) SaveEmoji() string { return c["save-emoji"] }
+
+// pastSaveEmojis is the hidden setting that lists every save emoji a
+// community has had, so that a vote cast with an earlier one can still be
+// taken back.
+const pastSaveEmojis = "save-emoji-past"
+
+// SaveEmojis are every emoji that saved a tip in the community at some
+// time: the default, each one set since, and the one set now. A removed
+// reaction with any of them may take back a vote.
+func (c Config) SaveEmojis() []string {
+	all := append([]string{c.SaveEmoji()}, strings.Fields(c[pastSaveEmojis])...)
+	if st, _ := LookupSetting("save-emoji"); !slices.Contains(all, st.Default) {
+		all = append(all, st.Default)
+	}
+	return all
+}
+
+// saveEmojiChanged remembers the new save emoji among the community's past
+// ones (SaveEmojis).
+func saveEmojiChanged(ctx context.Context, tx pgx.Tx, _ *Store, communityID int64, value string) error {
+	_, err := tx.Exec(ctx, `
+		INSERT INTO community_settings AS s (community_id, key, value) VALUES ($1, $2, $3)
+		ON CONFLICT (community_id, key) DO UPDATE SET value = CASE
+			WHEN $3 = ANY (string_to_array(s.value, ' ')) THEN s.value ELSE s.value || ' ' || $3 END`,
+		communityID, pastSaveEmojis, value)
+	if err != nil {
+		return fmt.Errorf("remember save emoji: %w", err)
+	}
+	return nil
+}
 
 // Language is the text search configuration the community's tips are
 // stemmed with.

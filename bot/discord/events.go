@@ -2,6 +2,7 @@ package discord
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"time"
 
@@ -14,11 +15,78 @@ import (
 // not described (a thread), made while dispatches wait.
 const channelLookupTimeout = 2 * time.Second
 
-// translate turns a gateway dispatch into a core event, or nil for those
-// copbot does not use (and for anything outside a guild). The caller sets
-// the event's id.
-func (a *Adapter) translate(ctx context.Context, v any) *bot.Event {
+// translate turns a gateway dispatch into core events: none for those
+// copbot does not use (and for anything outside a guild), one for most,
+// one per message for a bulk deletion. The caller sets the events' ids.
+func (a *Adapter) translate(ctx context.Context, e *discordgo.Event) []*bot.Event {
 	now := a.opts.Now()
+	switch v := e.Struct.(type) {
+	case *discordgo.MessageDeleteBulk:
+		if v.GuildID == "" {
+			return nil
+		}
+		out := make([]*bot.Event, len(v.Messages))
+		for i, id := range v.Messages {
+			out[i] = &bot.Event{Kind: bot.MessageDeleted, Community: a.community(v.GuildID), Time: now,
+				Channel: bot.Channel{ID: v.ChannelID}, Message: bot.MessageRef{ID: id}}
+		}
+		return out
+	case *discordgo.MessageReactionRemoveAll:
+		if v.MessageReaction == nil || v.GuildID == "" {
+			return nil
+		}
+		return one(&bot.Event{Kind: bot.ReactionsCleared, Community: a.community(v.GuildID), Time: now,
+			Channel: bot.Channel{ID: v.ChannelID}, Message: bot.MessageRef{ID: v.MessageID}})
+	case *discordgo.ChannelDelete:
+		return a.channelDeleted(v.Channel, now)
+	case *discordgo.ThreadDelete:
+		return a.channelDeleted(v.Channel, now)
+	case nil:
+		return a.translateRaw(e, now)
+	}
+	return one(a.translateOne(ctx, e.Struct, now))
+}
+
+// reactionRemoveEmoji is MESSAGE_REACTION_REMOVE_EMOJI, which discordgo
+// does not decode: every reaction with one emoji taken off a message.
+type reactionRemoveEmoji struct {
+	GuildID   string          `json:"guild_id"`
+	ChannelID string          `json:"channel_id"`
+	MessageID string          `json:"message_id"`
+	Emoji     discordgo.Emoji `json:"emoji"`
+}
+
+// translateRaw translates the dispatches discordgo leaves undecoded.
+func (a *Adapter) translateRaw(e *discordgo.Event, now time.Time) []*bot.Event {
+	if e.Type != "MESSAGE_REACTION_REMOVE_EMOJI" {
+		return nil
+	}
+	var v reactionRemoveEmoji
+	if err := json.Unmarshal(e.RawData, &v); err != nil || v.GuildID == "" {
+		return nil
+	}
+	return one(&bot.Event{Kind: bot.ReactionsCleared, Community: a.community(v.GuildID), Time: now,
+		Channel: bot.Channel{ID: v.ChannelID}, Emoji: emojiName(v.Emoji), Message: bot.MessageRef{ID: v.MessageID}})
+}
+
+// channelDeleted is a deleted channel or thread, with every message in it.
+func (a *Adapter) channelDeleted(ch *discordgo.Channel, now time.Time) []*bot.Event {
+	if ch == nil || ch.GuildID == "" {
+		return nil
+	}
+	return one(&bot.Event{Kind: bot.ChannelDeleted, Community: a.community(ch.GuildID), Time: now,
+		Channel: bot.Channel{ID: ch.ID, Name: ch.Name}})
+}
+
+func one(ev *bot.Event) []*bot.Event {
+	if ev == nil {
+		return nil
+	}
+	return []*bot.Event{ev}
+}
+
+// translateOne translates the dispatches that make one event each.
+func (a *Adapter) translateOne(ctx context.Context, v any, now time.Time) *bot.Event {
 	switch v := v.(type) {
 	case *discordgo.MessageReactionAdd:
 		if v.MessageReaction == nil || v.GuildID == "" {

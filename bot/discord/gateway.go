@@ -205,23 +205,28 @@ func (g *gateway) dispatch(ctx context.Context, e *discordgo.Event) {
 		return
 	}
 	g.a.guilds.update(e.Struct)
-	ev := g.a.translate(ctx, e.Struct)
-	if ev == nil {
-		return
-	}
+	evs := g.a.translate(ctx, e)
 	g.mu.Lock()
 	// A session's sequence numbers are unique and a RESUME replays them
-	// unchanged, so the pair identifies the dispatch across redelivery.
-	ev.ID = strings.ToLower(e.Type) + ":" + g.sessionID + ":" + strconv.FormatInt(e.Sequence, 10)
+	// unchanged, so the pair identifies the dispatch across redelivery; a
+	// dispatch that makes several events (a bulk deletion) adds each one's
+	// message.
+	id := strings.ToLower(e.Type) + ":" + g.sessionID + ":" + strconv.FormatInt(e.Sequence, 10)
 	g.mu.Unlock()
-	if err := ev.Check(); err != nil {
-		// Neither recording nor spooling it would help: it would fail
-		// every time, and hold up the events behind it.
-		g.a.metrics.eventRejected("malformed")
-		g.a.log.WarnContext(ctx, "discord event refused", slog.String("event_id", ev.ID), slog.Any("error", err))
-		return
+	for _, ev := range evs {
+		ev.ID = id
+		if len(evs) > 1 {
+			ev.ID += ":" + ev.Message.ID
+		}
+		if err := ev.Check(); err != nil {
+			// Neither recording nor spooling it would help: it would fail
+			// every time, and hold up the events behind it.
+			g.a.metrics.eventRejected("malformed")
+			g.a.log.WarnContext(ctx, "discord event refused", slog.String("event_id", ev.ID), slog.Any("error", err))
+			continue
+		}
+		g.record(ctx, ev, received)
 	}
-	g.record(ctx, ev, received)
 }
 
 // record hands ev to the core or, when the core cannot record it (or

@@ -195,3 +195,54 @@ func TestAdapter_FetchRateLimited(t *testing.T) {
 		t.Errorf("%d fetches, want 2: a 429, then the message after retry_after", gets)
 	}
 }
+
+// TestAdapter_ClearsAndBulkDeletions: a moderator's clearing of reactions
+// takes back the votes it removed, a bulk deletion hides every message it
+// names, and a deleted channel hides the tips of all its messages.
+func TestAdapter_ClearsAndBulkDeletions(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	h.run()
+	const cyID = "500000000000000003"
+	for i := 1; i <= 4; i++ {
+		id := fmt.Sprintf("60000000000000001%d", i)
+		h.fake.addMessage(general, id, bobID, "Bob", fmt.Sprintf("Tip number %d", i))
+		h.fake.Dispatch("MESSAGE_REACTION_ADD", reactionAdd(adaID, "Ada", general, id, unicodeEmoji("💡")))
+		h.fake.Dispatch("MESSAGE_REACTION_ADD", reactionAdd(cyID, "Cy", general, id, unicodeEmoji("💡")))
+	}
+	waitFor(t, "four tips with two votes each", func() bool {
+		tips := h.tips()
+		return len(tips) == 4 && tips[0].Votes+tips[1].Votes+tips[2].Votes+tips[3].Votes == 8
+	})
+	byNumber := func() map[string]savedTip {
+		out := map[string]savedTip{}
+		for _, tip := range h.tips() {
+			out[fmt.Sprint(tip.Number)] = tip
+		}
+		return out
+	}
+	numberOf := map[string]string{}
+	for _, tip := range h.tips() {
+		numberOf[tip.Text] = fmt.Sprint(tip.Number)
+	}
+
+	h.fake.Dispatch("MESSAGE_REACTION_REMOVE_EMOJI", fmt.Sprintf(`{"channel_id": %q, "guild_id": %q, "message_id": "600000000000000011", "emoji": %s}`,
+		general, guildID, unicodeEmoji("💡")))
+	h.fake.Dispatch("MESSAGE_REACTION_REMOVE_EMOJI", fmt.Sprintf(`{"channel_id": %q, "guild_id": %q, "message_id": "600000000000000012", "emoji": %s}`,
+		general, guildID, unicodeEmoji("👍")))
+	h.fake.Dispatch("MESSAGE_REACTION_REMOVE_ALL", fmt.Sprintf(`{"channel_id": %q, "guild_id": %q, "message_id": "600000000000000013"}`,
+		general, guildID))
+	h.fake.Dispatch("MESSAGE_DELETE_BULK", fmt.Sprintf(`{"ids": ["600000000000000014", "600000000000000099"], "channel_id": %q, "guild_id": %q}`,
+		general, guildID))
+	waitFor(t, "clears and the bulk deletion", func() bool {
+		tips := byNumber()
+		return tips[numberOf["Tip number 1"]].Votes == 0 && tips[numberOf["Tip number 2"]].Votes == 2 &&
+			tips[numberOf["Tip number 3"]].Votes == 0 && tips[numberOf["Tip number 4"]].Text == ""
+	})
+	if tips := byNumber(); tips[numberOf["Tip number 2"]].Text != "Tip number 2" {
+		t.Fatalf("tip 2 = %+v; a 👍 clear and another message's deletion must leave it", tips[numberOf["Tip number 2"]])
+	}
+
+	h.fake.Dispatch("CHANNEL_DELETE", fmt.Sprintf(`{"id": %q, "type": 0, "guild_id": %q, "name": "general", "position": 0, "permission_overwrites": []}`,
+		general, guildID))
+	waitFor(t, "the channel's deletion", func() bool { return byNumber()[numberOf["Tip number 2"]].Text == "" })
+}

@@ -132,6 +132,9 @@ func (a *Adapter) translateCallback(env *envelope) *bot.Event {
 		ev.Emoji = in.Reaction
 		ev.Channel = bot.Channel{ID: in.Item.Channel, Private: a.channels.private(in.Item.Channel, "", "")}
 		ev.Message = bot.MessageRef{ID: in.Item.TS, Author: bot.User{ID: in.ItemUser}}
+	case "channel_deleted", "group_deleted":
+		ev.Kind = bot.ChannelDeleted
+		ev.Channel = bot.Channel{ID: string(in.Channel)}
 	case "member_joined_channel":
 		ev.Kind = bot.MemberJoined
 		ev.User = bot.User{ID: string(in.User)}

@@ -58,6 +58,10 @@ func TestEventFromCallback(t *testing.T) {
 			`"previous_message":{"type":"message","user":"U1","text":"a tip","ts":"1.2","thread_ts":"1.2"},"event_ts":"9.9"}`,
 			&bot.Event{ID: "Ev9", Kind: bot.MessageDeleted, Community: slackRef, Time: at, User: bot.User{ID: "USLACKBOT"},
 				Channel: bot.Channel{ID: "C1"}, Message: bot.MessageRef{ID: "1.2", Author: bot.User{ID: "USLACKBOT"}}}},
+		{"ChannelDeleted", `{"type":"channel_deleted","channel":"C024BE91L"}`,
+			&bot.Event{ID: "Ev9", Kind: bot.ChannelDeleted, Community: slackRef, Time: at, Channel: bot.Channel{ID: "C024BE91L"}}},
+		{"PrivateChannelDeleted", `{"type":"group_deleted","channel":"G024BE91L"}`,
+			&bot.Event{ID: "Ev9", Kind: bot.ChannelDeleted, Community: slackRef, Time: at, Channel: bot.Channel{ID: "G024BE91L"}}},
 		{"NewMessageIgnored", `{"type":"message","channel":"C1","user":"U1","text":"hi","ts":"1.1","event_ts":"1.1","channel_type":"channel",` +
 			`"blocks":[{"type":"rich_text","block_id":"x","elements":[]}]}`, nil},
 		{"UnsubscribedEventWithObjectFieldsIgnored", `{"type":"channel_created","channel":{"id":"C9","name":"new","created":1,"creator":"U1"},"event_ts":"1.1"}`, nil},
@@ -170,6 +174,7 @@ func TestManifest_MatchesAdapter(t *testing.T) {
 	for _, want := range []string{
 		"command: /cop", "/slack/commands", "/slack/events", "/slack/interactivity", "should_escape: true",
 		"- reaction_added", "- reaction_removed", "- member_joined_channel", "- message.channels", "- message.groups",
+		"- channel_deleted", "- group_deleted",
 		"- commands ", "- reactions:read ", "- channels:history ", "- groups:history ", "- chat:write ", "- im:write ",
 		"- mpim:write ", "- users:read ", "- files:write ", "- groups:read ", "socket_mode_enabled: false",
 	} {

@@ -12,6 +12,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 
+	"github.com/copbot/copbot/commands"
 	"github.com/copbot/copbot/knowledge"
 )
 
@@ -89,6 +90,22 @@ func (c *inboxCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	ch <- prometheus.MustNewConstMetric(inboxDepthDesc, prometheus.GaugeValue, float64(n))
 	ch <- prometheus.MustNewConstMetric(inboxAgeDesc, prometheus.GaugeValue, age.Seconds())
+}
+
+var droppedDesc = prometheus.NewDesc("copbot_events_dropped_total",
+	"Events acknowledged and then dropped on purpose, by reason (other_emoji, bot, excluded_channel, private_channel).",
+	[]string{"reason"}, nil)
+
+// droppedCollector reports the events the core dropped by a rule, so that
+// they can be told from events lost.
+type droppedCollector struct{ core *commands.Core }
+
+func (c *droppedCollector) Describe(ch chan<- *prometheus.Desc) { ch <- droppedDesc }
+
+func (c *droppedCollector) Collect(ch chan<- prometheus.Metric) {
+	for reason, n := range c.core.Dropped() {
+		ch <- prometheus.MustNewConstMetric(droppedDesc, prometheus.CounterValue, float64(n), reason)
+	}
 }
 
 // countJobs counts the outcomes of the jobs this process works, and how

@@ -69,6 +69,7 @@ func runServe(ctx context.Context, stderr io.Writer) error {
 	}
 	core := commands.NewCore(store, log, adapters...)
 	measureStore(metrics, pool, store, log)
+	metrics.MustRegister(&droppedCollector{core: core})
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
