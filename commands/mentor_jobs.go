@@ -48,53 +48,45 @@ func (w *mentoringNoticesWorker) Work(ctx context.Context, job *river.Job[knowle
 }
 
 func (c *Core) mentoringNotice(ctx context.Context, ref bot.CommunityRef, communityID int64, p knowledge.Pairing, event string) error {
-	// claimed sends a notice once: claimed first, so that a job run again
-	// sends nothing twice, and released when it could not go out, so that
-	// the job's retry sends it.
-	claimed := func(send func() error, states ...string) error {
-		ok, err := c.store.ClaimNotice(ctx, communityID, p.ID, event, states...)
-		if !ok || err != nil {
-			return err
-		}
-		if err := send(); err != nil {
-			return errors.Join(err, c.store.ReleaseNotice(ctx, communityID, p.ID, event))
-		}
-		return nil
+	// claimed sends a notice once to each recipient (sendOnce), claimed in
+	// the store under the notice's event and its recipient.
+	claimed := func(notices []bot.Notice, states ...string) error {
+		return c.sendOnce(ctx, notices,
+			func(ctx context.Context, to string) (bool, error) {
+				return c.store.ClaimNotice(ctx, communityID, p.ID, noticeKey(event, to), states...)
+			},
+			func(ctx context.Context, to string) error {
+				return c.store.ReleaseNotice(ctx, communityID, p.ID, noticeKey(event, to))
+			})
 	}
 	switch event {
 	case knowledge.NoticeIntro:
 		return c.introduce(ctx, ref, communityID, p)
 	case knowledge.NoticeAccepted:
-		return claimed(func() error {
-			return c.tellPair(ctx, ref, p, []string{p.Mentee.PlatformUserID}, bot.Reply{Text: bot.Textf(
-				"%s accepted pairing %d. Have a good first conversation, %s!",
-				bot.MentionOf(p.Mentor.PlatformUserID), p.Number, bot.MentionOf(p.Mentee.PlatformUserID))})
-		}, knowledge.PairingActive)
+		return claimed(pairNotices(ref, p, []string{p.Mentee.PlatformUserID}, bot.Reply{Text: bot.Textf(
+			"%s accepted pairing %d. Have a good first conversation, %s!",
+			bot.MentionOf(p.Mentor.PlatformUserID), p.Number, bot.MentionOf(p.Mentee.PlatformUserID))}), knowledge.PairingActive)
 	case knowledge.NoticeDeclined:
-		return claimed(func() error {
-			pos, err := c.store.WaitlistPosition(ctx, communityID, p.RequestID)
-			if err != nil || pos == 0 {
-				return err // matched again at once: the new introduction says so
-			}
-			return c.send(ctx, bot.Notice{Community: ref, UserID: p.Mentee.PlatformUserID, Reply: bot.Reply{Text: bot.Textf(
-				"%s can't take on a mentee right now, so you're back on the waitlist at position %d, your old place. "+
-					"I'll introduce you to the next mentor who fits.", bot.Untrusted(p.Mentor.Name()), pos)}})
-		}, knowledge.PairingDeclined)
+		pos, err := c.store.WaitlistPosition(ctx, communityID, p.RequestID)
+		if err != nil || pos == 0 {
+			return err // matched again at once: the new introduction says so
+		}
+		return claimed([]bot.Notice{{Community: ref, UserID: p.Mentee.PlatformUserID, Reply: bot.Reply{Text: bot.Textf(
+			"%s can't take on a mentee right now, so you're back on the waitlist at position %d, your old place. "+
+				"I'll introduce you to the next mentor who fits.", bot.Untrusted(p.Mentor.Name()), pos)}}}, knowledge.PairingDeclined)
 	case knowledge.NoticeEnded:
-		return claimed(func() error {
-			var to []string
-			for _, m := range []knowledge.MemberRef{p.Mentor, p.Mentee} {
-				if m.ID != p.ClosedBy {
-					to = append(to, m.PlatformUserID)
-				}
+		var to []string
+		for _, m := range []knowledge.MemberRef{p.Mentor, p.Mentee} {
+			if m.ID != p.ClosedBy {
+				to = append(to, m.PlatformUserID)
 			}
-			return c.tellPair(ctx, ref, p, to, bot.Reply{Text: bot.Textf(
-				"Pairing %d (%s mentoring %s) has ended. Thank you both! Feedback helps the next pairing: "+
-					"tell a facilitator, or mentor someone yourself with `/cop mentor offer <topics>`.",
-				p.Number, bot.Untrusted(p.Mentor.Name()), bot.Untrusted(p.Mentee.Name()))})
-		}, knowledge.PairingEnded)
+		}
+		return claimed(pairNotices(ref, p, to, bot.Reply{Text: bot.Textf(
+			"Pairing %d (%s mentoring %s) has ended. Thank you both! Feedback helps the next pairing: "+
+				"tell a facilitator, or mentor someone yourself with `/cop mentor offer <topics>`.",
+			p.Number, bot.Untrusted(p.Mentor.Name()), bot.Untrusted(p.Mentee.Name()))}), knowledge.PairingEnded)
 	case knowledge.NoticeFollowUp:
-		return claimed(func() error { return c.followUp(ctx, ref, p) }, knowledge.PairingProposed, knowledge.PairingActive)
+		return claimed(followUp(ref, p), knowledge.PairingProposed, knowledge.PairingActive)
 	default:
 		c.log.WarnContext(ctx, "unknown mentoring notice", slog.String("event", event))
 	}
@@ -103,9 +95,10 @@ func (c *Core) mentoringNotice(ctx context.Context, ref bot.CommunityRef, commun
 
 // introduce opens a conversation with both people where the platform can
 // (a group DM, a private thread) and posts the introduction there, with the
-// mentor's Accept and Decline buttons; elsewhere it writes to each directly.
-// The conversation is kept as soon as it is opened, so that a retry posts
-// in it rather than open another.
+// mentor's Accept and Decline buttons; elsewhere, or when the conversation
+// cannot be opened with both in it, it writes to each directly. The
+// conversation is kept as soon as it is opened, so that a retry posts in
+// it rather than open another.
 func (c *Core) introduce(ctx context.Context, ref bot.CommunityRef, communityID int64, p knowledge.Pairing) error {
 	if !p.Open() {
 		return nil
@@ -113,37 +106,59 @@ func (c *Core) introduce(ctx context.Context, ref bot.CommunityRef, communityID 
 	if sent, err := c.store.NoticeSent(ctx, communityID, p.ID, knowledge.NoticeIntro); err != nil || sent {
 		return err
 	}
+	direct, err := c.introducedDirectly(ctx, communityID, p)
+	if err != nil {
+		return err
+	}
 	channel := p.IntroChannel
-	if opener, ok := c.adapters[ref.Platform].(bot.ConversationOpener); ok && channel == "" {
+	if opener, ok := c.adapters[ref.Platform].(bot.ConversationOpener); ok && channel == "" && !direct {
 		users := []string{p.Mentor.PlatformUserID, p.Mentee.PlatformUserID}
 		topic := fmt.Sprintf("Mentoring: %s and %s", p.Mentor.Name(), p.Mentee.Name())
 		opened, err := opener.OpenConversation(ctx, ref, p.ChannelID, users, topic)
-		if opened != "" {
-			if keepErr := c.store.KeepIntroChannel(ctx, communityID, p.ID, opened); keepErr != nil {
-				return errors.Join(err, keepErr)
+		var limited *bot.RateLimitedError
+		switch {
+		case errors.As(err, &limited):
+			return err
+		case err != nil:
+			// Not opened, or opened without both in it: a conversation the
+			// mentor cannot see introduces nobody; direct messages do.
+			c.log.WarnContext(ctx, "introduction conversation not opened; writing to each directly",
+				slog.Int("pairing", p.Number), slog.Any("error", err))
+		case opened != "":
+			if err := c.store.KeepIntroChannel(ctx, communityID, p.ID, opened); err != nil {
+				return err
 			}
 			channel = opened
 		}
-		if err != nil {
-			return fmt.Errorf("open conversation: %w", err)
-		}
-	}
-	if ok, err := c.store.ClaimNotice(ctx, communityID, p.ID, knowledge.NoticeIntro, knowledge.PairingProposed, knowledge.PairingActive); !ok {
-		return err
 	}
 	reply := bot.Reply{Text: introduction(p), Visibility: bot.InChannel, Buttons: acceptButtons(p.Number)}
 	reply.Buttons[0].Label, reply.Buttons[1].Label = "Accept", "Decline"
-	var err error
-	if channel != "" {
-		err = c.send(ctx, bot.Notice{Community: ref, ChannelID: channel, Reply: reply})
-	} else {
-		err = errors.Join(c.send(ctx, bot.Notice{Community: ref, UserID: p.Mentor.PlatformUserID, Reply: reply}),
-			c.send(ctx, bot.Notice{Community: ref, UserID: p.Mentee.PlatformUserID, Reply: bot.Reply{Text: reply.Text}}))
+	notices := []bot.Notice{{Community: ref, ChannelID: channel, Reply: reply}}
+	if channel == "" {
+		notices = []bot.Notice{{Community: ref, UserID: p.Mentor.PlatformUserID, Reply: reply},
+			{Community: ref, UserID: p.Mentee.PlatformUserID, Reply: bot.Reply{Text: reply.Text}}}
 	}
-	if err != nil {
-		return errors.Join(err, c.store.ReleaseNotice(ctx, communityID, p.ID, knowledge.NoticeIntro))
+	states := []string{knowledge.PairingProposed, knowledge.PairingActive}
+	return c.sendOnce(ctx, notices,
+		func(ctx context.Context, to string) (bool, error) {
+			return c.store.ClaimNotice(ctx, communityID, p.ID, noticeKey(knowledge.NoticeIntro, to), states...)
+		},
+		func(ctx context.Context, to string) error {
+			return c.store.ReleaseNotice(ctx, communityID, p.ID, noticeKey(knowledge.NoticeIntro, to))
+		})
+}
+
+// introducedDirectly reports whether an earlier attempt began writing the
+// introduction to each of the pair directly: a retry goes on that way, so
+// that nobody gets it twice.
+func (c *Core) introducedDirectly(ctx context.Context, communityID int64, p knowledge.Pairing) (bool, error) {
+	for _, m := range []knowledge.MemberRef{p.Mentor, p.Mentee} {
+		sent, err := c.store.NoticeSent(ctx, communityID, p.ID, noticeKey(knowledge.NoticeIntro, m.PlatformUserID))
+		if err != nil || sent {
+			return sent, err
+		}
 	}
-	return nil
+	return false, nil
 }
 
 func introduction(p knowledge.Pairing) bot.Text {
@@ -162,33 +177,43 @@ func introduction(p knowledge.Pairing) bot.Text {
 
 // followUp asks both "have you met?" some days after pairing; a mentor who
 // has not answered the introduction yet is reminded instead.
-func (c *Core) followUp(ctx context.Context, ref bot.CommunityRef, p knowledge.Pairing) error {
+func followUp(ref bot.CommunityRef, p knowledge.Pairing) []bot.Notice {
 	since := age(time.Since(p.CreatedAt))
 	if p.State == knowledge.PairingProposed {
-		return c.send(ctx, bot.Notice{Community: ref, UserID: p.Mentor.PlatformUserID, Reply: bot.Reply{
+		return []bot.Notice{{Community: ref, UserID: p.Mentor.PlatformUserID, Reply: bot.Reply{
 			Text: bot.Textf("%s asked for a mentor on %s %s ago and was introduced to you (pairing %d). Can you take them on?",
 				bot.Untrusted(p.Mentee.Name()), bot.Untrusted(hashTags(p.Topics)), since, p.Number),
-			Buttons: acceptButtons(p.Number)}})
+			Buttons: acceptButtons(p.Number)}}}
 	}
-	return c.tellPair(ctx, ref, p, []string{p.Mentor.PlatformUserID, p.Mentee.PlatformUserID}, bot.Reply{Text: bot.Textf(
+	return pairNotices(ref, p, []string{p.Mentor.PlatformUserID, p.Mentee.PlatformUserID}, bot.Reply{Text: bot.Textf(
 		"Have you met? It's been %s since I introduced %s to %s (pairing %d, on %s). "+
 			"If it works, keep going; when you're done, or if it doesn't, either of you can end it with "+
 			"`/cop mentor end %d <feedback> rating 1-5`.", since, bot.MentionOf(p.Mentee.PlatformUserID),
 		bot.MentionOf(p.Mentor.PlatformUserID), p.Number, bot.Untrusted(hashTags(p.Topics)), p.Number)})
 }
 
-// tellPair posts in the pairing's conversation when there is one (both see
-// it), and otherwise writes to each of to directly.
-func (c *Core) tellPair(ctx context.Context, ref bot.CommunityRef, p knowledge.Pairing, to []string, r bot.Reply) error {
+// pairNotices posts in the pairing's conversation when there is one (both
+// see it), and otherwise writes to each of to directly.
+func pairNotices(ref bot.CommunityRef, p knowledge.Pairing, to []string, r bot.Reply) []bot.Notice {
 	if p.IntroChannel != "" {
 		r.Visibility = bot.InChannel
-		return c.send(ctx, bot.Notice{Community: ref, ChannelID: p.IntroChannel, Reply: r})
+		return []bot.Notice{{Community: ref, ChannelID: p.IntroChannel, Reply: r}}
 	}
-	var errs []error
-	for _, id := range to {
-		errs = append(errs, c.send(ctx, bot.Notice{Community: ref, UserID: id, Reply: r}))
+	out := make([]bot.Notice, len(to))
+	for i, id := range to {
+		out[i] = bot.Notice{Community: ref, UserID: id, Reply: r}
 	}
-	return errors.Join(errs...)
+	return out
+}
+
+// noticeKey is the claim of one recipient's copy of a notice: the event
+// alone for a conversation both people read, the event and the member for
+// a direct message.
+func noticeKey(event, to string) string {
+	if to == "" {
+		return event
+	}
+	return event + ":" + to
 }
 
 // mentorResumeWorker resumes a mentor whose pause ran out, matching the
@@ -243,6 +268,9 @@ func (w *welcomeWorker) Work(ctx context.Context, job *river.Job[knowledge.Welco
 	if custom != "" {
 		text = bot.Textf("%s", bot.Untrusted(custom))
 	}
-	c.notify(ctx, bot.Notice{Community: ref, UserID: m.PlatformUserID, Reply: bot.Reply{Text: text}})
-	return nil
+	return c.sendOnce(ctx, []bot.Notice{{Community: ref, UserID: m.PlatformUserID, Reply: bot.Reply{Text: text}}},
+		func(context.Context, string) (bool, error) { return true, nil }, // claimed above
+		func(ctx context.Context, _ string) error {
+			return c.store.ReleaseWelcome(ctx, args.CommunityID, args.MemberID)
+		})
 }

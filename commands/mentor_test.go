@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -400,16 +401,20 @@ func (f *flakyGroupChat) Notify(ctx context.Context, n bot.Notice) error {
 	return f.fakeChat.Notify(ctx, n)
 }
 
-// TestCore_MentoringIntroductionRetried: an introduction whose conversation
-// half-opened, or whose post failed, is retried until it is sent, once, in
-// the one conversation that was opened.
+// TestCore_MentoringIntroductionRetried: an introduction whose post failed
+// is retried until it is sent, once, in the one conversation that was
+// opened; one whose conversation half-opened (a member could not be added,
+// so the mentor might never see it) goes to each of the two directly, once.
 func TestCore_MentoringIntroductionRetried(t *testing.T) {
 	for _, tt := range []struct {
-		name  string
-		flaky *flakyGroupChat
+		name    string
+		flaky   *flakyGroupChat
+		to      []string // the notices' recipients: a channel, or members
+		channel string   // the conversation kept
 	}{
-		{"ConversationHalfOpened", &flakyGroupChat{failOpen: true}},
-		{"PostFailed", &flakyGroupChat{failPost: true}},
+		{"ConversationHalfOpened", &flakyGroupChat{failOpen: true}, []string{"U1", "U2"}, ""},
+		{"PostFailed", &flakyGroupChat{failPost: true}, []string{"G-U1-U2"}, "G-U1-U2"},
+		{"DirectMessageFailedForOne", &flakyGroupChat{failOpen: true, failPost: true}, []string{"U2", "U1"}, ""},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx := context.Background()
@@ -419,21 +424,71 @@ func TestCore_MentoringIntroductionRetried(t *testing.T) {
 			c := &chat{tb: t, core: core}
 			c.cmd("U1", "mentor offer testing")
 			c.cmd("U2", "mentor request testing")
-			waitUntil(t, "the introduction", func() bool { return len(flaky.sent("Mentoring introduction")) == 1 })
+			waitUntil(t, "the introduction", func() bool { return len(flaky.sent("Mentoring introduction")) == len(tt.to) })
 			time.Sleep(300 * time.Millisecond) // nothing more may come
-			if n := len(flaky.sent("Mentoring introduction")); n != 1 {
-				t.Errorf("%d introductions; want one", n)
+			var to []string
+			for _, n := range flaky.sent("Mentoring introduction") {
+				to = append(to, n.UserID+n.ChannelID)
+			}
+			if !slices.Equal(to, tt.to) {
+				t.Errorf("introductions went to %v; want %v, once each", to, tt.to)
 			}
 			flaky.mu.Lock()
 			opened := len(flaky.opened)
 			flaky.mu.Unlock()
 			if opened != 1 {
-				t.Errorf("%d conversations opened; want one, reused by the retry", opened)
+				t.Errorf("%d conversations opened; want one", opened)
 			}
 			var intro string
-			if err := pool.QueryRow(ctx, `SELECT intro_channel FROM pairings`).Scan(&intro); err != nil || intro != "G-U1-U2" {
-				t.Errorf("introduction channel %q (%v); want the conversation kept", intro, err)
+			if err := pool.QueryRow(ctx, `SELECT intro_channel FROM pairings`).Scan(&intro); err != nil || intro != tt.channel {
+				t.Errorf("introduction channel %q (%v); want %q", intro, err, tt.channel)
 			}
 		})
 	}
+}
+
+// failingOnce fails the first notice to one member, then works.
+type failingOnce struct {
+	fakeChat
+	user   string
+	failed atomic.Bool
+}
+
+func (f *failingOnce) Notify(ctx context.Context, n bot.Notice) error {
+	if n.UserID == f.user && f.failed.CompareAndSwap(false, true) {
+		return errors.New("chat.postMessage: 500")
+	}
+	return f.fakeChat.Notify(ctx, n)
+}
+
+// TestCore_NoticesReachEachRecipientOnce: a notice to two people that
+// fails for one is retried for that one only, and a welcome that fails is
+// sent by the retry, not dropped.
+func TestCore_NoticesReachEachRecipientOnce(t *testing.T) {
+	t.Run("EndedToBoth", func(t *testing.T) {
+		flaky := &failingOnce{user: "U2"}
+		core, _ := newCore(t, dbtest.Pool(t), flaky)
+		c := &chat{tb: t, core: core}
+		c.cmd("U1", "mentor offer testing")
+		c.cmd("U2", "mentor request testing")
+		c.cmd("U1", "mentor accept 1")
+		c.cmd("UADMIN", "mentor end 1")
+		waitUntil(t, "the end notice to both", func() bool { return len(flaky.sent("has ended")) == 2 })
+		time.Sleep(300 * time.Millisecond) // nothing more may come
+		var to []string
+		for _, n := range flaky.sent("has ended") {
+			to = append(to, n.UserID)
+		}
+		slices.Sort(to)
+		if !slices.Equal(to, []string{"U1", "U2"}) {
+			t.Errorf("the end notice went to %v; want U1 and U2 once each", to)
+		}
+	})
+	t.Run("Welcome", func(t *testing.T) {
+		flaky := &failingOnce{user: "U5"}
+		core, _ := newCore(t, dbtest.Pool(t), flaky)
+		c := &chat{tb: t, core: core}
+		c.event(bot.MemberJoined, "U5", "")
+		waitUntil(t, "the welcome after a failed send", func() bool { return len(flaky.sent("Welcome")) == 1 })
+	})
 }

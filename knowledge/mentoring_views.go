@@ -150,6 +150,16 @@ func (s *Store) ReleaseNotice(ctx context.Context, communityID, pairingID int64,
 	return nil
 }
 
+// ReleaseWelcome undoes ClaimWelcome for a welcome that could not be sent,
+// so that a retry of its job sends it.
+func (s *Store) ReleaseWelcome(ctx context.Context, communityID, memberID int64) error {
+	if _, err := s.pool.Exec(ctx, `DELETE FROM mentoring_welcomes WHERE community_id = $1 AND member_id = $2`,
+		communityID, memberID); err != nil {
+		return fmt.Errorf("release welcome: %w", err)
+	}
+	return nil
+}
+
 // KeepIntroChannel keeps the conversation opened for a pairing's
 // introduction, as soon as it is opened: a retried introduction posts there
 // instead of opening another, and later notices go there too.
