@@ -108,12 +108,41 @@ func runImport(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	if err != nil {
 		return err
 	}
-	created, err := store.ImportTips(ctx, c.ID, doc.Tips)
+	sum, err := store.ImportTips(ctx, c.ID, doc.Tips)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "copbot: imported %d of %d tips into %s (the others were there already)\n", created, len(doc.Tips), ref)
+	writeImportSummary(stdout, ref.String(), sum)
 	return nil
+}
+
+// writeImportSummary says what an import did: the tips it created, those
+// of them it renumbered (from the file's number to the new one), and those
+// it skipped because the community had them already.
+func writeImportSummary(w io.Writer, community string, sum knowledge.ImportSummary) {
+	fmt.Fprintf(w, "copbot: imported %d of %d tips into %s: %d created, %d already there\n",
+		sum.Created, sum.Tips, community, sum.Created, len(sum.Same))
+	if len(sum.Renumbered) > 0 {
+		moves := make([]string, len(sum.Renumbered))
+		for i, r := range sum.Renumbered {
+			moves[i] = fmt.Sprintf("%d → %d", r.From, r.To)
+		}
+		fmt.Fprintf(w, "copbot: %d renumbered, their numbers being taken: %s\n", len(sum.Renumbered), strings.Join(moves, ", "))
+	}
+	if len(sum.Same) > 0 {
+		same := make([]string, len(sum.Same))
+		for i, t := range sum.Same {
+			switch {
+			case t.Here == 0:
+				same[i] = fmt.Sprintf("%d (waiting for its capture here)", t.Number)
+			case t.Here != t.Number:
+				same[i] = fmt.Sprintf("%d (tip %d here)", t.Number, t.Here)
+			default:
+				same[i] = strconv.Itoa(t.Number)
+			}
+		}
+		fmt.Fprintf(w, "copbot: %d skipped as the same tips already there: %s\n", len(sum.Same), strings.Join(same, ", "))
+	}
 }
 
 // openStore connects to DATABASE_URL for a one-off command.
