@@ -2,6 +2,7 @@ package commands
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math"
@@ -143,21 +144,12 @@ func (w *digestWorker) Work(ctx context.Context, job *river.Job[knowledge.Digest
 	if err != nil || !claimed {
 		return err
 	}
-	release := func(cause error) error {
-		if relErr := c.store.ReleaseDigest(context.WithoutCancel(ctx), args); relErr != nil {
-			c.log.ErrorContext(ctx, "digest neither posted nor released", slog.Int64("community", args.CommunityID),
-				slog.String("week_of", args.WeekOf), slog.Any("error", relErr))
-		}
-		return cause
-	}
+	release := func(ctx context.Context) error { return c.store.ReleaseDigest(ctx, args) }
 	d, err := c.store.Digest(ctx, args.CommunityID, args.From, args.To)
 	if err != nil {
-		return release(err)
+		return errors.Join(err, release(context.WithoutCancel(ctx)))
 	}
 	title := fmt.Sprintf("*The week in the community* (%s – %s)", d.From.Format("Jan 2"), d.To.Add(-time.Second).Format("Jan 2"))
 	n := bot.Notice{Community: ref, ChannelID: channel, Reply: bot.Reply{Text: renderDigest(d, title), Visibility: bot.InChannel}}
-	if err := c.send(ctx, n); err != nil {
-		return release(fmt.Errorf("post digest of week %s: %w", args.WeekOf, err))
-	}
-	return nil
+	return c.deliverClaimed(ctx, n, release)
 }

@@ -2,7 +2,6 @@ package commands
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"strings"
 	"time"
@@ -87,13 +86,7 @@ func (w *invitationWorker) Work(ctx context.Context, job *river.Job[knowledge.In
 	t = t.Append(bot.Plain(" This is the only time I'll ask."))
 	n := bot.Notice{Community: ref, UserID: inv.Member.PlatformUserID, Reply: bot.Reply{Text: t,
 		Buttons: []bot.Button{offer, {Label: "No thanks", Command: "mentor invitation decline"}}}}
-	if err := c.send(ctx, n); err != nil {
-		if relErr := c.store.ReleaseInvitation(context.WithoutCancel(ctx), args); relErr != nil {
-			c.log.ErrorContext(ctx, "invitation neither sent nor released", slog.Any("error", relErr))
-		}
-		return fmt.Errorf("send invitation to mentor: %w", err)
-	}
-	return nil
+	return c.deliverClaimed(ctx, n, func(ctx context.Context) error { return c.store.ReleaseInvitation(ctx, args) })
 }
 
 // mentorInvitation answers an invitation to mentor: `decline` says no

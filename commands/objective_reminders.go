@@ -2,7 +2,6 @@ package commands
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"time"
 
@@ -59,14 +58,7 @@ func (w *reminderWorker) Work(ctx context.Context, job *river.Job[knowledge.Remi
 	t = t.Append(progressLine(p), outlookLines(p))
 	n := bot.Notice{Community: ref, ChannelID: o.ChannelID, UserID: o.OwnerPlatformID,
 		Reply: bot.Reply{Text: t, Visibility: bot.InChannel}}
-	if err := c.send(ctx, n); err != nil {
-		// Let the job's retry send it.
-		if relErr := c.store.ReleaseReminder(context.WithoutCancel(ctx), args); relErr != nil {
-			c.log.ErrorContext(ctx, "reminder neither sent nor released", slog.Any("error", relErr))
-		}
-		return fmt.Errorf("send reminder for objective %d: %w", o.Number, err)
-	}
-	return nil
+	return c.deliverClaimed(ctx, n, func(ctx context.Context) error { return c.store.ReleaseReminder(ctx, args) })
 }
 
 // periodText names the period a reminder is about: "in the week of

@@ -137,13 +137,7 @@ func (w *storyPromptWorker) Work(ctx context.Context, job *river.Job[knowledge.S
 		"It's optional, and I'll only ask now and then."))
 	n := bot.Notice{Community: ref, UserID: p.Member.PlatformUserID, Reply: bot.Reply{Text: t,
 		Buttons: []bot.Button{{Label: "No thanks", Command: "story skip"}}}}
-	if err := c.send(ctx, n); err != nil {
-		if relErr := c.store.ReleaseStoryPrompt(context.WithoutCancel(ctx), args); relErr != nil {
-			c.log.ErrorContext(ctx, "story question neither sent nor released", slog.Any("error", relErr))
-		}
-		return fmt.Errorf("ask story question: %w", err)
-	}
-	return nil
+	return c.deliverClaimed(ctx, n, func(ctx context.Context) error { return c.store.ReleaseStoryPrompt(ctx, args) })
 }
 
 // daysAgo says how long ago something was, in days.
