@@ -286,3 +286,71 @@ func TestStore_ExportImport_RacingSaves(t *testing.T) {
 		}
 	}
 }
+
+// An import whose authors are new here, racing captures of messages by the
+// same people, links every tip to one member per person and loses none.
+func TestStore_ExportImport_RacingCaptures(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	const people = 8
+	for round := range 3 {
+		d := newPractice(t, s, "slack", fmt.Sprintf("T-capture-%d", round))
+		for i := range people {
+			d.react(t, fmt.Sprintf("E%d", i), "voter", fmt.Sprintf("M%d", i), true)
+		}
+		d.drain(t)
+		items := d.queued(t)
+		var file []knowledge.ExportedTip
+		for i := range people {
+			file = append(file, knowledge.ExportedTip{Number: i + 1, Text: fmt.Sprintf("Imported tip by person %d", i),
+				Author: fmt.Sprintf("new%d", i), AuthorID: fmt.Sprintf("U-new%d", i), Votes: 1})
+		}
+		start := make(chan struct{})
+		errs := make(chan error, len(items)+1)
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			_, err := s.ImportTips(ctx, d.c.ID, file)
+			errs <- err
+		}()
+		for i, it := range items {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				_, err := s.CompleteCaptures(ctx, []knowledge.Captured{{Item: it, Message: knowledge.Message{
+					Text: fmt.Sprintf("Captured tip %s", it.MessageID), AuthorID: fmt.Sprintf("U-new%d", (i+round)%people),
+					AuthorName: fmt.Sprintf("new%d", (i+round)%people)}}})
+				errs <- err
+			}()
+		}
+		close(start)
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Fatalf("round %d: %v", round, err)
+			}
+		}
+		tips := exportAll(t, d)
+		if len(tips) != 2*people {
+			t.Fatalf("round %d: %d tips, want %d: %+v", round, len(tips), 2*people, tips)
+		}
+		authors := map[string]int64{}
+		for i, tip := range tips {
+			full := d.tip(t, tip.Number)
+			if tip.Number != i+1 || full.AuthorID == nil || tip.AuthorID != "U-"+tip.Author {
+				t.Fatalf("round %d: tip %+v (author %v)", round, tip, full.AuthorID)
+			}
+			if id, ok := authors[tip.AuthorID]; ok && id != *full.AuthorID {
+				t.Fatalf("round %d: %s is two members, %d and %d", round, tip.AuthorID, id, *full.AuthorID)
+			}
+			authors[tip.AuthorID] = *full.AuthorID
+		}
+		if len(authors) != people {
+			t.Fatalf("round %d: authors %v, want %d people", round, authors, people)
+		}
+	}
+}
