@@ -42,6 +42,10 @@ type fakeDiscord struct {
 	messages  map[string]string // "channel/message" → message JSON
 	limitGets int               // GET message answers 429 this many times first
 	gets      int
+	// failCallbacks and failEdits: this many interaction callbacks answer
+	// 404 Unknown interaction (as after 3 s), and this many edits of an
+	// original response 500, first.
+	failCallbacks, failEdits int
 
 	// gateway
 	refuse     int64 // close with 4014 when IDENTIFY asks for any of these intents
@@ -114,10 +118,18 @@ func newFakeDiscord(t testing.TB) *fakeDiscord {
 	})
 	mux.HandleFunc("POST /api/v10/interactions/{id}/{token}/callback", func(w http.ResponseWriter, r *http.Request) {
 		f.record(r, nil)
+		if f.take(&f.failCallbacks) {
+			writeBody(w, http.StatusNotFound, `{"message": "Unknown interaction", "code": 10062}`)
+			return
+		}
 		w.WriteHeader(http.StatusNoContent)
 	})
 	mux.HandleFunc("PATCH /api/v10/webhooks/{app}/{token}/messages/{m}", func(w http.ResponseWriter, r *http.Request) {
 		f.record(r, nil)
+		if f.take(&f.failEdits) {
+			writeBody(w, http.StatusInternalServerError, `{"message": "500: Internal Server Error", "code": 0}`)
+			return
+		}
 		writeBody(w, http.StatusOK, messageJSON("600000000000000901", general, appID, "copbot", "edited", true))
 	})
 	mux.HandleFunc("DELETE /api/v10/webhooks/{app}/{token}/messages/{m}", func(w http.ResponseWriter, r *http.Request) {
@@ -151,6 +163,18 @@ func newFakeDiscord(t testing.TB) *fakeDiscord {
 		f.checkAllowedMentions()
 	})
 	return f
+}
+
+// take counts down one of the failure counters, under the lock, and says
+// whether this request is to fail.
+func (f *fakeDiscord) take(n *int) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if *n == 0 {
+		return false
+	}
+	*n--
+	return true
 }
 
 func (f *fakeDiscord) apiURL() string { return f.srv.URL + "/api/v10/" }

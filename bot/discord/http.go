@@ -74,7 +74,7 @@ func (a *Adapter) interactionsHandler(h bot.Handler) http.HandlerFunc {
 		writeJSON(w, first)
 		a.metrics.acked(received)
 		if finish != nil {
-			a.inflight.Go(func() { finish(ctx) })
+			a.inflight.Go(func() { finish(ctx, true) }) // whether Discord took the response body, nobody says
 		}
 	}
 }

@@ -70,12 +70,17 @@ func (a *Adapter) interactionEvent(i *discordgo.Interaction) (*bot.Event, *bot.R
 	return ev, nil, nil
 }
 
+// finisher delivers what a first response could not carry (the reply after
+// a deferral, further messages, files); answered says whether the first
+// response reached Discord. When it did not, the command ran all the same,
+// and the member gets every message by direct message rather than nothing:
+// a member who sees no answer types the command again.
+type finisher func(ctx context.Context, answered bool)
+
 // answer runs a command through the core and decides the first response
 // within AckWithin: the reply itself when the core is quick, otherwise a
-// deferred response. finish, when not nil, must run after the first
-// response is sent: it delivers what that response could not carry (the
-// reply after a deferral, further messages, files).
-func (a *Adapter) answer(ctx context.Context, h bot.Handler, i *discordgo.Interaction, ev *bot.Event) (*discordgo.InteractionResponse, func(context.Context)) {
+// deferred response. finish must run after the first response is sent.
+func (a *Adapter) answer(ctx context.Context, h bot.Handler, i *discordgo.Interaction, ev *bot.Event) (*discordgo.InteractionResponse, finisher) {
 	done := make(chan []outMessage, 1)
 	go func() {
 		ctx, cancel := context.WithTimeout(ctx, interactionLifetime)
@@ -92,12 +97,20 @@ func (a *Adapter) answer(ctx context.Context, h bot.Handler, i *discordgo.Intera
 	select {
 	case msgs := <-done:
 		if len(msgs[0].files) == 0 {
-			return respond(msgs[0]), func(ctx context.Context) { a.followUp(ctx, i, msgs[1:]) }
+			return respond(msgs[0]), func(ctx context.Context, answered bool) {
+				if !answered {
+					a.directly(ctx, i, msgs)
+					return
+				}
+				a.followUp(ctx, i, msgs[1:])
+			}
 		}
 		// A response body cannot carry files: defer, then edit them in.
-		return deferred(msgs[0].ephemeral), func(ctx context.Context) { a.deliver(ctx, i, msgs, msgs[0].ephemeral) }
+		return deferred(msgs[0].ephemeral), func(ctx context.Context, answered bool) {
+			a.deliver(ctx, i, msgs, msgs[0].ephemeral, answered)
+		}
 	case <-timer.C:
-		return deferred(true), func(ctx context.Context) { a.deliver(ctx, i, <-done, true) }
+		return deferred(true), func(ctx context.Context, answered bool) { a.deliver(ctx, i, <-done, true, answered) }
 	}
 }
 
@@ -135,7 +148,11 @@ func deferred(ephemeral bool) *discordgo.InteractionResponse {
 // deliver completes a deferred response: the first message replaces the
 // "thinking" placeholder when it is as private as the placeholder;
 // otherwise every message follows up and the placeholder goes.
-func (a *Adapter) deliver(ctx context.Context, i *discordgo.Interaction, msgs []outMessage, deferredEphemeral bool) {
+func (a *Adapter) deliver(ctx context.Context, i *discordgo.Interaction, msgs []outMessage, deferredEphemeral, answered bool) {
+	if !answered {
+		a.directly(ctx, i, msgs)
+		return
+	}
 	if msgs[0].ephemeral == deferredEphemeral {
 		m := msgs[0]
 		components := m.components
@@ -145,7 +162,8 @@ func (a *Adapter) deliver(ctx context.Context, i *discordgo.Interaction, msgs []
 		_, err := a.hooks.InteractionResponseEdit(i, &discordgo.WebhookEdit{Content: &m.content, Components: &components,
 			Files: m.files, AllowedMentions: noMentions()}, discordgo.WithContext(ctx))
 		if err != nil {
-			a.log.WarnContext(ctx, "discord answer not delivered", slog.String("interaction", i.ID), slog.Any("error", err))
+			a.log.WarnContext(ctx, "discord answer not delivered; sending it directly", slog.String("interaction", i.ID), slog.Any("error", err))
+			a.directly(ctx, i, msgs)
 			return
 		}
 		a.followUp(ctx, i, msgs[1:])
@@ -158,13 +176,37 @@ func (a *Adapter) deliver(ctx context.Context, i *discordgo.Interaction, msgs []
 }
 
 func (a *Adapter) followUp(ctx context.Context, i *discordgo.Interaction, msgs []outMessage) {
-	for _, m := range msgs {
+	for k, m := range msgs {
 		_, err := a.hooks.FollowupMessageCreate(i, true, &discordgo.WebhookParams{Content: m.content, Components: m.components,
 			Files: m.files, AllowedMentions: noMentions(), Flags: flags(m.ephemeral)}, discordgo.WithContext(ctx))
 		if err != nil {
-			a.log.WarnContext(ctx, "discord follow-up not delivered", slog.String("interaction", i.ID), slog.Any("error", err))
+			a.log.WarnContext(ctx, "discord follow-up not delivered; sending it directly", slog.String("interaction", i.ID), slog.Any("error", err))
+			a.directly(ctx, i, msgs[k:])
 			return
 		}
+	}
+}
+
+// directly sends a command's messages to the member who ran it as direct
+// messages, when the interaction could not carry them.
+func (a *Adapter) directly(ctx context.Context, i *discordgo.Interaction, msgs []outMessage) {
+	userID := ""
+	if i.Member != nil && i.Member.User != nil {
+		userID = i.Member.User.ID
+	} else if i.User != nil {
+		userID = i.User.ID
+	}
+	out := make([]message, len(msgs))
+	for k, m := range msgs {
+		out[k] = m.message
+	}
+	err := errors.New("the interaction names no user")
+	if userID != "" {
+		err = a.sendDirect(ctx, userID, out)
+	}
+	if err != nil {
+		a.log.ErrorContext(ctx, "discord answer lost: neither the interaction nor a direct message took it",
+			slog.String("interaction", i.ID), slog.Any("error", err))
 	}
 }
 
@@ -182,10 +224,9 @@ func (a *Adapter) interactGateway(ctx context.Context, h bot.Handler, i *discord
 	a.metrics.acked(received)
 	if err != nil {
 		a.log.WarnContext(ctx, "discord interaction not acknowledged", slog.String("interaction", i.ID), slog.Any("error", err))
-		return
 	}
 	if finish != nil {
-		finish(ctx)
+		finish(ctx, err == nil)
 	}
 }
 
@@ -194,7 +235,7 @@ func (a *Adapter) interactGateway(ctx context.Context, h bot.Handler, i *discord
 // of interaction copbot never asks for (it registers no autocomplete and
 // opens no modals; and kinds newer than copbot) get a private message that
 // says there is nothing to do: Discord wants every interaction answered.
-func (a *Adapter) firstResponse(ctx context.Context, h bot.Handler, i *discordgo.Interaction) (*discordgo.InteractionResponse, func(context.Context), error) {
+func (a *Adapter) firstResponse(ctx context.Context, h bot.Handler, i *discordgo.Interaction) (*discordgo.InteractionResponse, finisher, error) {
 	ev, reply, err := a.interactionEvent(i)
 	switch {
 	case err != nil:

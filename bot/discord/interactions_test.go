@@ -289,3 +289,34 @@ func TestAdapter_NoticesAndConversations(t *testing.T) {
 		t.Errorf("thread %+v with %d members added; want a private thread (12) with both", start, len(added))
 	}
 }
+
+// TestAdapter_UnansweredCommandGoesDirectly: the command ran but Discord
+// did not take its answer (the callback came too late, the edit of a
+// deferred answer failed); the member gets the answer as a direct message
+// rather than nothing, and types nothing twice.
+func TestAdapter_UnansweredCommandGoesDirectly(t *testing.T) {
+	for _, tt := range []struct {
+		name                     string
+		failCallbacks, failEdits int
+		slow                     time.Duration
+	}{
+		{"CallbackRefused", 1, 0, 0},
+		{"DeferredEditFailed", 0, 1, 300 * time.Millisecond},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, harnessOptions{options: func(o *Options) { o.AckWithin = 50 * time.Millisecond }})
+			h.fake.failCallbacks, h.fake.failEdits = tt.failCallbacks, tt.failEdits
+			h.slow = tt.slow
+			h.run()
+			id, _, p := interaction(2, adaID, "1024", slash(`[{"name": "help", "type": 1}]`))
+			h.fake.Dispatch("INTERACTION_CREATE", p)
+			h.fake.waitSent("POST", "/interactions/"+id+"/", 1)
+			dm := h.fake.waitSent("POST", "/channels/9"+adaID[1:]+"/messages", 1)
+			var m struct{ Content string }
+			json.Unmarshal(dm[0].Payload, &m)
+			if !strings.Contains(m.Content, "/cop search") {
+				t.Errorf("direct message %q; want the help", m.Content)
+			}
+		})
+	}
+}

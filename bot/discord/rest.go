@@ -63,7 +63,20 @@ func (a *Adapter) Notify(ctx context.Context, n bot.Notice) error {
 		}
 		channelID = dm
 	}
-	for _, m := range messages(n.Reply) {
+	return a.sendMessages(ctx, channelID, messages(n.Reply))
+}
+
+// sendDirect sends messages to a user's direct-message channel.
+func (a *Adapter) sendDirect(ctx context.Context, userID string, msgs []message) error {
+	dm, err := a.dmChannel(ctx, userID)
+	if err != nil {
+		return err
+	}
+	return a.sendMessages(ctx, dm, msgs)
+}
+
+func (a *Adapter) sendMessages(ctx context.Context, channelID string, msgs []message) error {
+	for _, m := range msgs {
 		_, err := a.api.ChannelMessageSendComplex(channelID, &discordgo.MessageSend{Content: m.content, Components: m.components,
 			Files: m.files, AllowedMentions: noMentions()}, discordgo.WithContext(ctx))
 		if err != nil {

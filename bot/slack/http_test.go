@@ -381,3 +381,41 @@ func TestHTTP_ReactionInAPrivateCChannel(t *testing.T) {
 		t.Errorf("conversations.info called %d times; want once for the channel", n)
 	}
 }
+
+// TestHTTP_LateReplyReachesTheMember: a late reply whose response URL fails
+// for a moment is posted again; one whose URL is refused (expired, used up)
+// reaches the member as an ephemeral message instead. The command ran, and
+// a member who sees no answer types it again.
+func TestHTTP_LateReplyReachesTheMember(t *testing.T) {
+	slow := func(next bot.Handler) bot.Handler {
+		return bot.HandlerFunc(func(ctx context.Context, ev *bot.Event) ([]bot.Reply, error) {
+			time.Sleep(100 * time.Millisecond)
+			return next.HandleEvent(ctx, ev)
+		})
+	}
+	for _, tt := range []struct {
+		name       string
+		fail       int
+		status     int
+		wantMethod string
+	}{
+		{"ServerErrorThenFine", 1, http.StatusInternalServerError, "response_url"},
+		{"URLExpired", 1, http.StatusNotFound, "chat.postEphemeral"},
+		{"ServerErrorEveryTime", 10, http.StatusInternalServerError, "chat.postEphemeral"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, &harnessOpts{wrap: slow, options: Options{CommandBudget: 20 * time.Millisecond}})
+			h.slack.FailResponses(tt.fail, tt.status)
+			if status, body := h.command(t, "U1", "help"); status != http.StatusOK || body != "" {
+				t.Fatalf("slow command answered %d %q; want an empty 200", status, body)
+			}
+			p := nextPost(t, h.slack, 10*time.Second)
+			if p.Method != tt.wantMethod || !strings.Contains(p.Text, "/cop help") {
+				t.Fatalf("the reply went as %+v; want it by %s", p, tt.wantMethod)
+			}
+			if extra, err := h.slack.NextPost(300 * time.Millisecond); err == nil {
+				t.Errorf("the reply was sent twice; also %+v", extra)
+			}
+		})
+	}
+}

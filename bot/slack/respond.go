@@ -2,6 +2,7 @@ package slack
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"time"
 
@@ -82,20 +83,57 @@ func (a *Adapter) deliver(ctx context.Context, ev *bot.Event, responseURL string
 	}
 }
 
+// respondAttempts bounds the posts of one reply to a response URL that
+// fails for a while (5xx, 429, the connection).
+const respondAttempts = 3
+
 // respond posts one reply to a response URL, never replacing the message
-// it answers; without a response URL it becomes a notice to the user.
+// it answers. A post that fails for a while is tried again; one the URL
+// refuses (expired, used up) or that still fails goes to the member as a
+// notice instead: the command ran, and a member who sees no answer types
+// it again.
 func (a *Adapter) respond(ctx context.Context, ev *bot.Event, responseURL string, r bot.Reply) {
-	var err error
-	if responseURL == "" {
-		err = a.Notify(ctx, bot.Notice{Community: ev.Community, ChannelID: ev.Channel.ID, UserID: ev.User.ID, Reply: r})
-	} else {
-		err = slack.PostWebhookCustomHTTPContext(ctx, responseURL, a.http, webhookMessage(r))
-		a.metrics.apiCall("response_url", err)
+	if responseURL != "" {
+		err := a.postResponse(ctx, responseURL, r)
+		if err == nil {
+			return
+		}
+		a.log.WarnContext(ctx, "slack reply not delivered at its response URL; sending it as a notice",
+			slog.String("event_id", ev.ID), slog.Any("error", err))
 	}
+	err := a.Notify(ctx, bot.Notice{Community: ev.Community, ChannelID: ev.Channel.ID, UserID: ev.User.ID, Reply: r})
 	if err != nil {
-		a.log.WarnContext(ctx, "slack reply not delivered", slog.String("event_id", ev.ID),
+		a.log.ErrorContext(ctx, "slack reply not delivered", slog.String("event_id", ev.ID),
 			slog.String("channel", ev.Channel.ID), slog.Any("error", err))
 	}
+}
+
+func (a *Adapter) postResponse(ctx context.Context, responseURL string, r bot.Reply) error {
+	var err error
+	for attempt := range respondAttempts {
+		err = slack.PostWebhookCustomHTTPContext(ctx, responseURL, a.http, webhookMessage(r))
+		a.metrics.apiCall("response_url", err)
+		wait := time.Duration(1<<attempt) * 250 * time.Millisecond
+		var limited *slack.RateLimitedError
+		var status slack.StatusCodeError
+		switch {
+		case err == nil:
+			return nil
+		case errors.As(err, &limited):
+			wait = max(wait, limited.RetryAfter)
+		case errors.As(err, &status) && status.Code < 500:
+			return err // expired or used up: no retry mends it
+		}
+		if attempt == respondAttempts-1 {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return errors.Join(err, ctx.Err())
+		case <-time.After(wait):
+		}
+	}
+	return err
 }
 
 // runClicks runs the commands carried by pressed buttons, each as the

@@ -68,10 +68,12 @@ type Server struct {
 	messages  map[string][]Message // by channel
 	users     map[string]User
 	rateLimit map[string]int // method → how many calls answer 429 first
-	calls     map[string]int // method → calls answered (429s included)
-	uploads   map[string][]byte
-	private   []string
-	nextID    int
+	// failResponses posts to response URLs answer failStatus first.
+	failResponses, failStatus int
+	calls                     map[string]int // method → calls answered (429s included)
+	uploads                   map[string][]byte
+	private                   []string
+	nextID                    int
 
 	posted  chan Post
 	sockets chan *websocket.Conn
@@ -137,6 +139,14 @@ func (f *Server) Limit(method string, n int) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.rateLimit[method] = n
+}
+
+// FailResponses makes the next n posts to response URLs answer status
+// (404 is Slack's answer for an expired or used-up URL).
+func (f *Server) FailResponses(n, status int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.failResponses, f.failStatus = n, status
 }
 
 // Calls is how many calls of method the fake answered, 429s included.
@@ -330,6 +340,14 @@ func (f *Server) respond(w http.ResponseWriter, r *http.Request) {
 	text, _ := body["text"].(string)
 	blocks, _ := json.Marshal(body["blocks"])
 	f.mu.Lock()
+	f.calls["response_url"]++
+	if f.failResponses > 0 {
+		f.failResponses--
+		status := f.failStatus
+		f.mu.Unlock()
+		http.Error(w, http.StatusText(status), status) // Slack answers 404 "expired_url", 500 "internal_error"
+		return
+	}
 	f.record(Post{Method: "response_url", Path: r.URL.Path, Text: text, Blocks: string(blocks), JSON: body})
 	f.mu.Unlock()
 	_, _ = io.WriteString(w, "ok")
