@@ -5,6 +5,7 @@ import (
 	"crypto/md5"
 	"encoding/hex"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -127,7 +128,7 @@ type importedTip struct {
 }
 
 func checkImported(i int, t ExportedTip) (importedTip, error) {
-	if t.Number < 1 {
+	if t.Number < 1 || t.Number > math.MaxInt32 {
 		return importedTip{}, invalidf("tip %d of the file has number %d; numbers start at 1", i+1, t.Number)
 	}
 	if err := checkTipText(t.Text); err != nil {
@@ -138,7 +139,7 @@ func checkImported(i int, t ExportedTip) (importedTip, error) {
 			return importedTip{}, invalidf("tip %d has text that is not valid UTF-8", t.Number)
 		}
 	}
-	if t.Votes < 0 {
+	if t.Votes < 0 || t.Votes > math.MaxInt32 {
 		return importedTip{}, invalidf("tip %d has %d votes", t.Number, t.Votes)
 	}
 	in := importedTip{ExportedTip: t, index: i}
