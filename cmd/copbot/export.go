@@ -108,6 +108,13 @@ func runImport(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	if err != nil {
 		return err
 	}
+	if from, err := bot.ParseCommunityRef(doc.Community); err == nil && from.Platform != ref.Platform {
+		// A user id of one platform names nobody on another: the tips keep
+		// their authors' names only.
+		for i := range doc.Tips {
+			doc.Tips[i].AuthorID = ""
+		}
+	}
 	sum, err := store.ImportTips(ctx, c.ID, doc.Tips)
 	if err != nil {
 		return err
@@ -127,7 +134,7 @@ func writeImportSummary(w io.Writer, community string, sum knowledge.ImportSumma
 		for i, r := range sum.Renumbered {
 			moves[i] = fmt.Sprintf("%d → %d", r.From, r.To)
 		}
-		fmt.Fprintf(w, "copbot: %d renumbered, their numbers being taken: %s\n", len(sum.Renumbered), strings.Join(moves, ", "))
+		fmt.Fprintf(w, "copbot: %d renumbered, their numbers being taken here: %s\n", len(sum.Renumbered), strings.Join(moves, ", "))
 	}
 	if len(sum.Same) > 0 {
 		same := make([]string, len(sum.Same))
@@ -221,6 +228,9 @@ func writeMarkdown(w io.Writer, community string, tips []knowledge.ExportedTip) 
 			}
 			if t.Votes > 0 {
 				fmt.Fprintf(&b, " (%d votes)", t.Votes)
+			}
+			if t.Removed {
+				b.WriteString(" (removed)")
 			}
 			if t.Permalink != "" {
 				fmt.Fprintf(&b, " [source](%s)", t.Permalink)
