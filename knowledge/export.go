@@ -268,10 +268,11 @@ func importTips(ctx context.Context, tx pgx.Tx, communityID int64, incoming []im
 	// Tips keep their numbers when free; the others take numbers after
 	// every number used, in the order of the file.
 	var fresh, renumber []importedTip
-	mine := map[int]*knownTip{} // by file index
+	mine := map[int]*knownTip{}   // by file index
+	sameAs := map[int]*knownTip{} // by file index
 	for _, in := range incoming {
 		if same := known.find(in); same != nil {
-			sum.Same = append(sum.Same, SameTip{Number: in.Number, Here: same.number})
+			sameAs[in.index] = same // a tip taken earlier in the file may not have its number yet
 			continue
 		}
 		t := &knownTip{authorID: in.AuthorID, author: in.Author, savedAt: in.SavedAt, textSum: in.textSum, permalink: in.Permalink}
@@ -291,6 +292,11 @@ func importTips(ctx context.Context, tx pgx.Tx, communityID int64, incoming []im
 	for _, in := range renumber {
 		highest++
 		mine[in.index].number = highest
+	}
+	for _, in := range incoming {
+		if same, ok := sameAs[in.index]; ok {
+			sum.Same = append(sum.Same, SameTip{Number: in.Number, Here: same.number})
+		}
 	}
 	if len(fresh) == 0 {
 		return sum, nil

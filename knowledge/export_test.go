@@ -184,9 +184,11 @@ func TestStore_ExportImport_IntoACommunityWithTips(t *testing.T) {
 		{Number: 1, Text: "Twice in the file", Author: "eve", AuthorID: "U-eve", SavedAt: file[0].SavedAt},
 		{Number: 1, Text: "Twice in the file", Author: "eve", AuthorID: "U-eve", SavedAt: file[0].SavedAt},
 		{Number: 1, Text: "Another with number one", Author: "eve", SavedAt: file[0].SavedAt},
+		{Number: 3, Text: "Another with number one", Author: "eve", SavedAt: file[0].SavedAt},
 	})
 	e := newPractice(t, s, "slack", "T3")
-	want = knowledge.ImportSummary{Tips: 3, Created: 2, Renumbered: []knowledge.Renumbering{{From: 1, To: 2}}, Same: []knowledge.SameTip{{1, 1}}}
+	want = knowledge.ImportSummary{Tips: 4, Created: 2, Renumbered: []knowledge.Renumbering{{From: 1, To: 2}},
+		Same: []knowledge.SameTip{{1, 1}, {3, 2}}}
 	if sum := importTips(t, e, dup); !reflect.DeepEqual(sum, want) {
 		t.Fatalf("import of a file with a tip twice = %+v, want %+v", sum, want)
 	}
