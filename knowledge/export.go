@@ -1,6 +1,7 @@
 package knowledge
 
 import (
+	"cmp"
 	"context"
 	"crypto/md5"
 	"encoding/hex"
@@ -136,7 +137,7 @@ func checkImported(i int, t ExportedTip) (importedTip, error) {
 	}
 	for _, s := range []string{t.Text, t.Author, t.AuthorID, t.Channel, t.ChannelID, t.Permalink, t.SourceMessage} {
 		if !utf8.ValidString(s) || strings.ContainsRune(s, 0) {
-			return importedTip{}, invalidf("tip %d has text that is not valid UTF-8", t.Number)
+			return importedTip{}, invalidf("tip %d has text that is not valid UTF-8 or holds a NUL", t.Number)
 		}
 	}
 	if t.Votes < 0 || t.Votes > math.MaxInt32 {
@@ -144,7 +145,7 @@ func checkImported(i int, t ExportedTip) (importedTip, error) {
 	}
 	in := importedTip{ExportedTip: t, index: i}
 	if t.Removed || t.RemovedReason != "" {
-		switch in.removed = cmpOr(t.RemovedReason, "removed"); in.removed {
+		switch in.removed = cmp.Or(t.RemovedReason, "removed"); in.removed {
 		case "removed", "unvoted":
 		default:
 			return importedTip{}, invalidf("tip %d: removed_reason %q; want removed or unvoted", t.Number, t.RemovedReason)
@@ -156,13 +157,6 @@ func checkImported(i int, t ExportedTip) (importedTip, error) {
 	sum := md5.Sum([]byte(t.Text))
 	in.textSum = hex.EncodeToString(sum[:])
 	return in, nil
-}
-
-func cmpOr(s, or string) string {
-	if s == "" {
-		return or
-	}
-	return s
 }
 
 // knownTip is what an import compares a tip of its file with: a tip of the
