@@ -176,7 +176,13 @@ func (c *Core) command(ctx context.Context, ev *bot.Event, community knowledge.C
 		return c.errorReply(ctx, req, err)
 	}
 	req.Args = args
-	reply, err := c.router.ServeCommand(ctx, req)
+	serve := func() (bot.Reply, error) { return c.router.ServeCommand(ctx, req) }
+	var reply bot.Reply
+	if key, ok := repeatKey(ev.Text); ok {
+		reply, err = c.runOnce(ctx, req, key, serve)
+	} else {
+		reply, err = serve()
+	}
 	if err != nil {
 		return c.errorReply(ctx, req, err)
 	}

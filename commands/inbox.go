@@ -119,6 +119,9 @@ func (w *pruneWorker) Work(ctx context.Context, _ *river.Job[pruneArgs]) error {
 	if _, err := w.core.store.PruneInbox(ctx, 24*time.Hour); err != nil {
 		return err
 	}
+	if _, err := w.core.store.PruneRecentCommands(ctx); err != nil {
+		return err
+	}
 	_, err := w.core.store.PruneSearches(ctx)
 	return err
 }

@@ -205,3 +205,25 @@ func TestCore_VoteTakenBackAfterTheEmojiChanged(t *testing.T) {
 		t.Fatalf("dropped for another emoji = %d, want 1 (the 👍)", got)
 	}
 }
+
+// TestCore_RepeatedCommandRunsOnce: a member who saw no answer sends the
+// same check-in again; it counts once, and the repeat says what the first
+// answered. A command that failed runs again when repeated.
+func TestCore_RepeatedCommandRunsOnce(t *testing.T) {
+	core, _ := newCore(t, dbtest.Pool(t))
+	due := time.Now().AddDate(0, 3, 0).Format("2006-01-02")
+	out := script(t, core,
+		`/cop objective add "Write runbooks" target 10 due `+due,
+		"/cop checkin 1 +1", "/cop checkin  1 +1", "/cop objective show 1",
+		"/cop checkin 1 +x", "/cop checkin 1 +x")
+	if !strings.Contains(out, "You sent `/cop checkin 1 +1`") || !strings.Contains(out, "haven't done it again") {
+		t.Fatalf("the repeat was not answered as one:\n%s", out)
+	}
+	if strings.Count(out, "haven't done it again") != 1 {
+		t.Fatalf("a failed check-in was taken for a repeat:\n%s", out)
+	}
+	_, show, _ := strings.Cut(out, "/cop objective show 1")
+	if !strings.Contains(show, "1 of 10 items") {
+		t.Fatalf("the objective does not stand at 1 of 10:\n%s", out)
+	}
+}
