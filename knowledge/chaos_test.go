@@ -12,12 +12,14 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/copbot/copbot/knowledge"
 )
@@ -41,7 +43,13 @@ func TestStore_Chaos(t *testing.T) {
 	seed := chaosSeed(t)
 	ctx := context.Background()
 	s1 := newStore(t)
-	s2, err := knowledge.NewStore(s1.Pool(), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	// The second "process" has a pool of its own on the same database.
+	pool2, err := pgxpool.NewWithConfig(ctx, s1.Pool().Config())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool2.Close)
+	s2, err := knowledge.NewStore(pool2, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,10 +70,14 @@ func TestStore_Chaos(t *testing.T) {
 	start := time.Now()
 	w.run(ctx, seed, plan)
 	chaotic := time.Since(start)
+	var backlog, jobs int
+	if err := s1.Pool().QueryRow(ctx, `SELECT (SELECT count(*) FROM inbox), (SELECT count(*) FROM river_job WHERE kind = 'capture_tips' AND state = 'available')`).Scan(&backlog, &jobs); err != nil {
+		t.Fatal(err)
+	}
 	w.settle(ctx)
 	w.check(ctx)
-	t.Logf("seed %d: %d deliveries acknowledged (%d events), %d passes, %d captures, %d transient errors retried; chaos %v, all %v",
-		seed, w.acked, w.distinctEvents(), w.passes.Load(), w.completions.Load(), w.transient.Load(), chaotic.Round(time.Millisecond), time.Since(start).Round(time.Millisecond))
+	t.Logf("seed %d: %d deliveries acknowledged (%d events), %d passes, %d captures (%d saved an edit over the text fetched), %d transient errors retried; chaos %v (%d events and %d capture jobs left after it), all %v",
+		seed, w.acked, w.distinctEvents(), w.passes.Load(), w.completions.Load(), w.staleFetches.Load(), w.transient.Load(), chaotic.Round(time.Millisecond), backlog, jobs, time.Since(start).Round(time.Millisecond))
 }
 
 // chaosSeed is COPBOT_CHAOS_SEED or the clock's; a failed test prints it.
@@ -93,9 +105,10 @@ const (
 	chaosWaves           = 6
 	chaosMembersPerWave  = 8
 	chaosMessagesPerWave = 6
-	chaosVoters          = 6 // goroutines recording reactions
-	chaosEditors         = 2 // goroutines editing, deleting and clearing messages
-	chaosCommanders      = 2 // goroutines running commands and recording joins, one per store
+	chaosVoters          = 6  // goroutines recording reactions
+	chaosEditors         = 2  // goroutines editing, deleting and clearing messages
+	chaosCommanders      = 2  // goroutines running commands and recording joins
+	chaosCrowd           = 12 // members of a community's crowd, each reacting in a goroutine of their own
 	// chaosWithClears plans reactions cleared by a moderator (RecordClear).
 	chaosWithClears = true
 )
@@ -203,6 +216,9 @@ type chaosOp struct {
 // chaosPlan is each producer's ops, by wave.
 type chaosPlan struct {
 	voters, editors, commanders [][][]chaosOp
+	// crowds are, by wave, the members of a crowd that reacts at once
+	// after the wave, each running a command as they react.
+	crowds [][][]chaosOp
 }
 
 func chaosScripts(n int) [][][]chaosOp {
@@ -237,7 +253,8 @@ func chaosDeliveryOf(rng *rand.Rand) chaosDelivery {
 }
 
 func (w *chaosWorld) plan(rng *rand.Rand) chaosPlan {
-	p := chaosPlan{voters: chaosScripts(chaosVoters), editors: chaosScripts(chaosEditors), commanders: chaosScripts(chaosCommanders)}
+	p := chaosPlan{voters: chaosScripts(chaosVoters), editors: chaosScripts(chaosEditors), commanders: chaosScripts(chaosCommanders),
+		crowds: make([][][]chaosOp, chaosWaves)}
 	planDeleted := map[*chaosMessage]bool{}
 	for wave := range chaosWaves {
 		voterSeqs := make([][][]chaosOp, chaosVoters)
@@ -252,8 +269,17 @@ func (w *chaosWorld) plan(rng *rand.Rand) chaosPlan {
 			c.members = append(slices.Clip(c.members), fresh...)
 			var news []*chaosMessage
 			for k := range chaosMessagesPerWave {
-				author := fresh[rng.IntN(len(fresh))]
-				if len(older) > 0 && rng.IntN(5) == 0 {
+				// Authors are mostly members copbot never saw, whom the
+				// capture of their message makes while they react, run
+				// commands or are mentioned; some first act in the next
+				// wave.
+				author := fmt.Sprintf("A%d-%d", wave, k)
+				switch r := rng.IntN(10); {
+				case r < 2:
+					author = fresh[rng.IntN(len(fresh))]
+				case r < 3 && wave+1 < chaosWaves:
+					author = fmt.Sprintf("U%d-%d", wave+1, rng.IntN(chaosMembersPerWave))
+				case r < 4 && len(older) > 0:
 					author = older[rng.IntN(len(older))]
 				}
 				m := &chaosMessage{c: c, id: fmt.Sprintf("M%d-%d", wave, k), channel: fmt.Sprintf("C%d", k%3),
@@ -268,11 +294,15 @@ func (w *chaosWorld) plan(rng *rand.Rand) chaosPlan {
 				c.messages = append(c.messages, m)
 				c.byID[m.id] = m
 				news = append(news, m)
+				if !slices.Contains(c.members, author) && strings.HasPrefix(author, "A") {
+					c.members = append(c.members, author)
+				}
 			}
 
 			// Reactions: each (member, message) pair's events in one
 			// goroutine, in order; different pairs at once.
 			pairs := map[[2]string]bool{}
+			acted := map[string]bool{}
 			react := func(member string, m *chaosMessage) {
 				if pairs[[2]string{member, m.id}] {
 					return
@@ -286,6 +316,16 @@ func (w *chaosWorld) plan(rng *rand.Rand) chaosPlan {
 						added = !added
 					}
 				}
+				if !acted[member] && rng.IntN(10) < 6 {
+					// The member runs a command as their first reaction
+					// is applied.
+					kind := opSee
+					if rng.IntN(2) == 0 {
+						kind = opRefer
+					}
+					seq = slices.Insert(seq, 1, chaosOp{kind: kind, c: c, member: member})
+				}
+				acted[member] = true
 				g := rng.IntN(chaosVoters)
 				voterSeqs[g] = append(voterSeqs[g], seq)
 			}
@@ -300,7 +340,7 @@ func (w *chaosWorld) plan(rng *rand.Rand) chaosPlan {
 			}
 			for _, m := range news {
 				// The author reacts to their own message, often.
-				if rng.IntN(3) == 0 {
+				if rng.IntN(10) < 6 {
 					react(m.author, m)
 				}
 			}
@@ -332,6 +372,38 @@ func (w *chaosWorld) plan(rng *rand.Rand) chaosPlan {
 					editorSeqs[m.editor] = append(editorSeqs[m.editor], seq)
 				}
 			}
+
+			// A crowd of new members, some of whom wrote the messages
+			// they react to, react at once, each running a command.
+			var crowd []string
+			for k := range chaosCrowd {
+				crowd = append(crowd, fmt.Sprintf("Q%d-%d", wave, k))
+			}
+			var crowdMessages []*chaosMessage
+			for k := range 2 {
+				author := crowd[rng.IntN(len(crowd))]
+				m := &chaosMessage{c: c, id: fmt.Sprintf("N%d-%d", wave, k), channel: "C-crowd", author: author,
+					editor: rng.IntN(chaosEditors), last: map[string]bool{}}
+				m.text = fmt.Sprintf("%s says: crowd tip %s #crowd", author, m.id)
+				c.messages = append(c.messages, m)
+				c.byID[m.id] = m
+				crowdMessages = append(crowdMessages, m)
+			}
+			for _, u := range crowd {
+				m := crowdMessages[rng.IntN(len(crowdMessages))]
+				if rng.IntN(4) == 0 {
+					m = news[rng.IntN(len(news))]
+				}
+				seq := []chaosOp{{kind: opReact, c: c, m: m, member: u, added: rng.IntN(10) > 0, event: c.event(), delivery: chaosDeliveryOf(rng)}}
+				switch rng.IntN(10) {
+				case 0, 1, 2, 3:
+					seq = append(seq, chaosOp{kind: opSee, c: c, member: u})
+				case 4, 5, 6:
+					seq = append(seq, chaosOp{kind: opRefer, c: c, member: u})
+				}
+				p.crowds[wave] = append(p.crowds[wave], seq)
+			}
+			c.members = append(c.members, crowd...)
 
 			// Commands and joins of the new members and the new authors.
 			people := slices.Clone(fresh)
@@ -394,6 +466,9 @@ type chaosWorld struct {
 	failures    int
 
 	passes, completions, transient atomic.Int64
+	// staleFetches counts tips saved with an edit applied while they
+	// waited rather than the text fetched before it.
+	staleFetches atomic.Int64
 }
 
 type chaosSavedTip struct {
@@ -457,6 +532,9 @@ type producer struct {
 	w     *chaosWorld
 	rng   *rand.Rand
 	later []func() // deliveries to repeat after later events
+	// slow is the longest pause after an op; editors take their time, so
+	// that their edits fall while tips are pending as well as saved.
+	slow time.Duration
 }
 
 func (p *producer) store() *knowledge.Store { return p.w.stores[p.rng.IntN(2)] }
@@ -507,7 +585,9 @@ func (p *producer) repeat(all bool) {
 }
 
 func (p *producer) pause() {
-	if p.rng.IntN(8) == 0 {
+	if p.slow > 0 {
+		time.Sleep(time.Duration(p.rng.Int64N(int64(p.slow))))
+	} else if p.rng.IntN(8) == 0 {
 		time.Sleep(time.Duration(p.rng.IntN(400)) * time.Microsecond)
 	}
 }
@@ -629,6 +709,9 @@ func (w *chaosWorld) run(ctx context.Context, seed uint64, plan chaosPlan) {
 	var producers sync.WaitGroup
 	for g, script := range scripts {
 		p := &producer{w: w, rng: rand.New(rand.NewPCG(seed, uint64(g+1)))}
+		if g >= chaosVoters && g < chaosVoters+chaosEditors {
+			p.slow = 15 * time.Millisecond
+		}
 		producers.Go(func() {
 			for wave, ops := range script {
 				<-starts[wave]
@@ -657,7 +740,11 @@ func (w *chaosWorld) run(ctx context.Context, seed uint64, plan chaosPlan) {
 		background.Go(func() { // an inbox pass after another, as RunInbox
 			rng := rand.New(rand.NewPCG(seed, uint64(100+i)))
 			for !stopped() {
-				d, err := s.DrainInbox(ctx, 1+rng.IntN(40))
+				limit := 1 + rng.IntN(20)
+				if rng.IntN(4) == 0 {
+					limit = 1 + rng.IntN(500)
+				}
+				d, err := s.DrainInbox(ctx, limit)
 				switch {
 				case knowledge.IsTransient(err):
 					w.transient.Add(1)
@@ -687,9 +774,15 @@ func (w *chaosWorld) run(ctx context.Context, seed uint64, plan chaosPlan) {
 			}
 		})
 	}
+	redelivering := make(chan struct{})
 	background.Go(func() { // deliveries again, to either store, of anything acknowledged
 		rng := rand.New(rand.NewPCG(seed, 300))
-		for !stopped() {
+		for {
+			select {
+			case <-redelivering:
+				return
+			default:
+			}
 			w.mu.Lock()
 			var again func(*knowledge.Store) error
 			if len(w.again) > 0 {
@@ -712,8 +805,45 @@ func (w *chaosWorld) run(ctx context.Context, seed uint64, plan chaosPlan) {
 	for wave := range chaosWaves {
 		close(starts[wave])
 		dones[wave].Wait()
+		// The crowd comes when the inbox is nearly empty, so that passes
+		// apply its reactions while its members act.
+		for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline); time.Sleep(2 * time.Millisecond) {
+			var backlog int
+			if err := w.stores[0].Pool().QueryRow(ctx, `SELECT count(*) FROM inbox`).Scan(&backlog); err != nil {
+				w.fail("%v", err)
+				break
+			}
+			if backlog < 5 {
+				break
+			}
+		}
+		var crowd sync.WaitGroup
+		for k, ops := range plan.crowds[wave] {
+			p := &producer{w: w, rng: rand.New(rand.NewPCG(seed, uint64(1000*(wave+1)+k)))}
+			crowd.Go(func() {
+				for _, op := range ops {
+					p.do(ctx, op)
+				}
+				p.repeat(true)
+			})
+		}
+		crowd.Wait()
 	}
 	producers.Wait()
+	close(redelivering)
+	// The processes go on until they have applied and captured what
+	// there is, or for 20 seconds at most; settle does the rest.
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		var busy bool
+		if err := w.stores[0].Pool().QueryRow(ctx, `
+			SELECT EXISTS (SELECT FROM inbox) OR EXISTS (SELECT FROM river_job WHERE kind = 'capture_tips' AND state = 'available')`).Scan(&busy); err != nil {
+			w.fail("%v", err)
+			break
+		}
+		if !busy {
+			break
+		}
+	}
 	close(stop)
 	background.Wait()
 }
@@ -887,8 +1017,8 @@ func (w *chaosWorld) captureBatch(ctx context.Context, s *knowledge.Store, rng *
 		}
 		doneRetries = append(doneRetries, r)
 	}
-	if rng.IntN(3) == 0 { // the fetches take a while: edits may be recorded meanwhile
-		time.Sleep(time.Duration(rng.IntN(2000)) * time.Microsecond)
+	if rng.IntN(2) == 0 { // the fetches take a while: edits may be recorded and applied meanwhile
+		time.Sleep(time.Duration(rng.IntN(40000)) * time.Microsecond)
 	}
 	if len(giveUp) > 0 {
 		items := make([]knowledge.CaptureItem, len(giveUp))
@@ -916,9 +1046,16 @@ func (w *chaosWorld) captureBatch(ctx context.Context, s *knowledge.Store, rng *
 		return
 	}
 	w.completions.Add(int64(len(saved)))
+	fetched := map[int64]string{}
+	for _, c := range done {
+		fetched[c.Item.TipID] = c.Message.Text
+	}
 	for _, st := range saved {
 		if st.Item.TipID != st.Tip.ID || st.Tip.SourceMessage != st.Item.MessageID {
 			w.fail("CompleteCaptures saved %+v for %+v", st.Tip, st.Item)
+		}
+		if st.Tip.Text != fetched[st.Tip.ID] {
+			w.staleFetches.Add(1)
 		}
 	}
 	for _, r := range doneRetries {
