@@ -16,6 +16,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/copbot/copbot/bot"
+	"github.com/copbot/copbot/internal/bodygate"
 )
 
 // maxBody is the largest interaction copbot reads.
@@ -39,11 +40,21 @@ func (a *Adapter) Routes(mux *http.ServeMux, h bot.Handler) {
 func (a *Adapter) interactionsHandler(h bot.Handler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		received := time.Now()
+		if r.ContentLength > maxBody {
+			a.reject(w, http.StatusRequestEntityTooLarge, "too_large")
+			return
+		}
+		// io.ReadAll grows with the bytes that arrive, not with what
+		// Content-Length claims.
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 		var tooLarge *http.MaxBytesError
 		switch {
 		case errors.As(err, &tooLarge):
 			a.reject(w, http.StatusRequestEntityTooLarge, "too_large")
+			return
+		case errors.Is(err, bodygate.ErrBusy): // too many large bodies at once; Discord tries again
+			w.Header().Set("Retry-After", "1")
+			a.reject(w, http.StatusServiceUnavailable, "busy")
 			return
 		case err != nil:
 			a.reject(w, http.StatusBadRequest, "malformed")

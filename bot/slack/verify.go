@@ -7,11 +7,17 @@ import (
 	"sync"
 
 	"github.com/slack-go/slack"
+
+	"github.com/copbot/copbot/internal/bodygate"
 )
 
 // maxBody is the largest request body copbot reads; Slack's payloads are far
 // smaller.
 const maxBody = 1 << 20
+
+// rejectBusy counts bodies refused because too many large ones were being
+// read at once (internal/bodygate); Slack delivers them again.
+const rejectBusy = "busy"
 
 // bodies recycles request buffers: a body is decoded before its handler
 // returns and nothing keeps it.
@@ -26,8 +32,12 @@ func releaseBody(b *bytes.Buffer) {
 // readSigned reads a request's body and checks Slack's v0 signature over it
 // (HMAC-SHA256 of "v0:<timestamp>:<body>" with the signing secret, the
 // timestamp within five minutes, compared in constant time by slack-go's
-// SecretsVerifier). On failure it answers the request itself (401, 413 or
-// 400) and returns false; otherwise the caller releases the body.
+// SecretsVerifier). On failure it answers the request itself (401, 413,
+// 503 or 400) and returns false; otherwise the caller releases the body.
+//
+// The buffer grows with the bytes that arrive, never with what the
+// Content-Length header claims: a client that claims a megabyte and sends
+// nothing costs nothing but its connection.
 func (a *Adapter) readSigned(w http.ResponseWriter, r *http.Request) (*bytes.Buffer, bool) {
 	sv, err := slack.NewSecretsVerifier(r.Header, a.opts.SigningSecret)
 	if err != nil {
@@ -44,15 +54,16 @@ func (a *Adapter) readSigned(w http.ResponseWriter, r *http.Request) (*bytes.Buf
 	}
 	body := bodies.Get().(*bytes.Buffer)
 	body.Reset()
-	if r.ContentLength > 0 {
-		body.Grow(int(r.ContentLength) + bytes.MinRead)
-	}
 	if _, err := body.ReadFrom(http.MaxBytesReader(w, r.Body, maxBody)); err != nil {
 		releaseBody(body)
 		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
+		switch {
+		case errors.As(err, &tooLarge):
 			a.reject(w, http.StatusRequestEntityTooLarge, rejectTooLarge)
-		} else {
+		case errors.Is(err, bodygate.ErrBusy):
+			w.Header().Set("Retry-After", "1")
+			a.reject(w, http.StatusServiceUnavailable, rejectBusy)
+		default:
 			a.reject(w, http.StatusBadRequest, rejectMalformed)
 		}
 		return nil, false

@@ -92,7 +92,7 @@ func runServe(ctx context.Context, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
 	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	srv := newServer(publicHandler(mux), log)
 	failed := make(chan error, 1+len(adapters))
 	go func() { failed <- fmt.Errorf("http server: %w", srv.Serve(ln)) }()
 	runCtx, stopAdapters := context.WithCancel(ctx)

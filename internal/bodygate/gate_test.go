@@ -1,0 +1,79 @@
+package bodygate
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+// readAll serves one request with body through g and reports what the
+// handler read and the most slots in use while it read.
+func readAll(g *Gate, body string) (n int, inUse int, err error) {
+	h := g.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var b bytes.Buffer
+		_, err = b.ReadFrom(r.Body)
+		n = b.Len()
+	}))
+	src := &watched{r: strings.NewReader(body), g: g, inUse: &inUse}
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodPost, "/", src))
+	return n, inUse, err
+}
+
+// watched notes the most slots in use whenever it is read.
+type watched struct {
+	r     io.Reader
+	g     *Gate
+	inUse *int
+}
+
+func (w *watched) Read(p []byte) (int, error) {
+	*w.inUse = max(*w.inUse, w.g.InUse())
+	return w.r.Read(p)
+}
+
+func TestGate(t *testing.T) {
+	g := New(1, 8)
+	for _, tc := range []struct {
+		name      string
+		body      string
+		wantInUse int
+	}{
+		{"UnderTheAllowance", "1234567", 0},
+		{"ExactlyTheAllowance", "12345678", 0},
+		{"BeyondTakesASlot", "123456789", 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			n, inUse, err := readAll(g, tc.body)
+			if err != nil || n != len(tc.body) || inUse != tc.wantInUse {
+				t.Errorf("read %d bytes, %d slots in use, %v; want %d, %d, nil", n, inUse, err, len(tc.body), tc.wantInUse)
+			}
+			if g.InUse() != 0 {
+				t.Errorf("%d slots in use after the request; want 0", g.InUse())
+			}
+		})
+	}
+}
+
+func TestGate_NoSlotIsBusyAtOnce(t *testing.T) {
+	g := New(1, 8)
+	stall, release := io.Pipe()
+	defer release.Close()
+	held := make(chan struct{})
+	go g.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.CopyN(io.Discard, r.Body, 9) // beyond the allowance: the one slot
+		close(held)
+		io.Copy(io.Discard, r.Body) // until the pipe closes
+	})).ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodPost, "/", io.MultiReader(strings.NewReader("123456789"), stall)))
+	go release.Write(nil)
+	<-held
+	if _, _, err := readAll(g, strings.Repeat("x", 100)); !errors.Is(err, ErrBusy) {
+		t.Errorf("a second large body while the slot is held: %v; want ErrBusy", err)
+	}
+	if n, _, err := readAll(g, "small"); err != nil || n != 5 {
+		t.Errorf("a small body while the slot is held: %d bytes, %v; want it read", n, err)
+	}
+}
