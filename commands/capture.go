@@ -277,24 +277,44 @@ func (c *Core) limitedFor(ref bot.CommunityRef) time.Duration {
 
 func (c *Core) limitUntil(ref bot.CommunityRef, t time.Time) { c.limits.Store(ref, t) }
 
-// confirm tells each member whose reaction saved a tip, privately, a few
-// notices at a time. Tips whose votes were taken back meanwhile get none.
+// confirm tells each member whose reaction saved a tip, and the message's
+// author, privately, a few notices at a time. Tips whose votes were taken
+// back meanwhile get none.
 func (c *Core) confirm(ctx context.Context, saved []knowledge.CapturedTip) {
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, fetchConcurrency)
 	for _, s := range saved {
-		if s.Tip.RemovedAt != nil || s.Item.ReactorID == "" {
+		if s.Tip.RemovedAt != nil {
+			continue
+		}
+		ref := bot.CommunityRef{Platform: bot.Platform(s.Item.Platform), ExternalID: s.Item.ExternalID}
+		n := s.Tip.Number
+		var notices []bot.Notice
+		if s.Item.ReactorID != "" {
+			t := bot.Textf("Saved as tip %d; add tags with `/cop tag %d #tag`.", n, n)
+			if len(s.Tip.Tags) > 0 {
+				t = bot.Textf("Saved as tip %d, tagged %s; add more with `/cop tag %d #tag`.", n, bot.Untrusted(hashTags(s.Tip.Tags)), n)
+			}
+			notices = append(notices, bot.Notice{Community: ref, ChannelID: s.Item.ChannelID, UserID: s.Item.ReactorID, Reply: bot.Reply{Text: t}})
+		}
+		if s.TellAuthor != "" {
+			t := bot.Textf("Your message was saved to the community's repository as tip %d", n)
+			if s.Item.ReactorID != "" {
+				t = t.Append(bot.Textf(" by %s", bot.MentionOf(s.Item.ReactorID)))
+			}
+			t = t.Append(bot.Textf(". You and facilitators can take it out with `/cop remove %d`; "+
+				"`/cop notes off` stops these notes.", n))
+			notices = append(notices, bot.Notice{Community: ref, UserID: s.TellAuthor, Reply: bot.Reply{Text: t}})
+		}
+		if len(notices) == 0 {
 			continue
 		}
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			n := s.Tip.Number
-			c.notify(ctx, bot.Notice{
-				Community: bot.CommunityRef{Platform: bot.Platform(s.Item.Platform), ExternalID: s.Item.ExternalID},
-				ChannelID: s.Item.ChannelID, UserID: s.Item.ReactorID,
-				Reply: bot.Reply{Text: bot.Textf("Saved as tip %d — add tags with `/cop tag %d #testing`.", n, n)},
-			})
+			for _, n := range notices { // the reactor first, then the author
+				c.notify(ctx, n)
+			}
 		})
 	}
 	wg.Wait()

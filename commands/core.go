@@ -70,6 +70,8 @@ func NewCore(store *knowledge.Store, log *slog.Logger, adapters ...bot.Adapter) 
 		c.tagCommand(),
 		c.untagCommand(),
 		c.removeCommand(),
+		c.restoreCommand(),
+		c.notesCommand(),
 		c.objectiveCommand(),
 		c.checkinCommand(),
 		c.mentorCommand(),

@@ -108,8 +108,9 @@ func (c *Core) search(ctx context.Context, req *Request) (bot.Reply, error) {
 func (c *Core) tipsCommand() Command {
 	return Command{
 		Name: "tips", Summary: "browse the practice repository",
-		Usage:    []string{"tips [top|recent] [#tag] [page:N]"},
-		Examples: []string{"tips", "tips recent", "tips #testing"},
+		Usage:    []string{"tips [top|recent] [#tag] [page:N]", "tips removed [page:N]"},
+		Examples: []string{"tips", "tips recent", "tips #testing", "tips removed"},
+		Notes:    "`tips removed` lists the tips people took out of the repository, with who did, for facilitators to review and `/cop restore`.",
 		Handler:  HandlerFunc(c.tips),
 	}
 }
@@ -125,10 +126,14 @@ func (c *Core) tips(ctx context.Context, req *Request) (bot.Reply, error) {
 	}
 	order := knowledge.BrowseTop
 	if w, ok := req.Args.ShiftWord(); ok {
-		if w != knowledge.BrowseTop && w != knowledge.BrowseRecent {
-			return bot.Reply{}, usageTextf("tips", "“%s” is not an order; use `top` or `recent`.", bot.Untrusted(w))
+		switch w = strings.ToLower(w); w {
+		case knowledge.BrowseTop, knowledge.BrowseRecent:
+			order = w
+		case "removed":
+			return c.removedTips(ctx, req, tags, page)
+		default:
+			return bot.Reply{}, usageTextf("tips", "“%s” is not an order; use `top`, `recent` or (facilitators) `removed`.", bot.Untrusted(w))
 		}
-		order = w
 	}
 	if req.Args.Len() > 0 {
 		return bot.Reply{}, usagef("tips", "To find tips by words, use `/cop search`.")
@@ -237,29 +242,6 @@ func (c *Core) retag(ctx context.Context, req *Request,
 		return bot.Reply{Text: bot.Textf("Tip %d has no tags now.", number)}, nil
 	}
 	return bot.Reply{Text: bot.Textf("Tip %d is tagged %s.", number, bot.Untrusted(hashTags(tip.Tags)))}, nil
-}
-
-func (c *Core) removeCommand() Command {
-	return Command{
-		Name: "remove", Summary: "take a tip out of the repository (its savers and facilitators)",
-		Usage: []string{"remove <tip>"}, Examples: []string{"remove 12"},
-		Handler: HandlerFunc(c.remove),
-	}
-}
-
-func (c *Core) remove(ctx context.Context, req *Request) (bot.Reply, error) {
-	number, err := tipNumber(req)
-	if err != nil {
-		return bot.Reply{}, err
-	}
-	if _, err := c.store.RemoveTip(ctx, req.Member, number); err != nil {
-		if errors.Is(err, knowledge.ErrForbidden) {
-			return bot.Reply{Text: bot.Textf("Only the people who saved tip %d and facilitators can remove it. "+
-				"If it should go, ask a facilitator (`/cop facilitator list`).", number)}, nil
-		}
-		return bot.Reply{}, tipNotFound(err, number)
-	}
-	return bot.Reply{Text: bot.Textf("Tip %d is out of the repository.", number)}, nil
 }
 
 // tipNumber consumes the tip number that starts a command's arguments.

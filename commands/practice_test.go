@@ -82,7 +82,7 @@ func TestCore_CaptureFetchesTheMessage(t *testing.T) {
 			t.Fatal(err)
 		}
 		slack.mu.Lock()
-		done := len(slack.notices) == 1 && slack.fetches >= 3
+		done := len(slack.notices) == 2 && slack.fetches >= 3 // the reactor's confirmation and the author's note
 		slack.mu.Unlock()
 		if done {
 			break
@@ -95,6 +95,9 @@ func TestCore_CaptureFetchesTheMessage(t *testing.T) {
 	n := slack.notices[0]
 	if n.UserID != "U1" || n.ChannelID != "C1" || n.Reply.Visibility != bot.Ephemeral || !strings.Contains(n.Reply.Text.String(), "Saved as tip 1") {
 		t.Errorf("confirmation = %+v, want an ephemeral 'Saved as tip 1' to U1 in C1", n)
+	}
+	if a := slack.notices[1]; a.UserID != "U9" || a.ChannelID != "" || !strings.Contains(a.Reply.Text.String(), "Your message was saved") {
+		t.Errorf("the author's note = %+v, want a direct message to U9 saying their message was saved", a)
 	}
 
 	ev := slackEvent(bot.Command, "Cmd1", "U3")
@@ -177,7 +180,8 @@ func TestConsole_ConfirmsCaptureToTheReactor(t *testing.T) {
 	}
 	// The notice comes from a job worker, yet lands right after the line that
 	// caused it, addressed to the member who reacted.
-	want := "ada #general> /react m1 bulb\ncopbot (only you): Saved as tip 1"
+	want := "ada #general> /react m1 bulb\ncopbot (only you): Saved as tip 1; add tags with `/cop tag 1 #tag`.\n" +
+		"copbot (direct message to host): Your message was saved to the community's repository as tip 1 by @ada."
 	if !strings.Contains(out.String(), want) {
 		t.Errorf("transcript lacks %q:\n%s", want, out.String())
 	}

@@ -72,7 +72,7 @@ func TestCore_JobsGoToProcessesThatCanWorkThem(t *testing.T) {
 		discord.mu.Lock()
 		defer slack.mu.Unlock()
 		defer discord.mu.Unlock()
-		return n == 2 && slack.notices == 1 && discord.notices == 1
+		return n == 2 && slack.notices == 2 && discord.notices == 2 // each reactor's confirmation and author's note
 	})
 	if strings.Join(slack.fetched, ",") != "s1" || strings.Join(discord.fetched, ",") != "d1" {
 		t.Errorf("Slack fetched %v and Discord %v; want each its own platform's message", slack.fetched, discord.fetched)

@@ -137,6 +137,10 @@ type Captured struct {
 type CapturedTip struct {
 	Tip  Tip
 	Item CaptureItem
+	// TellAuthor is the platform id of the message's author, to be told
+	// privately that their message was saved: "" when the author saved it
+	// themselves, is a bot, is unknown or wants no such notes.
+	TellAuthor string
 }
 
 // CompleteCaptures saves pending tips with their messages in one
@@ -259,14 +263,18 @@ func saveCaptured(ctx context.Context, tx pgx.Tx, keep []Captured) ([]CapturedTi
 		permalinks, threads = make([]string, n), make([]string, n)
 		authorIDs           = make([]*int64, n)
 		byTip               = make(map[int64]CaptureItem, n)
+		tell                = make(map[int64]string, n)
 	)
 	for i, c := range keep {
 		m := c.Message
 		communities[i], ids[i], nums[i] = c.Item.CommunityID, c.Item.TipID, int32(numbers[i])
 		texts[i], tags[i], names[i] = m.Text, strings.Join(Hashtags(m.Text), " "), m.AuthorName
 		permalinks[i], threads[i] = m.Permalink, m.ThreadID
-		if id, ok := authors[memberKey{c.Item.CommunityID, m.AuthorID}]; ok {
-			authorIDs[i] = &id
+		if a, ok := authors[memberKey{c.Item.CommunityID, m.AuthorID}]; ok {
+			authorIDs[i] = &a.id
+			if !a.isBot && !a.notesOff && !m.AuthorBot && m.AuthorID != c.Item.ReactorID {
+				tell[c.Item.TipID] = m.AuthorID
+			}
 		}
 		byTip[c.Item.TipID] = c.Item
 	}
@@ -293,7 +301,7 @@ func saveCaptured(ctx context.Context, tx pgx.Tx, keep []Captured) ([]CapturedTi
 	}
 	out := make([]CapturedTip, len(tips))
 	for i, t := range tips {
-		out[i] = CapturedTip{Tip: t, Item: byTip[t.ID]}
+		out[i] = CapturedTip{Tip: t, Item: byTip[t.ID], TellAuthor: tell[t.ID]}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Tip.Number < out[j].Tip.Number })
 	return out, nil
@@ -301,22 +309,14 @@ func saveCaptured(ctx context.Context, tx pgx.Tx, keep []Captured) ([]CapturedTi
 
 // referAuthors finds or creates the members who wrote captured messages;
 // like ReferMember it changes nothing about a member copbot knows.
-func referAuthors(ctx context.Context, tx pgx.Tx, keep []Captured) (map[memberKey]int64, error) {
+func referAuthors(ctx context.Context, tx pgx.Tx, keep []Captured) (map[memberKey]memberRow, error) {
 	names := map[memberKey]string{}
 	for _, c := range keep {
 		if c.Message.AuthorID != "" {
 			names[memberKey{c.Item.CommunityID, c.Message.AuthorID}] = c.Message.AuthorName
 		}
 	}
-	found, err := referMembers(ctx, tx, names, false)
-	if err != nil {
-		return nil, err
-	}
-	authors := make(map[memberKey]int64, len(found))
-	for k, m := range found {
-		authors[k] = m.id
-	}
-	return authors, nil
+	return referMembers(ctx, tx, names, false)
 }
 
 // takeNumbers reserves each community's next numbers for the captured

@@ -18,6 +18,8 @@ type memberKey struct {
 type memberRow struct {
 	id    int64
 	isBot bool
+	// notesOff: the member wants no notes about their own tips.
+	notesOff bool
 }
 
 // referMembers finds or creates members by community and platform id, with
@@ -85,11 +87,11 @@ func referMembersOnce(ctx context.Context, db querier, names map[memberKey]strin
 			INSERT INTO members (community_id, platform_user_id, display_name)
 			SELECT * FROM wanted
 			ON CONFLICT (community_id, platform_user_id) DO NOTHING
-			RETURNING community_id, platform_user_id, id, is_bot
+			RETURNING community_id, platform_user_id, id, is_bot, notes_off
 		)`+refresh+`
 		SELECT * FROM ins
 		UNION ALL
-		SELECT m.community_id, m.platform_user_id, m.id, m.is_bot FROM members m
+		SELECT m.community_id, m.platform_user_id, m.id, m.is_bot, m.notes_off FROM members m
 		JOIN wanted w ON m.community_id = w.community_id AND m.platform_user_id = w.platform_user_id`,
 		communities, ids, display)
 	if err != nil {
@@ -97,7 +99,7 @@ func referMembersOnce(ctx context.Context, db querier, names map[memberKey]strin
 	}
 	var k memberKey
 	var m memberRow
-	if _, err := pgx.ForEachRow(rows, []any{&k.communityID, &k.platformUserID, &m.id, &m.isBot}, func() error {
+	if _, err := pgx.ForEachRow(rows, []any{&k.communityID, &k.platformUserID, &m.id, &m.isBot, &m.notesOff}, func() error {
 		found[k] = m
 		return nil
 	}); err != nil {

@@ -184,28 +184,6 @@ func (s *Store) changeVisibleTip(ctx context.Context, communityID int64, number 
 	return tip, err
 }
 
-// RemoveTip takes a tip out of the repository. Its savers (whoever saved it
-// directly or voted for it) and facilitators may; others get ErrForbidden.
-func (s *Store) RemoveTip(ctx context.Context, by Member, number int) (Tip, error) {
-	return s.changeVisibleTip(ctx, by.CommunityID, number, func(tx pgx.Tx, t *Tip) error {
-		if !by.IsFacilitator && (t.SavedBy == nil || *t.SavedBy != by.ID) {
-			var voted bool
-			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM tip_votes WHERE community_id = $1 AND tip_id = $2 AND member_id = $3)`,
-				by.CommunityID, t.ID, by.ID).Scan(&voted); err != nil {
-				return fmt.Errorf("check saver: %w", err)
-			}
-			if !voted {
-				return ErrForbidden
-			}
-		}
-		if _, err := tx.Exec(ctx, `UPDATE tips SET removed_at = now(), removed_reason = 'removed' WHERE community_id = $1 AND id = $2`,
-			by.CommunityID, t.ID); err != nil {
-			return fmt.Errorf("remove tip: %w", err)
-		}
-		return nil
-	})
-}
-
 // SetChannelPolicy excludes a channel from capture ("exclude"), allows a
 // private one ("allow"), or returns it to the default (""). Facilitators only.
 func (s *Store) SetChannelPolicy(ctx context.Context, by Member, channelID, policy string) error {

@@ -74,13 +74,17 @@ var families = []family{
 		pageParam,
 	}}},
 	{sub: sub{"tips", "Browse the practice repository", []param{
-		{name: "order", desc: "Best or newest first", typ: discordgo.ApplicationCommandOptionString, choices: []string{"top", "recent"}},
+		{name: "order", desc: "Best or newest first, or removed ones (facilitators)", typ: discordgo.ApplicationCommandOptionString, choices: []string{"top", "recent", "removed"}},
 		{name: "tag", desc: "Only tips with this tag", typ: discordgo.ApplicationCommandOptionString, form: asTags},
 		pageParam,
 	}}},
 	{sub: sub{"tag", "Add tags to a tip", []param{tipParam, tagsParam}}},
 	{sub: sub{"untag", "Take tags off a tip", []param{tipParam, tagsParam}}},
 	{sub: sub{"remove", "Take a tip out of the repository", []param{tipParam}}},
+	{sub: sub{"restore", "Bring back a removed tip", []param{tipParam}}},
+	{sub: sub{"notes", "Private notes about your tips: on or off", []param{
+		{name: "state", desc: "on or off", typ: discordgo.ApplicationCommandOptionString, required: true, choices: []string{"on", "off"}},
+	}}},
 	{sub: sub{"mentor", "Mentoring: offer help or ask for a mentor", nil}, subs: []sub{
 		{"offer", "Offer to mentor", []param{
 			str("topics", "What you can help with", true, asTyped, ""),

@@ -57,9 +57,19 @@ func TestAdapter_ReactionsCaptureTips(t *testing.T) {
 	// The member who reacted hears about it in a DM: Discord has no
 	// ephemeral messages outside interactions.
 	h.fake.waitSent("POST", "/channels/900000000000000001/messages", 2)
-	dms := h.fake.sent("POST", "/users/@me/channels")
-	if len(dms) != 1 {
-		t.Errorf("opened %d DM channels, want 1 (the second notice reuses it)", len(dms))
+	adaDMs := 0
+	for _, r := range h.fake.sent("POST", "/users/@me/channels") {
+		if strings.Contains(string(r.Payload), adaID) {
+			adaDMs++
+		}
+	}
+	if adaDMs != 1 {
+		t.Errorf("opened %d DM channels with Ada, want 1 (the second notice reuses it)", adaDMs)
+	}
+	// Bob, whose messages were saved, hears of it in a DM of his own.
+	bobDM := h.fake.waitSent("POST", "/channels/9"+bobID[1:]+"/messages", 1)
+	if !strings.Contains(string(bobDM[0].Payload), "Your message was saved") {
+		t.Errorf("note to the author = %s", bobDM[0].Payload)
 	}
 	var msg struct{ Content string }
 	json.Unmarshal(h.fake.sent("POST", "/channels/900000000000000001/messages")[0].Payload, &msg)

@@ -94,6 +94,9 @@ func TestHTTP_ReactionOnFortyThousandCharacters(t *testing.T) {
 	if p := nextPost(t, h.slack, 5*time.Second); !strings.Contains(p.Text, "Saved as tip 1") {
 		t.Errorf("confirmation %+v; want tip 1 saved", p)
 	}
+	if p := nextPost(t, h.slack, 5*time.Second); p.Channel != "DU1" || !strings.Contains(p.Text, "Your message was saved") {
+		t.Errorf("note to the author %+v; want U1 told by direct message", p)
+	}
 
 	if status, _ := h.event(t, reactionPayload("EvOver", "reaction_added", "U3", "bulb", "C1", "1700000001.000100", "U1"), 0); status != http.StatusOK {
 		t.Fatalf("reaction answered %d", status)
