@@ -27,10 +27,12 @@ import (
 // TestStore_Chaos (issue 14's "prove it") plays a seeded random plan on two
 // stores over one database, as two copbot processes would: members copbot
 // never saw react to messages (deliveries repeated at once, later and out of
-// order), run commands that see and mention them, join, and edit, delete and
-// clear messages whose tips are pending or saved, while both stores drain
-// the inbox and complete captures at once (a capture fetches the message's
-// text as the platform has it then, sometimes before an edit is recorded).
+// order), run commands that see and mention them, join, write messages whose
+// captures make them members, and edit, delete and clear messages whose tips
+// are pending or saved, while both stores drain the inbox and complete
+// captures at once (a capture fetches the message's text as the platform has
+// it then, sometimes before an edit is recorded). After each wave a crowd of
+// new members reacts at once, each running a command as they do.
 // The test keeps a model of what was acknowledged and, once everything is
 // applied and captured, checks the repository against it: every vote, every
 // author, every edit and deletion, nothing pending, nothing left in the
@@ -91,6 +93,7 @@ func chaosSeed(t *testing.T) uint64 {
 		}
 		seed = n
 	}
+	t.Logf("chaos seed %d", seed)
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("chaos seed %d; replay its plan with COPBOT_CHAOS_SEED=%d go test -race ./knowledge -run TestStore_Chaos", seed, seed)
