@@ -348,7 +348,11 @@ func TestCore_MentorCommands(t *testing.T) {
 		}
 		// Ending someone else's pairing is refused too.
 		before := mentoringSnapshot(t, pool)
-		mustContain(t, script(t, core, "/as cy", "/cop mentor end 1"), "Pairing 1 is ada's and bob's; only they (or a facilitator) can end it.")
+		out := script(t, core, "/as cy", "/cop mentor end 1", "/cop mentor end 99")
+		mustContain(t, out, "You're not in pairing 1; only its mentor", "You're not in pairing 99; only its mentor")
+		if strings.Contains(out, "ada") || strings.Contains(out, "bob") {
+			t.Errorf("a refusal names who is paired:\n%s", out)
+		}
 		if after := mentoringSnapshot(t, pool); after != before {
 			t.Errorf("ending someone else's pairing changed mentoring")
 		}

@@ -215,12 +215,14 @@ func (s *Store) EndPairing(ctx context.Context, by Member, number *int, feedback
 			if err != nil || res.Withdrawn {
 				return err
 			}
-		} else if p, err = pairingByNumber(ctx, m, m.communityID, *number); err != nil {
+		} else if p, err = pairingByNumber(ctx, m, m.communityID, *number); err != nil && (by.IsFacilitator || !errors.As(err, new(*InvalidError))) {
 			return err
 		}
-		if p.Mentor.ID != by.ID && p.Mentee.ID != by.ID && !by.IsFacilitator {
-			return invalidf("Pairing %d is %s's and %s's; only they (or a facilitator) can end it.",
-				p.Number, p.Mentor.Name(), p.Mentee.Name())
+		if !by.IsFacilitator && (err != nil || p.Mentor.ID != by.ID && p.Mentee.ID != by.ID) {
+			// The same answer whether the pairing exists or not: who is
+			// paired with whom is theirs to tell.
+			return invalidf("You're not in pairing %d; only its mentor, its mentee and facilitators can end it. "+
+				"`/cop mentor status` shows your pairings.", *number)
 		}
 		if !p.Open() {
 			return invalidf("Pairing %d has already %s.", p.Number, map[string]string{
