@@ -45,7 +45,8 @@ func (t *apiTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		if req.Body != nil {
 			req.Body.Close()
 		}
-		return nil, fmt.Errorf("discord: refusing a request outside the API base: %s %s", req.Method, req.URL.Redacted())
+		// Only the host: the path of a webhook or interaction holds its token.
+		return nil, fmt.Errorf("discord: refusing a request outside the API base: %s %s://%s/…", req.Method, req.URL.Scheme, req.URL.Host)
 	}
 	if path, query, _ := strings.Cut(rest, "?"); req.Method == http.MethodGet && path == "gateway" {
 		rest = "gateway/bot"
@@ -58,7 +59,7 @@ func (t *apiTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		if req.Body != nil {
 			req.Body.Close()
 		}
-		return nil, fmt.Errorf("discord: rewrite %s: %w", orig, err)
+		return nil, fmt.Errorf("discord: rewrite %s %s: not a URL", req.Method, route(rest))
 	}
 	out := req.Clone(req.Context())
 	out.URL, out.Host = u, u.Host

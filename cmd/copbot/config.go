@@ -86,6 +86,16 @@ func (c Config) Shutdown() time.Duration { return c.shutdownTimeout }
 // waits before another process takes it over.
 func (c Config) JobRescue() time.Duration { return c.jobRescueAfter }
 
+// Secrets are the values no log line may hold: tokens, the signing secret,
+// the database password.
+func (c Config) Secrets() []string {
+	secrets := []string{c.SlackBotToken, c.SlackSigningSecret, c.SlackAppToken, c.DiscordBotToken}
+	if pc, err := pgxpool.ParseConfig(c.DatabaseURL); c.DatabaseURL != "" && err == nil {
+		secrets = append(secrets, pc.ConnConfig.Password)
+	}
+	return secrets
+}
+
 // ConfigError lists every configuration problem, so that one start tells
 // the operator all there is to fix.
 type ConfigError struct{ Problems []string }

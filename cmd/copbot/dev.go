@@ -17,7 +17,7 @@ func runDev(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	log := newLogger(stderr, cfg.Level(slog.LevelWarn))
+	log := newLogger(stderr, cfg.Level(slog.LevelWarn), cfg.Secrets()...)
 
 	url, cleanup, err := devDatabase(ctx, cfg, log)
 	if err != nil {

@@ -60,7 +60,7 @@ func runDiscord(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return &ConfigError{Problems: []string{"registering commands needs DISCORD_BOT_TOKEN and DISCORD_APP_ID"}}
 	}
 	cfg.DiscordPublicKey = "" // registering serves nothing
-	a, err := newDiscord(cfg, newLogger(stderr, cfg.Level(slog.LevelWarn)), nil)
+	a, err := newDiscord(cfg, newLogger(stderr, cfg.Level(slog.LevelWarn), cfg.Secrets()...), nil)
 	if err != nil {
 		return err
 	}

@@ -14,6 +14,8 @@ import (
 	"runtime/debug"
 	"syscall"
 	_ "time/tzdata" // community time zones must work on minimal images
+
+	"github.com/copbot/copbot/internal/redact"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -95,12 +97,16 @@ func buildVersion() string {
 }
 
 // newLogger logs JSON for machines and text for people at a terminal.
-func newLogger(w io.Writer, level slog.Level) *slog.Logger {
+// Every line goes through internal/redact first, which removes secrets
+// (and whatever has the shape of a token or a capability URL): errors of
+// the Slack and Discord clients carry whole request URLs.
+func newLogger(w io.Writer, level slog.Level, secrets ...string) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: level}
+	var h slog.Handler = slog.NewJSONHandler(w, opts)
 	if isTerminal(w) {
-		return slog.New(slog.NewTextHandler(w, opts))
+		h = slog.NewTextHandler(w, opts)
 	}
-	return slog.New(slog.NewJSONHandler(w, opts))
+	return slog.New(redact.New(secrets...).Handler(h))
 }
 
 // isTerminal reports whether f (standard input or output) is a terminal.

@@ -43,7 +43,7 @@ func runServe(ctx context.Context, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	log := newLogger(stderr, cfg.Level(slog.LevelInfo))
+	log := newLogger(stderr, cfg.Level(slog.LevelInfo), cfg.Secrets()...)
 
 	metrics := newMetrics()
 	var adapters []bot.Adapter
