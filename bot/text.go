@@ -51,25 +51,28 @@ type LinkTo struct{ Label, URL string }
 const phOpen, phClose = "\x00\x01", "\x01\x00"
 
 // Textf formats like fmt.Sprintf, except that Untrusted, MentionOf and
-// LinkTo arguments become spans of their own kind; use %s for them.
+// LinkTo arguments become spans of their own kind, and a Text argument
+// keeps its spans (its user text stays user text); use %s for them.
 func Textf(format string, args ...any) Text {
-	special := map[int]Span{}
+	special := map[int]Text{}
 	fmtArgs := make([]any, len(args))
 	for i, a := range args {
-		var sp *Span
+		var sp Text
 		switch v := a.(type) {
 		case Untrusted:
-			sp = &Span{Kind: UserText, Text: string(v)}
+			sp = Text{{Kind: UserText, Text: string(v)}}
 		case MentionOf:
-			sp = &Span{Kind: Mention, Text: string(v)}
+			sp = Text{{Kind: Mention, Text: string(v)}}
 		case LinkTo:
-			sp = &Span{Kind: Link, Text: v.Label, URL: v.URL}
+			sp = Text{{Kind: Link, Text: v.Label, URL: v.URL}}
+		case Text:
+			sp = v
 		}
 		if sp == nil {
 			fmtArgs[i] = a
 			continue
 		}
-		special[i] = *sp
+		special[i] = sp
 		fmtArgs[i] = phOpen + strconv.Itoa(i) + phClose
 	}
 	s := fmt.Sprintf(format, fmtArgs...)
@@ -88,8 +91,7 @@ func Textf(format string, args ...any) Text {
 		if err != nil || !ok {
 			break
 		}
-		t = t.Append(Plain(s[:start]))
-		t = append(t, sp)
+		t = t.Append(Plain(s[:start]), sp)
 		s = s[start+end+len(phClose):]
 	}
 	return t.Append(Plain(s))

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -53,5 +54,26 @@ func TestParseCommunityRef(t *testing.T) {
 		if _, err := ParseCommunityRef(s); err == nil {
 			t.Errorf("ParseCommunityRef(%q) succeeded, want an error", s)
 		}
+	}
+}
+
+// TestTextf_TextArgumentKeepsItsSpans: a Text handed to Textf (an
+// objective's name with its title) keeps its user text as user text; it
+// was once flattened into copbot's markup, where a title like <!channel>
+// would have pinged.
+func TestTextf_TextArgumentKeepsItsSpans(t *testing.T) {
+	name := Textf("objective %d “%s”", 3, Untrusted("<!channel> *now*"))
+	got := Textf("Added %s by %s.", name, MentionOf("U1"))
+	var kinds []SpanKind
+	for _, sp := range got {
+		if sp.Kind == Markup && strings.Contains(sp.Text, "channel") {
+			t.Fatalf("the title became markup: %#v", got)
+		}
+		if sp.Kind != Markup || len(kinds) == 0 || kinds[len(kinds)-1] != Markup {
+			kinds = append(kinds, sp.Kind)
+		}
+	}
+	if want := []SpanKind{Markup, UserText, Markup, Mention, Markup}; !reflect.DeepEqual(kinds, want) {
+		t.Fatalf("Textf = %#v; want kinds %v", got, want)
 	}
 }

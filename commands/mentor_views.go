@@ -46,14 +46,14 @@ func (c *Core) mentorStatus(ctx context.Context, req *Request) (bot.Reply, error
 	return bot.Reply{Text: t, Buttons: buttons}, nil
 }
 
-func pairingState(p knowledge.Pairing, mentor bool) string {
+func pairingState(p knowledge.Pairing, mentor bool) bot.Text {
 	switch {
 	case p.State == knowledge.PairingActive:
-		return "under way for " + age(time.Since(*p.AcceptedAt))
+		return bot.Plain("under way for " + age(time.Since(*p.AcceptedAt)))
 	case mentor:
-		return "waiting for your answer"
+		return bot.Plain("waiting for your answer")
 	default:
-		return "introduced; waiting for " + p.Mentor.Name() + " to accept"
+		return bot.Textf("introduced; waiting for %s to accept", bot.Untrusted(p.Mentor.Name()))
 	}
 }
 

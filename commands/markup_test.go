@@ -1,0 +1,76 @@
+package commands_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/copbot/copbot/bot"
+	"github.com/copbot/copbot/internal/dbtest"
+)
+
+// TestCore_PeoplesTextNeverBecomesMarkup: names, tips, titles, units,
+// topics, tags, notes and feedback that people typed reach adapters only
+// as user text, which they escape; never as copbot's own markup, where
+// "[Verify here](https://…)" would become a link in copbot's voice and
+// "<!channel>" a ping. Every text here carries EVIL; no markup span may.
+func TestCore_PeoplesTextNeverBecomesMarkup(t *testing.T) {
+	ctx := context.Background()
+	core, _ := newCore(t, dbtest.Pool(t))
+	ref := bot.CommunityRef{Platform: bot.Slack, ExternalID: "T-evil"}
+	names := map[string]string{"UADMIN": "EVIL[Verify](https://x.test)<!channel>", "U2": "EVIL*bold* <!here>", "U3": "EVIL`code`"}
+	n := 0
+	run := func(user, text string) {
+		t.Helper()
+		n++
+		replies, err := core.HandleEvent(ctx, &bot.Event{ID: fmt.Sprint("c", n), Kind: bot.Command, Community: ref,
+			User: bot.User{ID: user, Name: names[user], IsAdmin: user == "UADMIN"}, Channel: bot.Channel{ID: "C1", Name: "EVIL-chan"}, Text: text})
+		if err != nil {
+			t.Fatalf("%s: %v", text, err)
+		}
+		for _, r := range replies {
+			for _, sp := range r.Text {
+				if sp.Kind == bot.Markup && strings.Contains(sp.Text, "EVIL") {
+					t.Errorf("/cop %s: people's text in copbot's markup: %q\nin %q", text, sp.Text, r.Text.String())
+				}
+			}
+		}
+	}
+	due := time.Now().AddDate(0, 2, 0).Format("2006-01-02")
+	for _, line := range [][2]string{
+		{"U2", "save EVIL tip <!channel> [x](https://x.test) #evil"},
+		{"U3", "save EVIL second tip #evil"},
+		{"U2", "tag 1 #evilish"},
+		{"U2", "tips"},
+		{"U2", "tips #evil"},
+		{"U2", "search EVIL"},
+		{"U2", "search tip from:<@U3>"},
+		{"UADMIN", `objective add "EVIL title <!channel>" target 5 unit "EVIL units" due ` + due + ` #evil owner <@U2>`},
+		{"U2", "checkin 1 +1 EVIL note <!here>"},
+		{"U2", "objective list"},
+		{"U2", "objective show 1"},
+		{"UADMIN", `objective edit 1 title "EVIL again"`},
+		{"U3", "mentor offer EVIL-topic #evil"},
+		{"U2", "mentor request EVIL-topic"},
+		{"U2", "mentor status"},
+		{"U3", "mentor status"},
+		{"U3", "mentor accept 1"},
+		{"UADMIN", "mentor list"},
+		{"U2", "mentor end 1 EVIL feedback rating 4"},
+		{"U2", "story EVIL story <!channel>"},
+		{"UADMIN", "stories"},
+		{"UADMIN", "facilitator add <@U2>"},
+		{"UADMIN", "facilitator list"},
+		{"UADMIN", "config welcome EVIL welcome <!channel>"},
+		{"UADMIN", "config"},
+		{"UADMIN", "stats"},
+		{"UADMIN", "digest preview"},
+		{"U2", "remove 1"},
+		{"UADMIN", "tips removed"},
+		{"U2", "restore 1"},
+	} {
+		run(line[0], line[1])
+	}
+}
