@@ -114,6 +114,8 @@ const (
 	chaosCrowd           = 12 // members of a community's crowd, each reacting in a goroutine of their own
 	// chaosWithClears plans reactions cleared by a moderator (RecordClear).
 	chaosWithClears = true
+	// chaosWithChannelDeletes plans deleted channels (RecordChannelDelete).
+	chaosWithChannelDeletes = true
 )
 
 type chaosKind int
@@ -193,9 +195,10 @@ const (
 	opRefer
 	opSave
 	opJoin
+	opChannelDelete
 )
 
-var chaosOpNames = [...]string{"reaction", "edit", "delete", "clear", "see", "refer", "save", "join"}
+var chaosOpNames = [...]string{"reaction", "edit", "delete", "clear", "see", "refer", "save", "join", "channel delete"}
 
 type chaosDelivery int
 
@@ -210,6 +213,7 @@ type chaosOp struct {
 	c        *chaosCommunity
 	m        *chaosMessage
 	member   string
+	channel  string // of a tip saved with /cop save
 	added    bool
 	text     string
 	event    string
@@ -287,6 +291,9 @@ func (w *chaosWorld) plan(rng *rand.Rand) chaosPlan {
 				}
 				m := &chaosMessage{c: c, id: fmt.Sprintf("M%d-%d", wave, k), channel: fmt.Sprintf("C%d", k%3),
 					author: author, editor: rng.IntN(chaosEditors), last: map[string]bool{}}
+				if k == 0 {
+					m.channel = fmt.Sprintf("K%d", wave) // a channel of its own, which may be deleted
+				}
 				switch r := rng.IntN(100); {
 				case r < 8:
 					m.kind = chaosUnfetchable
@@ -374,7 +381,11 @@ func (w *chaosWorld) plan(rng *rand.Rand) chaosPlan {
 				if chaosWithClears && rng.IntN(100) < 6 {
 					seq = append(seq, chaosOp{kind: opClear, c: c, m: m, event: c.event(), delivery: chaosDeliveryOf(rng)})
 				}
-				if rng.IntN(100) < 5 {
+				switch {
+				case chaosWithChannelDeletes && strings.HasPrefix(m.channel, "K") && rng.IntN(100) < 25:
+					planDeleted[m] = true
+					seq = append(seq, chaosOp{kind: opChannelDelete, c: c, m: m, event: c.event(), delivery: chaosDeliveryOf(rng)})
+				case rng.IntN(100) < 5:
 					planDeleted[m] = true
 					seq = append(seq, chaosOp{kind: opDelete, c: c, m: m, event: c.event(), delivery: chaosDeliveryOf(rng)})
 				}
@@ -435,7 +446,9 @@ func (w *chaosWorld) plan(rng *rand.Rand) chaosPlan {
 					command(chaosOp{kind: opJoin, c: c, member: u, event: c.event(), delivery: chaosDeliveryOf(rng)})
 				}
 				if rng.IntN(100) < 12 {
-					command(chaosOp{kind: opSave, c: c, member: u, text: fmt.Sprintf("%s saved a tip of their own in wave %d #saved", u, wave)})
+					// Saved in a channel that may be deleted: it stays.
+					command(chaosOp{kind: opSave, c: c, member: u, channel: fmt.Sprintf("K%d", rng.IntN(wave+1)),
+						text: fmt.Sprintf("%s saved a tip of their own in wave %d #saved", u, wave)})
 				}
 			}
 		}
@@ -635,6 +648,11 @@ func (p *producer) do(ctx context.Context, op chaosOp) {
 			_, err := s.RecordDelete(ctx, c.id, op.event, m.id)
 			return err
 		})
+	case opChannelDelete:
+		m.mu.Lock()
+		m.deleted = true // the channel's only message goes with it
+		m.mu.Unlock()
+		p.deliver(op, func(s *knowledge.Store) error { return chaosRecordChannelDelete(ctx, s, c.id, op.event, m.channel) })
 	case opClear:
 		m.votes.Lock()
 		defer m.votes.Unlock()
@@ -672,7 +690,7 @@ func (p *producer) do(ctx context.Context, op chaosOp) {
 		if op.kind != opSave {
 			return
 		}
-		tip, err := s.SaveTip(ctx, mem, knowledge.NewTip{Text: op.text})
+		tip, err := s.SaveTip(ctx, mem, knowledge.NewTip{Text: op.text, ChannelID: op.channel})
 		if knowledge.IsTransient(err) {
 			w.transient.Add(1)
 			return
@@ -697,10 +715,15 @@ func (p *producer) do(ctx context.Context, op chaosOp) {
 	}
 }
 
-// chaosRecordClear is the one call of RecordClear (the code before clears
-// has none).
+// chaosRecordClear and chaosRecordChannelDelete are the only calls of
+// RecordClear and RecordChannelDelete (the code before them has neither).
 func chaosRecordClear(ctx context.Context, s *knowledge.Store, communityID int64, event, channel, message string) error {
 	_, err := s.RecordClear(ctx, communityID, event, channel, message)
+	return err
+}
+
+func chaosRecordChannelDelete(ctx context.Context, s *knowledge.Store, communityID int64, event, channel string) error {
+	_, err := s.RecordChannelDelete(ctx, communityID, event, channel)
 	return err
 }
 
@@ -1356,7 +1379,7 @@ func (w *chaosWorld) check(ctx context.Context) {
 		switch {
 		case !ok:
 			t.Errorf("community %d: saved tip %d is gone", st.c.index, st.number)
-		case x.source != "" || x.text != st.text || x.authorID == nil || *x.authorID != st.author || x.savedBy == nil || *x.savedBy != st.author:
+		case x.source != "" || x.text != st.text || x.authorID == nil || *x.authorID != st.author || x.savedBy == nil || *x.savedBy != st.author || x.removed != "":
 			t.Errorf("community %d: saved tip %d = %+v; want %q by member %d", st.c.index, st.number, x, st.text, st.author)
 		}
 	}
