@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -20,7 +21,14 @@ type manifest struct {
 	} `yaml:"metadata"`
 	Spec struct {
 		Replicas *int `yaml:"replicas"`
+		Ports    []struct {
+			Name       string `yaml:"name"`
+			TargetPort any    `yaml:"targetPort"`
+		} `yaml:"ports"`
 		Template struct {
+			Metadata struct {
+				Annotations map[string]string `yaml:"annotations"`
+			} `yaml:"metadata"`
 			Spec struct {
 				TerminationGracePeriodSeconds int         `yaml:"terminationGracePeriodSeconds"`
 				Containers                    []container `yaml:"containers"`
@@ -37,8 +45,12 @@ type manifest struct {
 }
 
 type container struct {
-	Args []string `yaml:"args"`
-	Env  []struct {
+	Args  []string `yaml:"args"`
+	Ports []struct {
+		Name          string `yaml:"name"`
+		ContainerPort int    `yaml:"containerPort"`
+	} `yaml:"ports"`
+	Env []struct {
 		Name      string `yaml:"name"`
 		Value     string `yaml:"value"`
 		ValueFrom *struct {
@@ -50,6 +62,7 @@ type container struct {
 	} `yaml:"env"`
 	LivenessProbe  *probe `yaml:"livenessProbe"`
 	ReadinessProbe *probe `yaml:"readinessProbe"`
+	StartupProbe   *probe `yaml:"startupProbe"`
 	Resources      struct {
 		Requests map[string]string `yaml:"requests"`
 		Limits   map[string]string `yaml:"limits"`
@@ -59,6 +72,7 @@ type container struct {
 type probe struct {
 	HTTPGet struct {
 		Path string `yaml:"path"`
+		Port any    `yaml:"port"`
 	} `yaml:"httpGet"`
 }
 
@@ -89,6 +103,13 @@ func TestKubernetesManifest(t *testing.T) {
 		if m.Kind == "PersistentVolumeClaim" {
 			claims[m.Metadata.Name] = true
 		}
+		if m.Kind == "Service" {
+			for _, p := range m.Spec.Ports {
+				if p.TargetPort == "admin" || p.TargetPort == 9090 {
+					t.Errorf("Service %s exposes the admin port; health, metrics and profiles stay inside the cluster", m.Metadata.Name)
+				}
+			}
+		}
 		if m.Kind != "Deployment" {
 			continue
 		}
@@ -118,6 +139,7 @@ func TestKubernetesManifest(t *testing.T) {
 			if c.ReadinessProbe == nil || c.ReadinessProbe.HTTPGet.Path != "/readyz" {
 				t.Errorf("%s: readiness probe is not GET /readyz", m.Metadata.Name)
 			}
+			checkAdmin(t, m, c)
 			if c.Resources.Requests["memory"] == "" || c.Resources.Requests["cpu"] == "" || c.Resources.Limits["memory"] == "" {
 				t.Errorf("%s: resources lack cpu/memory requests or a memory limit: %+v", m.Metadata.Name, c.Resources)
 			}
@@ -143,6 +165,42 @@ func TestKubernetesManifest(t *testing.T) {
 	}
 	if kinds["Deployment"] < 2 || kinds["Service"] != 1 {
 		t.Errorf("manifest has %v; want the HTTP and gateway Deployments and one Service", kinds)
+	}
+}
+
+// checkAdmin: the container serves health, readiness and metrics on an
+// admin listener (COPBOT_ADMIN_ADDR) of its own, as a port named admin;
+// the probes and Prometheus's scrape go there, and profiles stay off.
+func checkAdmin(t *testing.T, m manifest, c container) {
+	t.Helper()
+	env := map[string]string{}
+	for _, e := range c.Env {
+		env[e.Name] = e.Value
+	}
+	adminPort := 0
+	for _, p := range c.Ports {
+		if p.Name == "admin" {
+			adminPort = p.ContainerPort
+		}
+	}
+	addr := env["COPBOT_ADMIN_ADDR"]
+	if addr == "" || adminPort == 0 || addr != ":"+strconv.Itoa(adminPort) {
+		t.Errorf("%s: COPBOT_ADMIN_ADDR=%q and container port admin=%d; want the admin listener on that port", m.Metadata.Name, addr, adminPort)
+	}
+	if env["COPBOT_HTTP_ADDR"] == addr {
+		t.Errorf("%s: the admin listener shares COPBOT_HTTP_ADDR", m.Metadata.Name)
+	}
+	for name, p := range map[string]*probe{"liveness": c.LivenessProbe, "readiness": c.ReadinessProbe, "startup": c.StartupProbe} {
+		if p != nil && p.HTTPGet.Port != "admin" && p.HTTPGet.Port != adminPort {
+			t.Errorf("%s: the %s probe goes to port %v, not the admin port", m.Metadata.Name, name, p.HTTPGet.Port)
+		}
+	}
+	ann := m.Spec.Template.Metadata.Annotations
+	if ann["prometheus.io/port"] != strconv.Itoa(adminPort) || ann["prometheus.io/path"] != "/metrics" {
+		t.Errorf("%s: Prometheus scrapes port %q path %q; want the admin port's /metrics", m.Metadata.Name, ann["prometheus.io/port"], ann["prometheus.io/path"])
+	}
+	if on, _ := strconv.ParseBool(env["COPBOT_PPROF"]); on {
+		t.Errorf("%s: COPBOT_PPROF is on; the example serves no profiles", m.Metadata.Name)
 	}
 }
 

@@ -23,6 +23,8 @@ import (
 type Config struct {
 	DatabaseURL     string `envconfig:"DATABASE_URL"`
 	HTTPAddr        string `envconfig:"COPBOT_HTTP_ADDR"`
+	AdminAddr       string `envconfig:"COPBOT_ADMIN_ADDR"`
+	Pprof           string `envconfig:"COPBOT_PPROF"`
 	LogLevel        string `envconfig:"COPBOT_LOG_LEVEL"`
 	ShutdownTimeout string `envconfig:"COPBOT_SHUTDOWN_TIMEOUT"`
 	JobRescueAfter  string `envconfig:"COPBOT_JOB_RESCUE_AFTER"`
@@ -45,6 +47,7 @@ type Config struct {
 	jobRescueAfter  time.Duration
 	shardID         int
 	shardCount      int
+	pprof           bool
 }
 
 // defaults fills in what an unset (or empty) variable means.
@@ -78,6 +81,9 @@ func defaultSpoolDir() string {
 
 // Shard is DISCORD_SHARD_ID and DISCORD_SHARD_COUNT: shard 0 of 1 unless set.
 func (c Config) Shard() (id, count int) { return c.shardID, max(c.shardCount, 1) }
+
+// Profiling says whether net/http/pprof is served, on the admin listener.
+func (c Config) Profiling() bool { return c.pprof }
 
 // Shutdown is how long a stopping copbot waits for work in flight.
 func (c Config) Shutdown() time.Duration { return c.shutdownTimeout }
@@ -161,6 +167,7 @@ func (c *Config) check(needDatabase bool) []string {
 	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
 		p = append(p, fmt.Sprintf("COPBOT_HTTP_ADDR=%q is not a listen address like :8080 or 127.0.0.1:8080", c.HTTPAddr))
 	}
+	p = append(p, c.checkAdmin()...)
 	var level slog.Level
 	if c.LogLevel != "" && level.UnmarshalText([]byte(c.LogLevel)) != nil {
 		p = append(p, fmt.Sprintf("COPBOT_LOG_LEVEL=%q is not one of debug, info, warn, error", c.LogLevel))
@@ -204,6 +211,31 @@ func (c *Config) check(needDatabase bool) []string {
 	if c.DiscordGateway() && c.SpoolDir == "" {
 		p = append(p, "COPBOT_SPOOL_DIR is not set and there is no user cache directory to default to; "+
 			"the Discord gateway keeps events there while the database is down")
+	}
+	return p
+}
+
+// checkAdmin reads COPBOT_ADMIN_ADDR and COPBOT_PPROF: profiles are served
+// only on a listener of their own, never beside Slack's and Discord's routes.
+func (c *Config) checkAdmin() []string {
+	var p []string
+	if c.AdminAddr != "" {
+		if _, _, err := net.SplitHostPort(c.AdminAddr); err != nil {
+			p = append(p, fmt.Sprintf("COPBOT_ADMIN_ADDR=%q is not a listen address like :9090 or 127.0.0.1:9090", c.AdminAddr))
+		} else if c.AdminAddr == c.HTTPAddr {
+			p = append(p, fmt.Sprintf("COPBOT_ADMIN_ADDR=%q is COPBOT_HTTP_ADDR too; the admin listener needs an address of its own", c.AdminAddr))
+		}
+	}
+	if c.Pprof != "" {
+		on, err := strconv.ParseBool(c.Pprof)
+		switch {
+		case err != nil:
+			p = append(p, fmt.Sprintf("COPBOT_PPROF=%q is not true or false", c.Pprof))
+		case on && c.AdminAddr == "":
+			p = append(p, "COPBOT_PPROF=true needs COPBOT_ADMIN_ADDR: profiles are served only on the admin listener")
+		default:
+			c.pprof = on
+		}
 	}
 	return p
 }

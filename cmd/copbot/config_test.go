@@ -10,7 +10,7 @@ import (
 
 // configEnv lists every variable copbot reads, so each case starts clean.
 var configEnv = []string{
-	"DATABASE_URL", "COPBOT_HTTP_ADDR", "COPBOT_LOG_LEVEL", "COPBOT_SHUTDOWN_TIMEOUT",
+	"DATABASE_URL", "COPBOT_HTTP_ADDR", "COPBOT_ADMIN_ADDR", "COPBOT_PPROF", "COPBOT_LOG_LEVEL", "COPBOT_SHUTDOWN_TIMEOUT",
 	"SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_API_URL",
 	"DISCORD_BOT_TOKEN", "DISCORD_APP_ID", "DISCORD_PUBLIC_KEY", "DISCORD_API_URL",
 	"COPBOT_SPOOL_DIR", "DISCORD_SHARD_ID", "DISCORD_SHARD_COUNT",
@@ -42,6 +42,24 @@ func TestLoadConfig(t *testing.T) {
 			}
 		}},
 		{name: "ServeNeedsDatabase", needDatabase: true, problems: []string{"DATABASE_URL is not set"}},
+		{name: "AdminListenerWithProfiles", env: map[string]string{"COPBOT_ADMIN_ADDR": "127.0.0.1:9090", "COPBOT_PPROF": "true"},
+			check: func(t *testing.T, c Config) {
+				if c.AdminAddr != "127.0.0.1:9090" || !c.Profiling() {
+					t.Errorf("want the admin listener with profiles: %+v", c)
+				}
+			}},
+		{name: "NoProfilesByDefault", env: map[string]string{"COPBOT_ADMIN_ADDR": ":9090"},
+			check: func(t *testing.T, c Config) {
+				if c.Profiling() {
+					t.Errorf("profiles served without COPBOT_PPROF: %+v", c)
+				}
+			}},
+		{name: "ProfilesNeedTheAdminListener", env: map[string]string{"COPBOT_PPROF": "true"},
+			problems: []string{"COPBOT_PPROF=true needs COPBOT_ADMIN_ADDR"}},
+		{name: "AdminListenerBadValues", env: map[string]string{"COPBOT_ADMIN_ADDR": "9090", "COPBOT_PPROF": "sometimes"},
+			problems: []string{`COPBOT_ADMIN_ADDR="9090" is not a listen address`, `COPBOT_PPROF="sometimes" is not true or false`}},
+		{name: "AdminListenerOfItsOwn", env: map[string]string{"COPBOT_HTTP_ADDR": ":8080", "COPBOT_ADMIN_ADDR": ":8080"},
+			problems: []string{"the admin listener needs an address of its own"}},
 		{name: "SlackHTTP", env: map[string]string{"DATABASE_URL": db, "SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"},
 			needDatabase: true, check: func(t *testing.T, c Config) {
 				if !c.SlackHTTP() || c.SlackSocket() {

@@ -3,6 +3,7 @@ package main
 import (
 	"log/slog"
 	"net/http"
+	"net/http/pprof"
 	"time"
 
 	"github.com/copbot/copbot/internal/bodygate"
@@ -52,4 +53,29 @@ func newServer(h http.Handler, log *slog.Logger) *http.Server {
 		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+}
+
+// adminWriteTimeout lets a CPU profile or an execution trace run for up to
+// two minutes (pprof refuses one longer than the server's write timeout).
+const adminWriteTimeout = 2 * time.Minute
+
+// newAdminServer serves COPBOT_ADMIN_ADDR: health, readiness, metrics and,
+// with COPBOT_PPROF, profiles. Nobody outside should reach it, but its
+// limits are the public server's, profiles aside.
+func newAdminServer(h http.Handler, log *slog.Logger) *http.Server {
+	srv := newServer(h, log)
+	srv.WriteTimeout = adminWriteTimeout
+	return srv
+}
+
+// mountProfiles serves net/http/pprof under /debug/pprof/ on mux. The
+// package also registers itself on http.DefaultServeMux, which copbot
+// never serves.
+func mountProfiles(mux *http.ServeMux) {
+	mux.HandleFunc("GET /debug/pprof/", pprof.Index) // and every named profile: heap, goroutine, allocs, …
+	mux.HandleFunc("GET /debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("POST /debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
 }

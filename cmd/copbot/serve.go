@@ -71,15 +71,25 @@ func runServe(ctx context.Context, stderr io.Writer) error {
 	measureStore(metrics, pool, store, log)
 	metrics.MustRegister(&droppedCollector{core: core})
 
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+	// The public listener takes Slack's and Discord's requests. Health,
+	// readiness and metrics are served there too unless COPBOT_ADMIN_ADDR
+	// gives them (and, with COPBOT_PPROF, profiles) a listener of their own.
+	public := http.NewServeMux()
+	ops := public
+	if cfg.AdminAddr != "" {
+		ops = http.NewServeMux()
+	}
+	ops.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		fmt.Fprintln(w, "ok")
 	})
-	mux.Handle("GET /readyz", readiness(pool, adapters))
-	mux.Handle("GET /metrics", promhttp.HandlerFor(metrics, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}))
+	ops.Handle("GET /readyz", readiness(pool, adapters))
+	ops.Handle("GET /metrics", promhttp.HandlerFor(metrics, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}))
+	if cfg.Profiling() {
+		mountProfiles(ops)
+	}
 	for _, a := range adapters {
 		if r, ok := a.(routedAdapter); ok {
-			r.Routes(mux, core)
+			r.Routes(public, core)
 		}
 	}
 
@@ -92,9 +102,20 @@ func runServe(ctx context.Context, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
 	}
-	srv := newServer(publicHandler(mux), log)
-	failed := make(chan error, 1+len(adapters))
+	srv := newServer(publicHandler(public), log)
+	failed := make(chan error, 2+len(adapters))
 	go func() { failed <- fmt.Errorf("http server: %w", srv.Serve(ln)) }()
+	adminAddr := ""
+	var admin *http.Server
+	if cfg.AdminAddr != "" {
+		aln, err := net.Listen("tcp", cfg.AdminAddr)
+		if err != nil {
+			srv.Close()
+			return fmt.Errorf("listen on %s (COPBOT_ADMIN_ADDR): %w", cfg.AdminAddr, err)
+		}
+		admin, adminAddr = newAdminServer(ops, log), aln.Addr().String()
+		go func() { failed <- fmt.Errorf("admin http server: %w", admin.Serve(aln)) }()
+	}
 	runCtx, stopAdapters := context.WithCancel(ctx)
 	var running sync.WaitGroup
 	for _, a := range adapters {
@@ -104,8 +125,8 @@ func runServe(ctx context.Context, stderr io.Writer) error {
 			}
 		})
 	}
-	log.Info("copbot serving", slog.String("addr", ln.Addr().String()), slog.String("version", buildVersion()),
-		slog.Int("adapters", len(adapters)))
+	log.Info("copbot serving", slog.String("addr", ln.Addr().String()), slog.String("admin_addr", adminAddr),
+		slog.Bool("pprof", cfg.Profiling()), slog.String("version", buildVersion()), slog.Int("adapters", len(adapters)))
 
 	var runErr error
 	select {
@@ -121,6 +142,8 @@ func runServe(ctx context.Context, stderr io.Writer) error {
 	// answers they deferred; let the jobs in flight finish. Everything
 	// within one deadline: what is left then is dropped (an event not
 	// acknowledged is delivered again) or returned to the queue (a job).
+	// The admin listener goes last, so health and metrics answer while
+	// work drains.
 	err = srv.Shutdown(shutCtx)
 	stopAdapters()
 	adaptersDone := make(chan struct{})
@@ -134,6 +157,9 @@ func runServe(ctx context.Context, stderr io.Writer) error {
 		log.Warn("adapters still answering at the shutdown deadline; leaving them")
 	}
 	err = errors.Join(err, background.Stop(shutCtx))
+	if admin != nil {
+		err = errors.Join(err, admin.Shutdown(shutCtx))
+	}
 	return errors.Join(runErr, err)
 }
 

@@ -36,10 +36,17 @@ var (
 	serving = map[string]*exec.Cmd{}
 )
 
-// startServe starts `copbot serve` with env and waits until /healthz answers.
+// startServe starts `copbot serve` with env and waits until /healthz answers
+// (on COPBOT_ADMIN_ADDR when env sets it).
 func startServe(t *testing.T, env ...string) (addr string, stop func() (stderr string, err error)) {
 	t.Helper()
 	addr = freeAddr(t)
+	health := "http://" + addr + "/healthz"
+	for _, e := range env {
+		if admin, ok := strings.CutPrefix(e, "COPBOT_ADMIN_ADDR="); ok {
+			health = "http://" + admin + "/healthz"
+		}
+	}
 	cmd := exec.Command(binary, "serve")
 	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "COPBOT_HTTP_ADDR=" + addr}, env...)
 	var errb bytes.Buffer
@@ -69,7 +76,7 @@ func startServe(t *testing.T, env ...string) (addr string, stop func() (stderr s
 	}
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		resp, err := http.Get("http://" + addr + "/healthz")
+		resp, err := http.Get(health)
 		if err == nil {
 			resp.Body.Close()
 			return addr, stop
