@@ -95,6 +95,11 @@ type Event struct {
 	// Emoji is the reaction's emoji name ("bulb", or a custom emoji's name).
 	Emoji   string
 	Message MessageRef
+	// Mentions are the user ids the platform itself marked as mentioned in
+	// a command's Text, as opposed to text typed to look like a mention;
+	// nil when the adapter cannot tell them apart. A member copbot has
+	// never seen is created only from these.
+	Mentions []string
 }
 
 // ErrNotText is Event.Check's answer for an event holding a string that is

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -211,18 +212,27 @@ func person(u bot.User) knowledge.Person {
 }
 
 // member resolves a mention to a member of the request's community. A
-// platform mention names a user id, so the member is created if copbot has
-// not seen them yet; a plain @name must match someone copbot knows.
+// mention the platform made (bot.Event.Mentions) names a user id, so the
+// member is created if copbot has not seen them yet; text typed to look
+// like a mention may only name a member copbot knows, by id, and a plain
+// @name must name exactly one member copbot knows.
 func (c *Core) member(ctx context.Context, req *Request, t Token) (knowledge.Member, error) {
 	if t.ID != "" {
-		return c.store.ReferMember(ctx, req.Community.ID, t.ID, t.Name)
-	}
-	m, err := c.store.MemberByName(ctx, req.Community.ID, t.Name)
-	if err != nil {
+		if req.Event.Mentions == nil || slices.Contains(req.Event.Mentions, t.ID) {
+			return c.store.ReferMember(ctx, req.Community.ID, t.ID, t.Name)
+		}
+		m, err := c.store.MemberByPlatformID(ctx, req.Community.ID, t.ID)
 		if errors.Is(err, knowledge.ErrNotFound) {
-			return m, &knowledge.InvalidError{Msg: fmt.Sprintf("I don't know anyone called @%s here yet.", t.Name)}
+			return m, &knowledge.InvalidError{Msg: "I don't know that member here yet. Mention them by typing @ and picking their name."}
 		}
 		return m, err
 	}
-	return m, nil
+	m, err := c.store.MemberByName(ctx, req.Community.ID, t.Name)
+	switch {
+	case errors.Is(err, knowledge.ErrNotFound):
+		return m, &knowledge.InvalidError{Msg: fmt.Sprintf("I don't know anyone called @%s here yet.", t.Name)}
+	case errors.Is(err, knowledge.ErrAmbiguous):
+		return m, &knowledge.InvalidError{Msg: fmt.Sprintf("Several members are called @%s; mention the one you mean by typing @ and picking them.", t.Name)}
+	}
+	return m, err
 }

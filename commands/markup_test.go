@@ -74,3 +74,51 @@ func TestCore_PeoplesTextNeverBecomesMarkup(t *testing.T) {
 		run(line[0], line[1])
 	}
 }
+
+// TestCore_WhoANameMeans: only a mention the platform made creates a
+// member; text typed to look like one names only a member copbot knows,
+// and a plain @name must fit exactly one member.
+func TestCore_WhoANameMeans(t *testing.T) {
+	ctx := context.Background()
+	pool := dbtest.Pool(t)
+	core, _ := newCore(t, pool)
+	ref := bot.CommunityRef{Platform: bot.Slack, ExternalID: "T-names"}
+	n := 0
+	run := func(user, name, text string, mentions ...string) string {
+		t.Helper()
+		n++
+		replies, err := core.HandleEvent(ctx, &bot.Event{ID: fmt.Sprint("c", n), Kind: bot.Command, Community: ref,
+			User: bot.User{ID: user, Name: name, IsAdmin: user == "UADMIN"}, Channel: bot.Channel{ID: "C1"}, Text: text,
+			Mentions: append([]string{}, mentions...)})
+		if err != nil || len(replies) != 1 {
+			t.Fatalf("%s: %v, %v", text, replies, err)
+		}
+		return replies[0].Text.String()
+	}
+	members := func() int {
+		var k int
+		if err := pool.QueryRow(ctx, `SELECT count(*) FROM members`).Scan(&k); err != nil {
+			t.Fatal(err)
+		}
+		return k
+	}
+	run("UADMIN", "admin", "tips")
+	run("U1", "Sam", "tips")
+	run("U2", "sam", "tips")
+	before := members()
+	if got := run("UADMIN", "admin", "facilitator add <@UGHOST|boss>"); !strings.Contains(got, "I don't know that member") {
+		t.Errorf("a typed mention of a stranger = %q; want it refused", got)
+	}
+	if members() != before {
+		t.Errorf("a typed mention created a member")
+	}
+	if got := run("UADMIN", "admin", "facilitator add @sam"); !strings.Contains(got, "Several members are called @sam") {
+		t.Errorf("an ambiguous @name = %q; want it refused", got)
+	}
+	if got := run("UADMIN", "admin", "facilitator add <@U1|whatever>"); !strings.Contains(got, "Sam is now a facilitator") {
+		t.Errorf("a typed mention of a known member = %q; want it to name them", got)
+	}
+	if got := run("UADMIN", "admin", "facilitator add <@U9|nine>", "U9"); !strings.Contains(got, "nine is now a facilitator") {
+		t.Errorf("a platform mention of a new member = %q; want them added", got)
+	}
+}

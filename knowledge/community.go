@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // Community is one tenant: a Slack workspace, a Discord server or the console.
@@ -119,14 +121,34 @@ func referMember(ctx context.Context, db querier, communityID int64, platformUse
 }
 
 // MemberByName finds a member by display name (case-insensitive), for people
-// who type @name where the platform sends no id.
+// who type @name where the platform sends no id. A name that several
+// members share is ErrAmbiguous: copbot never guesses who was meant.
 func (s *Store) MemberByName(ctx context.Context, communityID int64, name string) (Member, error) {
-	m, err := scanMember(s.pool.QueryRow(ctx, `
+	rows, err := s.pool.Query(ctx, `
 		SELECT `+memberColumns+` FROM members m
 		WHERE m.community_id = $1 AND lower(m.display_name) = lower($2)
-		ORDER BY m.last_seen DESC LIMIT 1`, communityID, name))
+		LIMIT 2`, communityID, name)
 	if err != nil {
-		return Member{}, notFound(err, "find member by name")
+		return Member{}, fmt.Errorf("find member by name: %w", err)
+	}
+	found, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Member, error) { return scanMember(r) })
+	switch {
+	case err != nil:
+		return Member{}, fmt.Errorf("find member by name: %w", err)
+	case len(found) == 0:
+		return Member{}, ErrNotFound
+	case len(found) > 1:
+		return Member{}, ErrAmbiguous
+	}
+	return found[0], nil
+}
+
+// MemberByPlatformID finds a member copbot knows by their platform id.
+func (s *Store) MemberByPlatformID(ctx context.Context, communityID int64, platformUserID string) (Member, error) {
+	m, err := scanMember(s.pool.QueryRow(ctx, `SELECT `+memberColumns+` FROM members m
+		WHERE m.community_id = $1 AND m.platform_user_id = $2`, communityID, platformUserID))
+	if err != nil {
+		return Member{}, notFound(err, "find member")
 	}
 	return m, nil
 }

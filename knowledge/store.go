@@ -19,6 +19,8 @@ import (
 var (
 	ErrNotFound  = errors.New("not found")
 	ErrForbidden = errors.New("not allowed")
+	// ErrAmbiguous says a name fits several members or things.
+	ErrAmbiguous = errors.New("ambiguous")
 )
 
 // InvalidError says a value a person typed cannot be used, in words meant

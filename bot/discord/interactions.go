@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -29,9 +30,17 @@ type outMessage struct {
 // names no user, and with bot.ErrNotText for one whose text is not text.
 func (a *Adapter) interactionEvent(i *discordgo.Interaction) (*bot.Event, *bot.Reply, error) {
 	var text string
+	var mentions []string
 	switch i.Type {
 	case discordgo.InteractionApplicationCommand:
 		data := i.ApplicationCommandData()
+		mentions = []string{} // only the user options' members, resolved by Discord
+		if data.Resolved != nil {
+			for id := range data.Resolved.Users {
+				mentions = append(mentions, id)
+			}
+			slices.Sort(mentions)
+		}
 		if data.Name != "cop" {
 			return nil, &bot.Reply{Text: bot.Plain("That command is not copbot's; try `/cop help`.")}, nil
 		}
@@ -58,7 +67,7 @@ func (a *Adapter) interactionEvent(i *discordgo.Interaction) (*bot.Event, *bot.R
 		ID: "interaction:" + i.ID, Kind: bot.Command, Community: a.community(i.GuildID),
 		User:    a.user(i.GuildID, i.Member, i.User),
 		Channel: bot.Channel{ID: i.ChannelID},
-		Time:    a.opts.Now(), Text: text,
+		Time:    a.opts.Now(), Text: text, Mentions: mentions,
 	}
 	if err := ev.Check(); errors.Is(err, bot.ErrNotText) {
 		a.metrics.eventRejected("malformed")

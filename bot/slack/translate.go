@@ -3,6 +3,7 @@ package slack
 import (
 	"encoding/json"
 	"errors"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -202,6 +203,7 @@ func (a *Adapter) commandEvent(sc *slack.SlashCommand) (*bot.Event, error) {
 		Channel:   bot.Channel{ID: sc.ChannelID, Name: name},
 		Time:      time.Now(),
 		Text:      unescape(sc.Text),
+		Mentions:  mentionedUsers(sc.Text),
 	}
 	if err := ev.Check(); err != nil {
 		return nil, err
@@ -247,6 +249,20 @@ func (a *Adapter) clickEvents(ic *slack.InteractionCallback) ([]*bot.Event, erro
 		evs = append(evs, ev)
 	}
 	return evs, nil
+}
+
+// slackMention is a mention as Slack writes it into escaped command text;
+// a person who types "<@U123>" arrives as "&lt;@U123&gt;" instead.
+var slackMention = regexp.MustCompile(`<@([A-Z0-9]+)(?:\|[^>]*)?>`)
+
+// mentionedUsers lists the users Slack marked as mentioned in a command's
+// text, before it is unescaped (bot.Event.Mentions).
+func mentionedUsers(raw string) []string {
+	ids := []string{}
+	for _, m := range slackMention.FindAllStringSubmatch(raw, -1) {
+		ids = append(ids, m[1])
+	}
+	return ids
 }
 
 // unescape undoes Slack's escaping of message and command text (&amp;,

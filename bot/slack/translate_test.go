@@ -119,10 +119,18 @@ func TestCommandEvent(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := bot.Event{ID: "command:123.456.abc", Kind: bot.Command, Community: bot.CommunityRef{Platform: bot.Slack, ExternalID: "T1"},
-		User: bot.User{ID: "U1", Name: "ada"}, Channel: bot.Channel{ID: "C7", Private: true}, Text: "search a <b> &amp; c"}
+		User: bot.User{ID: "U1", Name: "ada"}, Channel: bot.Channel{ID: "C7", Private: true}, Text: "search a <b> &amp; c",
+		Mentions: []string{}}
 	ev.Time = time.Time{}
 	if !reflect.DeepEqual(*ev, want) {
 		t.Errorf("got  %+v\nwant %+v", *ev, want)
+	}
+	// A mention Slack made is one; one typed to look like a mention is
+	// escaped by Slack, and mentions nobody.
+	ev, err = a.commandEvent(&slack.SlashCommand{TeamID: "T1", ChannelID: "C7", UserID: "U1", TriggerID: "1.2.3",
+		Text: "facilitator add <@U2|bob> &lt;@UFAKE|boss&gt;"})
+	if err != nil || ev.Text != "facilitator add <@U2|bob> <@UFAKE|boss>" || !reflect.DeepEqual(ev.Mentions, []string{"U2"}) {
+		t.Errorf("mentions of %+v, %v; want only U2, Slack's own", ev, err)
 	}
 	if _, err := a.commandEvent(&slack.SlashCommand{TeamID: "T1", ChannelID: "C1"}); err == nil || !strings.Contains(err.Error(), "user_id") {
 		t.Errorf("a command without a user: err = %v", err)
