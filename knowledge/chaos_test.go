@@ -78,8 +78,8 @@ func TestStore_Chaos(t *testing.T) {
 	}
 	w.settle(ctx)
 	w.check(ctx)
-	t.Logf("seed %d: %d deliveries acknowledged (%d events), %d passes, %d captures (%d saved an edit over the text fetched), %d transient errors retried; chaos %v (crowds waited %v; %d events and %d capture jobs left after it), all %v",
-		seed, w.acked, w.distinctEvents(), w.passes.Load(), w.completions.Load(), w.staleFetches.Load(), w.transient.Load(), chaotic.Round(time.Millisecond), w.crowdWait.Round(time.Millisecond), backlog, jobs, time.Since(start).Round(time.Millisecond))
+	t.Logf("seed %d: %d deliveries acknowledged (%d events), %d passes, %d captures (%d saved an edit over the text fetched), %d calls failed by conflicts and retried %q; chaos %v (crowds waited %v; %d events and %d capture jobs left after it), all %v",
+		seed, w.acked, w.distinctEvents(), w.passes.Load(), w.completions.Load(), w.staleFetches.Load(), w.transient.Load(), w.conflicts, chaotic.Round(time.Millisecond), w.crowdWait.Round(time.Millisecond), backlog, jobs, time.Since(start).Round(time.Millisecond))
 }
 
 // chaosSeed is COPBOT_CHAOS_SEED or the clock's; a failed test prints it.
@@ -492,6 +492,7 @@ type chaosWorld struct {
 	// staleFetches counts tips saved with an edit applied while they
 	// waited rather than the text fetched before it.
 	staleFetches atomic.Int64
+	conflicts    []string // the first calls retried
 	crowdWait    time.Duration
 }
 
@@ -517,6 +518,18 @@ func (w *chaosWorld) fail(format string, args ...any) {
 		w.t.Errorf(format, args...)
 	} else if n == 41 {
 		w.t.Error("more failures left out")
+	}
+}
+
+// retried counts a call that failed for a conflict between transactions
+// after the store's own tries (or for another reason, already failed), as
+// the caller tries again later.
+func (w *chaosWorld) retried(what string, err error) {
+	w.transient.Add(1)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if len(w.conflicts) < 5 {
+		w.conflicts = append(w.conflicts, what+": "+err.Error())
 	}
 }
 
@@ -692,7 +705,7 @@ func (p *producer) do(ctx context.Context, op chaosOp) {
 		}
 		tip, err := s.SaveTip(ctx, mem, knowledge.NewTip{Text: op.text, ChannelID: op.channel})
 		if knowledge.IsTransient(err) {
-			w.transient.Add(1)
+			w.retried("SaveTip", err)
 			return
 		}
 		if err != nil {
@@ -781,7 +794,7 @@ func (w *chaosWorld) run(ctx context.Context, seed uint64, plan chaosPlan) {
 				d, err := s.DrainInbox(ctx, limit)
 				switch {
 				case knowledge.IsTransient(err):
-					w.transient.Add(1)
+					w.retried("DrainInbox", err)
 				case err != nil:
 					w.fail("store %d: DrainInbox: %v", i+1, err)
 					time.Sleep(10 * time.Millisecond)
@@ -1065,7 +1078,7 @@ func (w *chaosWorld) captureBatch(ctx context.Context, s *knowledge.Store, rng *
 			if !knowledge.IsTransient(err) {
 				w.fail("GiveUpCaptures: %v", err)
 			}
-			w.transient.Add(1)
+			w.retried("GiveUpCaptures", err)
 			w.retryLater(giveUp...)
 		}
 	}
@@ -1077,7 +1090,7 @@ func (w *chaosWorld) captureBatch(ctx context.Context, s *knowledge.Store, rng *
 		if !knowledge.IsTransient(err) {
 			w.fail("CompleteCaptures: %v", err)
 		}
-		w.transient.Add(1)
+		w.retried("CompleteCaptures", err)
 		w.retryLater(doneRetries...)
 		return
 	}
