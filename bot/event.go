@@ -57,6 +57,10 @@ type User struct {
 	// (Slack workspace admin or owner, Discord Manage Server); such users are
 	// facilitators by default.
 	IsAdmin bool
+	// AdminUnknown says the platform could not tell this time whether the
+	// user is an admin (its lookup failed): IsAdmin means nothing then, and
+	// the core keeps what it knew rather than demote an admin.
+	AdminUnknown bool
 }
 
 // Channel is where an event happened.

@@ -48,17 +48,17 @@ func (c *Core) facilitatorList(ctx context.Context, req *Request) (bot.Reply, er
 }
 
 func (c *Core) facilitatorAdd(ctx context.Context, req *Request) (bot.Reply, error) {
-	return c.changeFacilitators(ctx, req, c.store.AddFacilitator, "is now a facilitator", "was already a facilitator")
+	return c.changeFacilitators(ctx, req, c.store.AddFacilitators, "is now a facilitator", "was already a facilitator")
 }
 
 func (c *Core) facilitatorRemove(ctx context.Context, req *Request) (bot.Reply, error) {
-	return c.changeFacilitators(ctx, req, c.store.RemoveFacilitator, "is no longer a facilitator", "was not a facilitator")
+	return c.changeFacilitators(ctx, req, c.store.RemoveFacilitators, "is no longer a facilitator", "was not a facilitator")
 }
 
-// changeFacilitators applies change to every mentioned member. Each
-// mention is its own change; the reply reports each one.
+// changeFacilitators applies change to every mentioned member, all or
+// none; the reply reports each one.
 func (c *Core) changeFacilitators(ctx context.Context, req *Request,
-	change func(context.Context, knowledge.Member, knowledge.Member) (bool, error), done, unchanged string,
+	change func(context.Context, knowledge.Member, []knowledge.Member) ([]bool, error), done, unchanged string,
 ) (bot.Reply, error) {
 	if !req.Member.IsFacilitator {
 		return bot.Reply{}, knowledge.ErrForbidden
@@ -75,13 +75,13 @@ func (c *Core) changeFacilitators(ctx context.Context, req *Request,
 		}
 		targets = append(targets, target)
 	}
+	changed, err := change(ctx, req.Member, targets)
+	if err != nil {
+		return bot.Reply{}, err
+	}
 	var t bot.Text
-	for _, target := range targets {
-		changed, err := change(ctx, req.Member, target)
-		if err != nil {
-			return bot.Reply{}, err
-		}
-		if changed {
+	for i, target := range targets {
+		if changed[i] {
 			t = t.Line("%s %s.", bot.Untrusted(displayName(target)), done)
 		} else {
 			t = t.Line("%s %s.", bot.Untrusted(displayName(target)), unchanged)

@@ -34,6 +34,9 @@ type Person struct {
 	DisplayName    string `json:"name,omitempty"`
 	IsBot          bool   `json:"bot,omitempty"`
 	IsAdmin        bool   `json:"admin,omitempty"`
+	// AdminUnknown: the platform could not say this time whether they are
+	// an admin (a failed lookup); what copbot knew stands.
+	AdminUnknown bool `json:"admin_unknown,omitempty"`
 }
 
 type communityKey struct{ platform, externalID string }
@@ -85,15 +88,17 @@ func scanMember(row interface{ Scan(...any) error }) (Member, error) {
 func (s *Store) SeeMember(ctx context.Context, communityID int64, p Person) (Member, error) {
 	m, err := scanMember(s.pool.QueryRow(ctx, `
 		WITH m AS (
-			INSERT INTO members (community_id, platform_user_id, display_name, is_bot, is_admin)
-			VALUES ($1, $2, $3, $4, $5)
+			INSERT INTO members (community_id, platform_user_id, display_name, is_bot, is_admin, admin_seen_at)
+			VALUES ($1, $2, $3, $4, $5 AND NOT $6, CASE WHEN $5 AND NOT $6 THEN now() END)
 			ON CONFLICT (community_id, platform_user_id) DO UPDATE SET
 				display_name = COALESCE(NULLIF(excluded.display_name, ''), members.display_name),
-				is_bot = excluded.is_bot, is_admin = excluded.is_admin, last_seen = now()
+				is_bot = excluded.is_bot, last_seen = now(),
+				is_admin = CASE WHEN $6 THEN members.is_admin ELSE excluded.is_admin END,
+				admin_seen_at = CASE WHEN $6 THEN members.admin_seen_at ELSE COALESCE(excluded.admin_seen_at, members.admin_seen_at) END
 			RETURNING *
 		)
 		SELECT `+memberColumns+` FROM m`,
-		communityID, p.PlatformUserID, p.DisplayName, p.IsBot, p.IsAdmin))
+		communityID, p.PlatformUserID, p.DisplayName, p.IsBot, p.IsAdmin, p.AdminUnknown))
 	if err != nil {
 		return Member{}, fmt.Errorf("upsert member %s: %w", p.PlatformUserID, err)
 	}

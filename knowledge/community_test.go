@@ -161,6 +161,50 @@ func TestStore_Facilitators(t *testing.T) {
 			t.Fatalf("removing the last facilitator: err = %v, want InvalidError", err)
 		}
 	})
+	t.Run("AnAdminNotHeardOfLatelyIsNotCounted", func(t *testing.T) {
+		d, _ := s.Community(ctx, "slack", "T-stale")
+		old, _ := s.SeeMember(ctx, d.ID, knowledge.Person{PlatformUserID: "U1", DisplayName: "old", IsAdmin: true})
+		eve, _ := s.SeeMember(ctx, d.ID, knowledge.Person{PlatformUserID: "U2", DisplayName: "eve"})
+		if _, err := s.AddFacilitator(ctx, old, eve); err != nil {
+			t.Fatal(err)
+		}
+		eve, _ = s.SeeMember(ctx, d.ID, knowledge.Person{PlatformUserID: "U2"})
+		// Demoted on the platform long ago and never seen since, old is
+		// still is_admin in copbot's books.
+		if _, err := s.Pool().Exec(ctx, `UPDATE members SET admin_seen_at = now() - interval '90 days' WHERE platform_user_id = 'U1'`); err != nil {
+			t.Fatal(err)
+		}
+		var inv *knowledge.InvalidError
+		if _, err := s.RemoveFacilitator(ctx, eve, eve); !errors.As(err, &inv) {
+			t.Fatalf("removing the last facilitator besides a stale admin: err = %v, want InvalidError", err)
+		}
+	})
+	t.Run("AFailedLookupDoesNotDemoteAnAdmin", func(t *testing.T) {
+		m, err := s.SeeMember(ctx, c.ID, knowledge.Person{PlatformUserID: "host", AdminUnknown: true})
+		if err != nil || !m.IsAdmin {
+			t.Fatalf("host after a failed lookup = %+v, %v; want still an admin", m, err)
+		}
+	})
+	t.Run("SeveralAtOnceAllOrNothing", func(t *testing.T) {
+		var inv *knowledge.InvalidError
+		if _, err := s.AddFacilitators(ctx, host, []knowledge.Member{bob, robot}); !errors.As(err, &inv) {
+			t.Fatalf("adding bob and a bot: err = %v, want InvalidError", err)
+		}
+		if bob, _ = s.SeeMember(ctx, c.ID, knowledge.Person{PlatformUserID: "bob"}); bob.IsFacilitator {
+			t.Fatal("bob was added though the bot was refused")
+		}
+		changed, err := s.AddFacilitators(ctx, host, []knowledge.Member{bob, host})
+		if err != nil || !changed[0] || changed[1] {
+			t.Fatalf("adding bob and host = %v, %v; want bob added, host already one", changed, err)
+		}
+		bob, _ = s.SeeMember(ctx, c.ID, knowledge.Person{PlatformUserID: "bob"})
+		if _, err := s.RemoveFacilitators(ctx, host, []knowledge.Member{bob, host}); !errors.As(err, &inv) {
+			t.Fatalf("removing bob and an admin: err = %v, want InvalidError", err)
+		}
+		if bob, _ = s.SeeMember(ctx, c.ID, knowledge.Person{PlatformUserID: "bob"}); !bob.IsFacilitator {
+			t.Fatal("bob was removed though the admin was refused")
+		}
+	})
 }
 
 func TestStore_SetConfig(t *testing.T) {

@@ -87,6 +87,7 @@ func (a *Adapter) withProfile(ctx context.Context, ev *bot.Event) {
 	if err != nil {
 		a.log.WarnContext(ctx, "slack user profile not read; the command runs without it",
 			slog.String("user", ev.User.ID), slog.Any("error", err))
+		ev.User.AdminUnknown = true
 		return
 	}
 	if u.Name == "" {
