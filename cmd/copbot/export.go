@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"os"
 	"sort"
 	"strconv"
@@ -183,12 +184,44 @@ func writeCSV(w io.Writer, _ string, tips []knowledge.ExportedTip) error {
 	cw := csv.NewWriter(w)
 	_ = cw.Write([]string{"number", "text", "author", "channel", "permalink", "tags", "votes", "saved_at"})
 	for _, t := range tips {
-		_ = cw.Write([]string{strconv.Itoa(t.Number), t.Text, t.Author, t.Channel, t.Permalink,
-			strings.Join(t.Tags, " "), strconv.Itoa(t.Votes), t.SavedAt.UTC().Format(time.RFC3339)})
+		_ = cw.Write([]string{strconv.Itoa(t.Number), inertCell(t.Text), inertCell(t.Author), inertCell(t.Channel),
+			inertCell(t.Permalink), inertCell(strings.Join(t.Tags, " ")), strconv.Itoa(t.Votes), t.SavedAt.UTC().Format(time.RFC3339)})
 	}
 	cw.Flush()
 	return cw.Error()
 }
+
+// inertCell keeps a spreadsheet from reading people's text as a formula: a
+// cell that starts with =, +, -, @, a tab or a carriage return gets a
+// leading apostrophe, which spreadsheets show as text.
+func inertCell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+// markdownLink is a permalink fit for a Markdown link: http or https
+// only (an imported file may hold anything), with nothing that could end
+// the link early.
+func markdownLink(permalink string) string {
+	u, err := url.Parse(permalink)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return ""
+	}
+	return strings.NewReplacer("(", "%28", ")", "%29", " ", "%20", "<", "%3C", ">", "%3E").Replace(u.String())
+}
+
+// markdownEscaper puts a backslash before every character Markdown (and the
+// HTML it allows) could read as formatting, so that people's text in a wiki
+// page stays their text: no links, images, headings or tags of theirs.
+var markdownEscaper = func() *strings.Replacer {
+	var pairs []string
+	for _, c := range "\\`*_{}[]()<>#+-.!|~" {
+		pairs = append(pairs, string(c), "\\"+string(c))
+	}
+	return strings.NewReplacer(pairs...)
+}()
 
 // writeMarkdown groups tips by tag, ready for a wiki; a tip with several
 // tags appears under each, untagged ones last.
@@ -218,13 +251,13 @@ func writeMarkdown(w io.Writer, community string, tips []knowledge.ExportedTip) 
 		if tag == "" {
 			b.WriteString("\n## Untagged\n\n")
 		} else {
-			fmt.Fprintf(&b, "\n## #%s\n\n", tag)
+			fmt.Fprintf(&b, "\n## #%s\n\n", markdownEscaper.Replace(tag))
 		}
 		for _, t := range byTag[tag] {
-			text := strings.ReplaceAll(strings.TrimSpace(t.Text), "\n", "\n  ")
+			text := strings.ReplaceAll(markdownEscaper.Replace(strings.TrimSpace(t.Text)), "\n", "\n  ")
 			fmt.Fprintf(&b, "- **%d.** %s", t.Number, text)
 			if t.Author != "" {
-				fmt.Fprintf(&b, " — %s", t.Author)
+				fmt.Fprintf(&b, " — %s", markdownEscaper.Replace(t.Author))
 			}
 			if t.Votes > 0 {
 				fmt.Fprintf(&b, " (%d votes)", t.Votes)
@@ -232,8 +265,8 @@ func writeMarkdown(w io.Writer, community string, tips []knowledge.ExportedTip) 
 			if t.Removed {
 				b.WriteString(" (removed)")
 			}
-			if t.Permalink != "" {
-				fmt.Fprintf(&b, " [source](%s)", t.Permalink)
+			if link := markdownLink(t.Permalink); link != "" {
+				fmt.Fprintf(&b, " [source](%s)", link)
 			}
 			b.WriteString("\n")
 		}

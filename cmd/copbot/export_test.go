@@ -1,11 +1,15 @@
 package main
 
 import (
+	"bytes"
+	"encoding/csv"
 	"encoding/json"
-	"github.com/copbot/copbot/internal/dbtest"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/copbot/copbot/internal/dbtest"
+	"github.com/copbot/copbot/knowledge"
 )
 
 func TestExportImport_RoundTripThroughTheBinary(t *testing.T) {
@@ -65,5 +69,43 @@ func TestExportImport_RoundTripThroughTheBinary(t *testing.T) {
 	}
 	if _, errOut, code := copbot(t, "", src, "export", "--community", "teams:1"); code != 2 || !strings.Contains(errOut, "want slack:") {
 		t.Errorf("bad community: exit %d, %s", code, errOut)
+	}
+}
+
+// TestExport_PeoplesTextStaysText: a spreadsheet opening the CSV reads no
+// formula from a tip, and a wiki rendering the Markdown shows people's text
+// as typed, with no link, image or HTML of theirs.
+func TestExport_PeoplesTextStaysText(t *testing.T) {
+	tips := []knowledge.ExportedTip{{Number: 1, Text: `=HYPERLINK("https://evil.test","click")`, Author: "@ada",
+		Channel: "-general", Permalink: "javascript:alert(1)", Tags: []string{"ops"}, Votes: 1},
+		{Number: 2, Text: "[click](https://evil.test) ![x](https://evil.test/x.png) <script>alert(1)</script> **bold** # heading",
+			Author: "+bob", Permalink: "https://x.slack.com/archives/C1/p1) [more](https://evil.test"}}
+	var csvOut bytes.Buffer
+	if err := writeCSV(&csvOut, "console", tips); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(&csvOut).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, row := range rows[1:] {
+		for _, cell := range row[1:6] {
+			if cell != "" && strings.ContainsRune("=+-@", rune(cell[0])) {
+				t.Errorf("a cell a spreadsheet would evaluate: %q", cell)
+			}
+		}
+	}
+	var md bytes.Buffer
+	if err := writeMarkdown(&md, "console", tips); err != nil {
+		t.Fatal(err)
+	}
+	out := md.String()
+	for _, bad := range []string{"[click](", "![x](", "<script>", "**bold**", "javascript:", "[more](", "\n# heading"} {
+		if strings.Contains(out, bad) {
+			t.Errorf("markdown holds %q as markup:\n%s", bad, out)
+		}
+	}
+	if !strings.Contains(out, `\[click\]`) || !strings.Contains(out, "[source](https://x.slack.com/archives/C1/p1%29") {
+		t.Errorf("markdown = %s; want the text escaped and the permalink kept whole inside its link", out)
 	}
 }
