@@ -1,12 +1,12 @@
 package discord
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -44,9 +44,11 @@ func (a *Adapter) interactionsHandler(h bot.Handler) http.HandlerFunc {
 			a.reject(w, http.StatusRequestEntityTooLarge, "too_large")
 			return
 		}
-		// io.ReadAll grows with the bytes that arrive, not with what
+		// Read in chunks as the bytes arrive, not sized by what
 		// Content-Length claims.
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+		var buf bytes.Buffer
+		err := bodygate.ReadAll(&buf, http.MaxBytesReader(w, r.Body, maxBody))
+		body := buf.Bytes()
 		var tooLarge *http.MaxBytesError
 		switch {
 		case errors.As(err, &tooLarge):

@@ -35,9 +35,9 @@ func releaseBody(b *bytes.Buffer) {
 // SecretsVerifier). On failure it answers the request itself (401, 413,
 // 503 or 400) and returns false; otherwise the caller releases the body.
 //
-// The buffer grows with the bytes that arrive, never with what the
-// Content-Length header claims: a client that claims a megabyte and sends
-// nothing costs nothing but its connection.
+// The body is read in chunks as its bytes arrive (bodygate.ReadAll), never
+// sized by what the Content-Length header claims: a client that claims a
+// megabyte and sends nothing costs nothing but its connection.
 func (a *Adapter) readSigned(w http.ResponseWriter, r *http.Request) (*bytes.Buffer, bool) {
 	sv, err := slack.NewSecretsVerifier(r.Header, a.opts.SigningSecret)
 	if err != nil {
@@ -54,7 +54,7 @@ func (a *Adapter) readSigned(w http.ResponseWriter, r *http.Request) (*bytes.Buf
 	}
 	body := bodies.Get().(*bytes.Buffer)
 	body.Reset()
-	if _, err := body.ReadFrom(http.MaxBytesReader(w, r.Body, maxBody)); err != nil {
+	if err := bodygate.ReadAll(body, http.MaxBytesReader(w, r.Body, maxBody)); err != nil {
 		releaseBody(body)
 		var tooLarge *http.MaxBytesError
 		switch {

@@ -30,8 +30,10 @@ const (
 
 // TestServe_SlowClients opens 2,000 connections to the real `copbot serve`
 // that each send the headers of a signed-looking Slack event claiming a
-// 1 MiB body, then: most send nothing more, some trickle a byte at a time,
-// and some send a quarter of a megabyte at once and stop. Meanwhile real
+// 1 MiB body, then: most send nothing more, or only the 8 KiB any request
+// may read without a slot (the most a connection can make copbot hold),
+// some trickle a byte at a time, and some send a quarter of a megabyte at
+// once and stop. Meanwhile real
 // signed events must be acknowledged promptly, the process's peak resident
 // memory (VmHWM) must stay under the target, the large bodies beyond the
 // gate's slots must get a quick 503, and every stalled connection must be
@@ -72,8 +74,12 @@ func TestServe_SlowClients(t *testing.T) {
 			ts := strconv.FormatInt(time.Now().Unix(), 10)
 			_, err = fmt.Fprintf(c, "POST /slack/events HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\n"+
 				"X-Slack-Request-Timestamp: %s\r\nX-Slack-Signature: v0=%064d\r\nContent-Length: %d\r\n\r\n", addr, ts, i, 1<<20)
-			if err == nil && i < bulky {
+			switch {
+			case err != nil:
+			case i < bulky:
 				_, err = c.Write(bytes.Repeat([]byte("x"), 256<<10))
+			case i >= bulky+trickling+stalling/2:
+				_, err = c.Write(bytes.Repeat([]byte("x"), bodyAllowance))
 			}
 			if err != nil {
 				dialErrs <- err
@@ -90,8 +96,9 @@ func TestServe_SlowClients(t *testing.T) {
 			c.Close()
 		}
 	}()
-	t.Logf("%d connections open in %v (%d stalling, %d trickling, %d sending 256 KiB and stalling)",
-		slowClients, time.Since(opened).Round(time.Millisecond), stalling, trickling, bulky)
+	t.Logf("%d connections open in %v (%d stalling after their headers, %d after the %d bytes of body any request may read, "+
+		"%d trickling, %d sending 256 KiB and stalling)", slowClients, time.Since(opened).Round(time.Millisecond),
+		stalling-stalling/2, stalling/2, bodyAllowance, trickling, bulky)
 	stopTrickle := make(chan struct{})
 	var trickle sync.WaitGroup
 	for _, c := range conns[bulky : bulky+trickling] {
@@ -173,6 +180,9 @@ func TestServe_SlowClients(t *testing.T) {
 	}
 	if refused.Load() == 0 || refused.Load() > bulky-bodySlots {
 		t.Errorf("%d of %d large bodies refused with 503; want all but the %d the slots hold", refused.Load(), bulky, bodySlots)
+	}
+	if busy != strconv.FormatInt(refused.Load(), 10) {
+		t.Errorf("copbot_events_rejected_total{reason=\"busy\"} = %q; want the %d refusals counted", busy, refused.Load())
 	}
 	if closed.Load() != slowClients {
 		t.Errorf("%d of %d slow connections closed by the read timeout", closed.Load(), slowClients)

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"testing/iotest"
 )
 
 // readAll serves one request with body through g and reports what the
@@ -75,5 +76,21 @@ func TestGate_NoSlotIsBusyAtOnce(t *testing.T) {
 	}
 	if n, _, err := readAll(g, "small"); err != nil || n != 5 {
 		t.Errorf("a small body while the slot is held: %d bytes, %v; want it read", n, err)
+	}
+}
+
+func TestReadAll(t *testing.T) {
+	for _, size := range []int{0, 1, chunkSize - 1, chunkSize, chunkSize + 1, 5*chunkSize + 7} {
+		want := bytes.Repeat([]byte("0123456789"), size/10+1)[:size]
+		var got bytes.Buffer
+		got.WriteString("kept:")
+		// One byte at a time, as a slow client sends it.
+		if err := ReadAll(&got, iotest.OneByteReader(bytes.NewReader(want))); err != nil || got.String() != "kept:"+string(want) {
+			t.Errorf("ReadAll of %d bytes = %d bytes, %v", size, got.Len()-5, err)
+		}
+	}
+	failing := errors.New("connection reset")
+	if err := ReadAll(new(bytes.Buffer), io.MultiReader(strings.NewReader("abc"), iotest.ErrReader(failing))); !errors.Is(err, failing) {
+		t.Errorf("ReadAll of a failing body: %v; want its error", err)
 	}
 }
