@@ -122,3 +122,29 @@ func TestCore_WhoANameMeans(t *testing.T) {
 		t.Errorf("a platform mention of a new member = %q; want them added", got)
 	}
 }
+
+// TestCore_NumbersAndSizesAreBounded: numbers past what PostgreSQL's int
+// holds, hundreds of #tags, due dates centuries away and targets that show
+// as zero get an answer, not an internal error.
+func TestCore_NumbersAndSizesAreBounded(t *testing.T) {
+	core, logs := newCore(t, dbtest.Pool(t))
+	many := strings.Repeat("#t", 0)
+	for i := range 30 {
+		many += fmt.Sprintf(" #t%d", i)
+	}
+	out := script(t, core,
+		"/cop tag 99999999999 #x", "/cop remove 2147483648", "/cop objective show 99999999999", "/cop mentor end 99999999999",
+		"/cop checkin 99999999999 +1",
+		"/cop save Too many tags"+many,
+		`/cop objective add "Far" target 5 due 2400-01-01`,
+		`/cop objective add "Tiny" target 0.001 due 2099-01-01`)
+	for _, want := range []string{"Which tip?", "Which objective?", "at most 20 tags; this one has 30",
+		"more than 100 years away", "The target must be a number above zero"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("transcript lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "went wrong") || strings.Contains(logs.String(), "command failed") {
+		t.Errorf("an internal error:\n%s\n%s", out, logs.String())
+	}
+}

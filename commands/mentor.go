@@ -90,7 +90,7 @@ func mentorUsage(msg string) error {
 // number consumes a positive whole number, or says what it is for.
 func number(t Token, what string) (int, error) {
 	if t.Kind == Word || t.Kind == Tag {
-		if n, err := strconv.Atoi(strings.TrimPrefix(t.Text, "#")); err == nil && n > 0 {
+		if n, ok := itemNumber(t.Text); ok {
 			return n, nil
 		}
 	}
@@ -274,10 +274,11 @@ func freedSlot(t bot.Text, paired []knowledge.Pairing) bot.Text {
 func (c *Core) mentorEnd(ctx context.Context, req *Request) (bot.Reply, error) {
 	var which *int
 	if t, ok := req.Args.Peek(); ok && t.Kind == Word {
-		if n, err := strconv.Atoi(t.Text); err == nil {
+		if _, err := strconv.ParseInt(t.Text, 10, 64); err == nil {
 			req.Args.Shift()
-			if n < 1 {
-				return bot.Reply{}, &knowledge.InvalidError{Msg: fmt.Sprintf("`%d` is not a pairing number.", n)}
+			n, ok := itemNumber(t.Text)
+			if !ok {
+				return bot.Reply{}, &knowledge.InvalidError{Msg: fmt.Sprintf("`%s` is not a pairing number.", t.Text)}
 			}
 			which = &n
 		}

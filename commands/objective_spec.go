@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -152,7 +151,7 @@ func objectiveProblems(sub string, problems []string) error {
 func objectiveNumber(req *Request) (int, error) {
 	t, ok := req.Args.Shift()
 	if ok && (t.Kind == Word || t.Kind == Tag) {
-		if n, err := strconv.Atoi(strings.TrimPrefix(t.Text, "#")); err == nil && n > 0 {
+		if n, ok := itemNumber(t.Text); ok {
 			return n, nil
 		}
 	}

@@ -3,6 +3,7 @@ package commands
 import (
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -248,4 +249,12 @@ func (a *Args) take(match func(Token) bool) []Token {
 	}
 	a.toks = kept
 	return out
+}
+
+// itemNumber reads the number of a tip, objective or pairing as people type
+// it ("12" or "#12"): a whole number from 1 to the largest PostgreSQL's
+// int holds; none larger can exist.
+func itemNumber(s string) (int, bool) {
+	n, err := strconv.ParseInt(strings.TrimPrefix(s, "#"), 10, 32)
+	return int(n), err == nil && n > 0
 }

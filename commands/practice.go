@@ -248,7 +248,7 @@ func (c *Core) retag(ctx context.Context, req *Request,
 func tipNumber(req *Request) (int, error) {
 	t, ok := req.Args.Shift()
 	if ok && (t.Kind == Word || t.Kind == Tag) {
-		if n, err := strconv.Atoi(strings.TrimPrefix(t.Text, "#")); err == nil && n > 0 {
+		if n, ok := itemNumber(t.Text); ok {
 			return n, nil
 		}
 	}

@@ -102,9 +102,10 @@ func checkTitle(title string) error {
 	return nil
 }
 
-// CheckTarget refuses a target that is not above zero.
+// CheckTarget refuses a target that is not above zero, or that shows as
+// zero (amounts show with two decimals at most).
 func CheckTarget(target float64) error {
-	if !(target > 0) {
+	if !(target > 0) || FormatAmount(target) == "0" {
 		return invalidf("The target must be a number above zero, like `target 5`.")
 	}
 	return nil
@@ -126,10 +127,19 @@ func checkCadence(c string) error {
 	return invalidf("`%s` is not a cadence; use `weekly`, `biweekly` or `monthly`.", c)
 }
 
-// checkDue refuses a due date that is not after today in loc.
+// maxDueYears bounds how far ahead a due date may be: projections measure
+// the time left in nanoseconds, which run out after 292 years.
+const maxDueYears = 100
+
+// checkDue refuses a due date that is not after today in loc, or more than
+// maxDueYears away.
 func checkDue(due time.Time, now time.Time, loc *time.Location) error {
-	if !due.After(dayOf(now, loc)) {
+	today := dayOf(now, loc)
+	switch {
+	case !due.After(today):
 		return invalidf("The due date %s is not in the future (time zone %s); pick a later day.", due.Format(DateLayout), loc)
+	case due.After(today.AddDate(maxDueYears, 0, 0)):
+		return invalidf("The due date %s is more than %d years away; pick a day a community can plan for.", due.Format(DateLayout), maxDueYears)
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package knowledge_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/copbot/copbot/knowledge"
@@ -96,5 +97,37 @@ func TestStore_AuthorToldOnCapture(t *testing.T) {
 		if err != nil || len(saved) != 1 || saved[0].TellAuthor != tc.want {
 			t.Fatalf("%s saving %s's message: %+v, %v; want %q told", tc.reactor, tc.author, saved, err, tc.want)
 		}
+	}
+}
+
+// TestStore_TagsAreBounded: a message with hundreds of #words is captured
+// with the first MaxTags of them, and a tip that has more tags than that
+// (from before the bound) can still be untagged.
+func TestStore_TagsAreBounded(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	p := newPractice(t, s, "slack", "T1")
+	text := "many"
+	for i := range 300 {
+		text += fmt.Sprintf(" #t%d", i)
+	}
+	if got := knowledge.Hashtags(text); len(got) != knowledge.MaxTags {
+		t.Fatalf("Hashtags kept %d tags; want %d", len(got), knowledge.MaxTags)
+	}
+	p.react(t, "e1", "ada", "M1", true)
+	p.drain(t)
+	tip := p.capture(t, p.queued(t)[0], text, "bob")
+	if len(tip.Tags) != knowledge.MaxTags {
+		t.Fatalf("captured %d tags; want %d", len(tip.Tags), knowledge.MaxTags)
+	}
+	if _, err := s.Pool().Exec(ctx, `UPDATE tips SET tags = tags || ARRAY['x1', 'x2'] WHERE id = $1`, tip.ID); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.UntagTip(ctx, p.member(t, "ada"), tip.Number, []string{"x1"})
+	if err != nil || len(got.Tags) != knowledge.MaxTags+1 {
+		t.Fatalf("untag on a tip over the bound = %v, %v; want one tag fewer", got.Tags, err)
+	}
+	if _, err := s.TagTip(ctx, p.member(t, "ada"), tip.Number, []string{"x3"}); err == nil {
+		t.Fatal("a tag was added past the bound")
 	}
 }

@@ -31,9 +31,16 @@ var hashtag = regexp.MustCompile(`(?:^|\s)#([\p{L}\p{N}_-]+)`)
 
 // Hashtags returns the normalised #tags of a message, in order, without
 // duplicates.
+//
+// At most MaxTags are taken: a message with thousands of #words would make
+// every page that shows its tip huge.
 func Hashtags(text string) []string {
-	return mergeTags(nil, hashtagsOf(text))
+	tags := mergeTags(nil, hashtagsOf(text))
+	return tags[:min(len(tags), MaxTags)]
 }
+
+// MaxTags bounds a tip's tags.
+const MaxTags = 20
 
 func hashtagsOf(text string) []string {
 	var out []string

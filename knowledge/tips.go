@@ -79,6 +79,9 @@ func (s *Store) SaveTip(ctx context.Context, by Member, n NewTip) (Tip, error) {
 		return Tip{}, err
 	}
 	tags := mergeTags(normalizeTags(n.Tags), hashtagsOf(text))
+	if len(tags) > MaxTags {
+		return Tip{}, invalidf("A tip can have at most %d tags; this one has %d.", MaxTags, len(tags))
+	}
 	var tip Tip
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		number, err := nextTipNumber(ctx, tx, by.CommunityID)
@@ -152,8 +155,8 @@ func (s *Store) changeTags(ctx context.Context, by Member, number int, change []
 	}
 	return s.changeVisibleTip(ctx, by.CommunityID, number, func(tx pgx.Tx, t *Tip) error {
 		tags := apply(t.Tags, change)
-		if len(tags) > 20 {
-			return invalidf("A tip can have at most 20 tags.")
+		if len(tags) > MaxTags && len(tags) > len(t.Tags) {
+			return invalidf("A tip can have at most %d tags.", MaxTags)
 		}
 		if _, err := tx.Exec(ctx, `UPDATE tips SET tags = $3 WHERE community_id = $1 AND id = $2`, by.CommunityID, t.ID, tags); err != nil {
 			return fmt.Errorf("update tags: %w", err)
