@@ -855,7 +855,7 @@ func (w *chaosWorld) run(ctx context.Context, seed uint64, plan chaosPlan) {
 		// The crowd comes when the inbox is nearly empty, so that passes
 		// apply its reactions while its members act.
 		waited := time.Now()
-		for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline); time.Sleep(2 * time.Millisecond) {
+		for deadline := time.Now().Add(1500 * time.Millisecond); time.Now().Before(deadline); time.Sleep(2 * time.Millisecond) {
 			var backlog int
 			if err := w.stores[0].Pool().QueryRow(ctx, `SELECT count(*) FROM inbox`).Scan(&backlog); err != nil {
 				w.fail("%v", err)
