@@ -67,8 +67,18 @@ type Notifier interface {
 // Discord, which has no group DMs for bots, a private thread under
 // fromChannelID. Topic names the conversation where the platform shows one.
 // The returned channel id is what a Notice's ChannelID takes. On an error,
-// a non-empty id is a conversation that was opened all the same (someone
-// may be missing from it): the caller keeps it rather than open another.
+// a non-empty id is a conversation that was opened all the same, with
+// someone missing from it: the caller writes to each person instead.
 type ConversationOpener interface {
 	OpenConversation(ctx context.Context, community CommunityRef, fromChannelID string, userIDs []string, topic string) (channelID string, err error)
+}
+
+// ChannelFinder finds a channel by the name a person typed ("#random"
+// written out rather than picked, which the platform sends as plain text),
+// so that a setting names the channel itself. found is false when the
+// community has no channel of that name that copbot can see. Platforms
+// whose typed names cannot be looked up cheaply (Slack) do without it, and
+// copbot asks people to pick the channel instead.
+type ChannelFinder interface {
+	FindChannel(ctx context.Context, community CommunityRef, name string) (ch Channel, found bool, err error)
 }

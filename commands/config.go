@@ -2,6 +2,7 @@ package commands
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/copbot/copbot/bot"
 	"github.com/copbot/copbot/knowledge"
@@ -53,7 +54,17 @@ func (c *Core) config(ctx context.Context, req *Request) (bot.Reply, error) {
 	if req.Args.Len() == 0 {
 		return bot.Reply{Text: bot.Textf("`%s` = %s — %s", key, bot.Untrusted(cfg[key]), setting.Help)}, nil
 	}
-	value, err := c.store.SetConfig(ctx, req.Member, key, req.Args.Rest())
+	var typed string
+	if t, ok := req.Args.Peek(); ok && key == "digest-channel" && (t.Kind == ChannelRef || t.Kind == Tag) && req.Args.Len() == 1 {
+		ch, err := c.channel(ctx, req, t)
+		if err != nil {
+			return bot.Reply{}, err
+		}
+		typed = "<#" + ch.ID + "|" + ch.Name + ">"
+	} else {
+		typed = req.Args.Rest()
+	}
+	value, err := c.store.SetConfig(ctx, req.Member, key, typed)
 	if err != nil {
 		return bot.Reply{}, err
 	}
@@ -66,18 +77,14 @@ var channelPolicies = map[string]string{"exclude": "exclude", "allow": "allow", 
 
 func (c *Core) channelPolicy(ctx context.Context, req *Request, word, policy string) (bot.Reply, error) {
 	t, ok := req.Args.Shift()
-	var channelID, name string
-	switch {
-	case ok && t.Kind == ChannelRef:
-		channelID, name = t.ID, t.Name
-	case ok && t.Kind == Tag:
-		// A plain #name: the console (and a platform that sent the name
-		// unescaped) names channels by name.
-		channelID, name = t.Text, t.Text
-	}
-	if channelID == "" || req.Args.Len() > 0 {
+	if !ok || t.Kind != ChannelRef && t.Kind != Tag || req.Args.Len() > 0 {
 		return bot.Reply{}, usagef("config", "Name one channel, like `/cop config "+word+" #random`.")
 	}
+	ch, err := c.channel(ctx, req, t)
+	if err != nil {
+		return bot.Reply{}, err
+	}
+	channelID, name := ch.ID, ch.Name
 	if name == "" {
 		name = channelID
 	}
@@ -90,4 +97,27 @@ func (c *Core) channelPolicy(ctx context.Context, req *Request, word, policy str
 		"":        "#%s is back to the default: public channels save tips, private ones do not.",
 	}[policy]
 	return bot.Reply{Text: bot.Textf(msg, bot.Untrusted(name)), Visibility: bot.InChannel}, nil
+}
+
+// channel is the channel a #name or a platform's channel reference names.
+// A reference carries the channel's id; a typed name is looked up through
+// the adapter (bot.ChannelFinder), and refused where it cannot be, so that
+// copbot never reports a setting for a channel that is only a name.
+func (c *Core) channel(ctx context.Context, req *Request, t Token) (bot.Channel, error) {
+	if t.Kind == ChannelRef {
+		return bot.Channel{ID: t.ID, Name: t.Name}, nil
+	}
+	finder, ok := c.adapters[req.Event.Community.Platform].(bot.ChannelFinder)
+	if !ok {
+		return bot.Channel{}, &knowledge.InvalidError{Msg: fmt.Sprintf("Pick #%s from the list that opens as you type #, "+
+			"so that I get the channel itself; a name typed out reaches me as plain text.", t.Text)}
+	}
+	ch, found, err := finder.FindChannel(ctx, req.Event.Community, t.Text)
+	if err != nil {
+		return bot.Channel{}, err
+	}
+	if !found {
+		return bot.Channel{}, &knowledge.InvalidError{Msg: fmt.Sprintf("I can't see a channel called #%s here.", t.Text)}
+	}
+	return ch, nil
 }

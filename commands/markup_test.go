@@ -148,3 +148,48 @@ func TestCore_NumbersAndSizesAreBounded(t *testing.T) {
 		t.Errorf("an internal error:\n%s\n%s", out, logs.String())
 	}
 }
+
+// finder is a Slack-like adapter that can look channels up by name.
+type finder struct{ fakeSlack }
+
+func (*finder) FindChannel(_ context.Context, _ bot.CommunityRef, name string) (bot.Channel, bool, error) {
+	if name == "random" {
+		return bot.Channel{ID: "C-RANDOM", Name: "random"}, true, nil
+	}
+	return bot.Channel{}, false, nil
+}
+
+// TestCore_ChannelsByNameAreResolvedOrRefused: a #name typed out is a
+// channel only when the platform can say which; copbot never reports a
+// policy for a name it stored as if it were a channel.
+func TestCore_ChannelsByNameAreResolvedOrRefused(t *testing.T) {
+	ctx := context.Background()
+	for _, tt := range []struct {
+		name    string
+		adapter bot.Adapter
+		text    string
+		want    string
+		stored  string
+	}{
+		{"NoFinderRefuses", &fakeSlack{}, "config exclude #secret", "Pick #secret from the list", ""},
+		{"ReferenceIsTheChannel", &fakeSlack{}, "config exclude <#C-SECRET|secret>", "no longer save tips", "C-SECRET"},
+		{"FinderResolves", &finder{}, "config exclude #random", "no longer save tips", "C-RANDOM"},
+		{"FinderDoesNotKnowIt", &finder{}, "config exclude #nowhere", "I can't see a channel called #nowhere", ""},
+		{"DigestChannelToo", &finder{}, "config digest-channel #nowhere", "I can't see a channel called #nowhere", ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			pool := dbtest.Pool(t)
+			core, _ := newCore(t, pool, tt.adapter)
+			replies, err := core.HandleEvent(ctx, &bot.Event{ID: "c1", Kind: bot.Command, Community: bot.CommunityRef{Platform: bot.Slack, ExternalID: "T1"},
+				User: bot.User{ID: "UADMIN", IsAdmin: true}, Channel: bot.Channel{ID: "C1"}, Text: tt.text})
+			if err != nil || len(replies) != 1 || !strings.Contains(replies[0].Text.String(), tt.want) {
+				t.Fatalf("%s = %v, %v; want %q", tt.text, replies, err, tt.want)
+			}
+			var stored string
+			_ = pool.QueryRow(ctx, `SELECT COALESCE(string_agg(channel_id, ','), '') FROM channel_policies`).Scan(&stored)
+			if stored != tt.stored {
+				t.Errorf("channel policies stored for %q; want %q", stored, tt.stored)
+			}
+		})
+	}
+}

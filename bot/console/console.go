@@ -312,3 +312,9 @@ func (a *Adapter) printHelp() {
   /cop ...                  any copbot command (/cop help lists them)
 `)
 }
+
+// FindChannel finds a console channel by name: its channels are their
+// names, and exist once named.
+func (a *Adapter) FindChannel(_ context.Context, _ bot.CommunityRef, name string) (bot.Channel, bool, error) {
+	return bot.Channel{ID: name, Name: name}, true, nil
+}

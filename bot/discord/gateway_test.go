@@ -256,3 +256,23 @@ func TestAdapter_ClearsAndBulkDeletions(t *testing.T) {
 		general, guildID))
 	waitFor(t, "the channel's deletion", func() bool { return byNumber()[numberOf["Tip number 2"]].Text == "" })
 }
+
+// TestAdapter_FindChannel: a typed #name is found among the server's
+// channels the gateway described, case aside; a name no channel has is
+// not found.
+func TestAdapter_FindChannel(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	h.run()
+	ref := bot.CommunityRef{Platform: bot.Discord, ExternalID: guildID}
+	waitFor(t, "the guild's channels", func() bool {
+		_, found, _ := h.adapter.FindChannel(context.Background(), ref, "General")
+		return found
+	})
+	ch, _, err := h.adapter.FindChannel(context.Background(), ref, "General")
+	if err != nil || ch.ID != general || ch.Private {
+		t.Errorf("FindChannel(General) = %+v, %v; want #general, public", ch, err)
+	}
+	if _, found, _ := h.adapter.FindChannel(context.Background(), ref, "nowhere"); found {
+		t.Error("found a channel nobody made")
+	}
+}

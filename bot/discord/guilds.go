@@ -1,6 +1,7 @@
 package discord
 
 import (
+	"strings"
 	"sync"
 
 	"github.com/bwmarrin/discordgo"
@@ -196,4 +197,26 @@ func (c *guildCache) learnChannel(ch ...*discordgo.Channel) {
 		c.setChannel(x)
 		c.mu.Unlock()
 	}
+}
+
+// channelNamed finds a guild's channel (not a thread or category) by name,
+// case insensitively.
+func (c *guildCache) channelNamed(guildID, name string) (string, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	g := c.guilds[guildID]
+	if g == nil {
+		return "", false
+	}
+	for id, ch := range g.channels {
+		if strings.EqualFold(ch.name, name) && !isThread(ch.typ) && ch.typ != discordgo.ChannelTypeGuildCategory {
+			return id, true
+		}
+	}
+	return "", false
+}
+
+func isThread(t discordgo.ChannelType) bool {
+	return t == discordgo.ChannelTypeGuildPublicThread || t == discordgo.ChannelTypeGuildPrivateThread ||
+		t == discordgo.ChannelTypeGuildNewsThread
 }

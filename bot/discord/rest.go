@@ -136,3 +136,14 @@ func (a *Adapter) Register(ctx context.Context, guildID string) ([]*discordgo.Ap
 	}
 	return cmds, nil
 }
+
+// FindChannel finds a server's channel by a typed name, from the guild
+// data the gateway keeps.
+func (a *Adapter) FindChannel(_ context.Context, community bot.CommunityRef, name string) (bot.Channel, bool, error) {
+	id, ok := a.guilds.channelNamed(community.ExternalID, name)
+	if !ok {
+		return bot.Channel{}, false, nil
+	}
+	_, private, _ := a.guilds.channel(community.ExternalID, id)
+	return bot.Channel{ID: id, Name: name, Private: private}, true, nil
+}
