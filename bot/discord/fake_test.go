@@ -102,6 +102,15 @@ func newFakeDiscord(t testing.TB) *fakeDiscord {
 		f.record(r, &body)
 		writeBody(w, http.StatusOK, fmt.Sprintf(`{"id": "9%s", "type": 1, "last_message_id": null, "recipients": [{"id": %q, "username": "x", "discriminator": "0"}]}`, body.RecipientID[1:], body.RecipientID))
 	})
+	mux.HandleFunc("GET /api/v10/guilds/{g}/members/{u}", func(w http.ResponseWriter, r *http.Request) {
+		f.record(r, nil)
+		switch u := r.PathValue("u"); {
+		case r.PathValue("g") == guildID && (u == adaID || u == bobID):
+			writeBody(w, http.StatusOK, member(u, "member"+u[len(u)-1:]))
+		default:
+			writeBody(w, http.StatusNotFound, `{"message": "Unknown Member", "code": 10007}`)
+		}
+	})
 	mux.HandleFunc("POST /api/v10/channels/{c}/threads", func(w http.ResponseWriter, r *http.Request) {
 		var body struct {
 			Name string `json:"name"`

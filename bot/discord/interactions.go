@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net/http"
 	"slices"
 	"strings"
 	"time"
@@ -52,11 +53,14 @@ func (a *Adapter) interactionEvent(i *discordgo.Interaction) (*bot.Event, *bot.R
 		}
 		text = t
 	case discordgo.InteractionMessageComponent:
-		cmd, ok := strings.CutPrefix(i.MessageComponentData().CustomID, buttonPrefix)
+		cmd, guild, ok := buttonCommand(i.MessageComponentData().CustomID)
 		if !ok {
 			return nil, &bot.Reply{Text: bot.Plain("That button is not copbot's.")}, nil
 		}
 		text = cmd
+		if i.GuildID == "" && guild != "" {
+			return a.directButton(i, guild, text)
+		}
 	default:
 		return nil, nil, nil
 	}
@@ -259,4 +263,47 @@ func (a *Adapter) firstResponse(ctx context.Context, h bot.Handler, i *discordgo
 	a.log.DebugContext(ctx, "discord interaction ignored", slog.Int("type", int(i.Type)))
 	a.metrics.ignored()
 	return respond(outMessages([]bot.Reply{{Text: bot.Plain("copbot has nothing to do with that.")}})[0]), nil, nil
+}
+
+// buttonCommand reads a copbot button's custom_id: the command it runs and
+// the server it names, if any.
+func buttonCommand(customID string) (cmd, guildID string, ok bool) {
+	if cmd, ok := strings.CutPrefix(customID, buttonPrefix); ok {
+		return cmd, "", true
+	}
+	rest, ok := strings.CutPrefix(customID, guildButtonPrefix)
+	if !ok {
+		return "", "", false
+	}
+	guildID, cmd, ok = strings.Cut(rest, ":")
+	return cmd, guildID, ok && guildID != ""
+}
+
+// directButton runs a button pressed in a direct message in the server the
+// button names, as the member who pressed it, once Discord confirms they
+// are still a member of it (their roles then say whether they run it).
+func (a *Adapter) directButton(i *discordgo.Interaction, guildID, text string) (*bot.Event, *bot.Reply, error) {
+	if i.User == nil {
+		return nil, nil, errors.New("a button pressed in a direct message names no user")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), channelLookupTimeout)
+	defer cancel()
+	m, err := a.api.GuildMember(guildID, i.User.ID, discordgo.WithContext(ctx))
+	var rest *discordgo.RESTError
+	switch {
+	case errors.As(err, &rest) && rest.Response != nil && rest.Response.StatusCode == http.StatusNotFound:
+		return nil, &bot.Reply{Text: bot.Plain("You are no longer a member of the server this button belongs to.")}, nil
+	case err != nil:
+		a.log.Warn("discord member not read for a button in a DM", slog.String("interaction", i.ID), slog.Any("error", err))
+		return nil, &bot.Reply{Text: bot.Plain("I couldn't check that button with Discord just now; please try again in a minute.")}, nil
+	}
+	ev := &bot.Event{
+		ID: "interaction:" + i.ID, Kind: bot.Command, Community: a.community(guildID),
+		User: a.user(guildID, m, i.User), Channel: bot.Channel{ID: i.ChannelID, Private: true},
+		Time: a.opts.Now(), Text: text, Mentions: []string{},
+	}
+	if err := ev.Check(); err != nil {
+		return nil, nil, err
+	}
+	return ev, nil, nil
 }

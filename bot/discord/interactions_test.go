@@ -320,3 +320,40 @@ func TestAdapter_UnansweredCommandGoesDirectly(t *testing.T) {
 		})
 	}
 }
+
+// TestAdapter_ButtonInADirectMessage: a notice's buttons name their server,
+// so a click in a direct message (which carries no guild) runs the command
+// there, as the member who clicked, once Discord confirms they belong to it.
+func TestAdapter_ButtonInADirectMessage(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	h.run()
+	ref := bot.CommunityRef{Platform: bot.Discord, ExternalID: guildID}
+	if err := h.adapter.Notify(context.Background(), bot.Notice{Community: ref, UserID: adaID, Reply: bot.Reply{
+		Text: bot.Plain("Would you mentor?"), Buttons: []bot.Button{{Label: "Tell me more", Command: "help mentor"}}}}); err != nil {
+		t.Fatal(err)
+	}
+	sent := h.fake.waitSent("POST", "/channels/9"+adaID[1:]+"/messages", 1)
+	want := `"custom_id":"cop@` + guildID + `:help mentor"`
+	if !strings.Contains(string(sent[0].Payload), want) {
+		t.Fatalf("notice = %s; want a button with %s", sent[0].Payload, want)
+	}
+	click := func(userID string) callback {
+		t.Helper()
+		interactionSeq++
+		id := strconv.Itoa(interactionSeq)
+		h.fake.Dispatch("INTERACTION_CREATE", fmt.Sprintf(`{"id": %q, "application_id": %q, "type": 3, "token": "dG9rZW4%s", "version": 1,
+			"channel_id": "9%s", "channel": {"id": "9%s", "type": 1},
+			"user": {"id": %q, "username": "u", "global_name": null, "avatar": null, "discriminator": "0"},
+			"message": {"id": "600000000000000900", "channel_id": "9%s", "type": 0, "content": "Would you mentor?"},
+			"data": {"custom_id": "cop@%s:help mentor", "component_type": 2},
+			"app_permissions": "0", "locale": "en-GB", "entitlements": [], "authorizing_integration_owners": {"1": %q}, "context": 1}`,
+			id, appID, id, userID[1:], userID[1:], userID, userID[1:], guildID, userID))
+		return h.callback(id)
+	}
+	if cb := click(adaID); !strings.Contains(cb.Data.Content, "mentor") || strings.Contains(cb.Data.Content, "inside a server") {
+		t.Errorf("a member's click in a DM answered %q; want the command run", cb.Data.Content)
+	}
+	if cb := click("500000000000000077"); !strings.Contains(cb.Data.Content, "no longer a member") {
+		t.Errorf("a stranger's click answered %q; want them refused", cb.Data.Content)
+	}
+}

@@ -16,8 +16,10 @@ import (
 const maxContent = 2000
 
 // buttonPrefix starts the custom_id of every copbot button; the rest is
-// the /cop command the button runs.
-const buttonPrefix = "cop:"
+// the /cop command the button runs. A button sent outside a server (a
+// direct message) names its server instead: "cop@<guild id>:<command>",
+// since a click in a DM carries no guild.
+const buttonPrefix, guildButtonPrefix = "cop:", "cop@"
 
 // noMentions is the allowed_mentions of every message copbot sends: an
 // explicit empty list, so that nothing in it pings anyone. discordgo writes
@@ -191,14 +193,18 @@ type message struct {
 	files      []*discordgo.File
 }
 
-func messages(r bot.Reply) []message {
+func messages(r bot.Reply) []message { return messagesIn(r, "") }
+
+// messagesIn renders a reply whose buttons run their commands in guildID
+// wherever they are pressed ("" for where they are pressed).
+func messagesIn(r bot.Reply, guildID string) []message {
 	chunks := split(Render(r.Text), maxContent)
 	out := make([]message, len(chunks))
 	for i, c := range chunks {
 		out[i].content = c
 	}
 	out[0].files = files(r.Files)
-	out[len(out)-1].components = buttons(r.Buttons)
+	out[len(out)-1].components = buttons(r.Buttons, guildID)
 	return out
 }
 
@@ -241,11 +247,14 @@ func byteIndexOfRune(s string, n int) int {
 // buttons lays out up to 25 buttons in rows of five. A button whose
 // command does not fit Discord's 100-character custom_id is left out; the
 // reply's text names the command anyway.
-func buttons(bs []bot.Button) []discordgo.MessageComponent {
+func buttons(bs []bot.Button, guildID string) []discordgo.MessageComponent {
 	var rows []discordgo.MessageComponent
 	var row discordgo.ActionsRow
 	for _, b := range bs {
 		id := buttonPrefix + b.Command
+		if guildID != "" {
+			id = guildButtonPrefix + guildID + ":" + b.Command
+		}
 		if len(id) > 100 || len(rows) == 5 {
 			continue
 		}

@@ -63,7 +63,8 @@ func (a *Adapter) Notify(ctx context.Context, n bot.Notice) error {
 		}
 		channelID = dm
 	}
-	return a.sendMessages(ctx, channelID, messages(n.Reply))
+	// Its buttons may be pressed in a direct message, which names no server.
+	return a.sendMessages(ctx, channelID, messagesIn(n.Reply, n.Community.ExternalID))
 }
 
 // sendDirect sends messages to a user's direct-message channel.
