@@ -18,7 +18,7 @@ var objectiveUsage = []string{
 	"objective list [all]",
 	"objective show <objective>",
 	`objective edit <objective> [title "…"] [target N] [unit U] [due YYYY-MM-DD] [#tag|tag none] [owner @user] [cadence C]`,
-	"objective close <objective> [achieved|dropped]",
+	"objective close <objective> [achieved|dropped] [confirm]",
 	"objective reopen <objective>",
 	"objective pause <objective> until YYYY-MM-DD",
 	"objective resume <objective>",
@@ -213,10 +213,23 @@ func (c *Core) objectiveClose(ctx context.Context, req *Request) (bot.Reply, err
 			return bot.Reply{}, err
 		}
 	}
+	confirmed := false
+	if w, ok := req.Args.Peek(); ok && w.Kind == Word && strings.EqualFold(w.Text, "confirm") {
+		req.Args.Shift()
+		confirmed = true
+	}
 	if (outcome != knowledge.ObjectiveAchieved && outcome != knowledge.ObjectiveDropped) || req.Args.Len() > 0 {
 		return bot.Reply{}, usagef("", fmt.Sprintf("Say how it ended: `/cop objective close %d achieved` or `/cop objective close %d dropped`.", number, number))
 	}
-	o, err := c.store.CloseObjective(ctx, req.Member, number, outcome)
+	o, err := c.store.CloseObjective(ctx, req.Member, number, outcome, confirmed)
+	var below *knowledge.BelowTargetError
+	if errors.As(err, &below) {
+		cmd := fmt.Sprintf("objective close %d achieved confirm", number)
+		return bot.Reply{Text: bot.Textf("Objective %d stands at %s of %s, below its target. To close it as achieved all the same: `/cop %s`; "+
+			"to stop working on it: `/cop objective close %d dropped`.", number, knowledge.FormatAmount(below.Value),
+			knowledge.FormatAmount(below.Target), cmd, number),
+			Buttons: []bot.Button{{Label: "Close as achieved", Command: cmd, Style: "primary"}}}, nil
+	}
 	if err != nil {
 		return bot.Reply{}, objectiveNotFound(err, number)
 	}

@@ -139,7 +139,7 @@ func historyLine(e knowledge.Entry, p knowledge.Progress) bot.Text {
 	}
 	var t bot.Text
 	if e.TipNumber > 0 {
-		t = bot.Textf("• %s — tip %d by %s %s → %s", when, e.TipNumber, bot.Untrusted(e.Who), change, knowledge.FormatAmount(e.Value))
+		t = bot.Textf("• %s — tip %d, tagged by %s, %s → %s", when, e.TipNumber, bot.Untrusted(e.Who), change, knowledge.FormatAmount(e.Value))
 	} else {
 		t = bot.Textf("• %s — %s %s → %s", when, bot.Untrusted(e.Who), change, knowledge.FormatAmount(e.Value))
 	}

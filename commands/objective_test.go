@@ -81,9 +81,9 @@ func TestCore_Objectives(t *testing.T) {
 			[]string{"owner ada, monthly check-ins", "2 of 2 items (100%) ██████████ *achieved* 🎉", "A facilitator can close it"}, nil},
 		{"TaggedTipsCount", []string{addTeaching, "/cop save Think-pair-share in every lesson #teaching", "/cop save Unrelated #testing",
 			"/cop objective show 1", "/cop remove 1", "/cop objective list"},
-			[]string{"tip 1 by host +1 → 1", "1 of 5 strategies (20%) ██░░░░░░░░", "0 of 5 strategies (0%)"}, []string{"tip 2 by"}},
+			[]string{"tip 1, tagged by host, +1 → 1", "1 of 5 strategies (20%) ██░░░░░░░░", "0 of 5 strategies (0%)"}, []string{"tip 2, tagged by"}},
 		{"EditAndReopen", []string{addTeaching, "/cop checkin 1 4", "/cop objective edit 1 target 8 due 2099-12-31 tag none",
-			"/cop objective close 1 achieved", "/cop objective reopen 1"},
+			"/cop objective close 1 achieved confirm", "/cop objective reopen 1"},
 			[]string{"Updated objective 1 “Share five teaching strategies”: 8 strategies by 2099-12-31", "4 of 8 strategies (50%)",
 				"Well done", "Reopened objective 1"}, []string{"counting tips"}},
 		{"PauseAndResume", []string{addTeaching, "/cop objective pause 1 until 2020-01-01", "/cop objective pause 1 until 2099-01-15",
@@ -171,4 +171,20 @@ func distinctColors(img image.Image) int {
 		}
 	}
 	return len(seen)
+}
+
+// TestCore_ClosingBelowTargetAsksFirst: closing an objective as achieved
+// before it reached its target asks for confirmation, with a button.
+func TestCore_ClosingBelowTargetAsksFirst(t *testing.T) {
+	out := consoleScript(t, addTeaching, "/cop checkin 1 2", "/cop objective close 1 achieved", "/cop objective show 1",
+		"/cop objective close 1 achieved confirm")
+	for _, want := range []string{"stands at 2 of 5, below its target", "`/cop objective close 1 achieved confirm`",
+		"Closed objective 1 “Share five teaching strategies” as achieved at 2 of 5"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("transcript lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Count(out, "Closed objective 1") != 1 {
+		t.Errorf("closed before it was confirmed:\n%s", out)
+	}
 }

@@ -299,6 +299,9 @@ func saveCaptured(ctx context.Context, tx pgx.Tx, keep []Captured) ([]CapturedTi
 	if err != nil {
 		return nil, fmt.Errorf("save tips: %w", err)
 	}
+	if err := grantAuthorsTags(ctx, tx, communities, ids); err != nil {
+		return nil, err
+	}
 	out := make([]CapturedTip, len(tips))
 	for i, t := range tips {
 		out[i] = CapturedTip{Tip: t, Item: byTip[t.ID], TellAuthor: tell[t.ID]}

@@ -392,15 +392,25 @@ type recordedEdit struct {
 // message apply in order, so the last one wins.
 func applyEdits(ctx context.Context, tx pgx.Tx, edits []recordedEdit) error {
 	for _, e := range edits {
-		_, err := tx.Exec(ctx, `
+		var tipID *int64
+		err := tx.QueryRow(ctx, `
 			UPDATE tips SET
 				text = CASE WHEN state = 'saved' THEN $3 ELSE text END,
 				tags = CASE WHEN state = 'saved' THEN tags || ARRAY(SELECT unnest($4::text[]) EXCEPT SELECT unnest(tags)) ELSE tags END,
 				pending_edit = CASE WHEN state = 'pending' THEN $3 END
-			WHERE community_id = $1 AND source_message = $2 AND removed_reason IS DISTINCT FROM 'deleted'`,
-			e.communityID, e.MessageID, e.Text, Hashtags(e.Text))
+			WHERE community_id = $1 AND source_message = $2 AND removed_reason IS DISTINCT FROM 'deleted'
+			RETURNING CASE WHEN state = 'saved' THEN id END`,
+			e.communityID, e.MessageID, e.Text, Hashtags(e.Text)).Scan(&tipID)
+		if errors.Is(err, pgx.ErrNoRows) {
+			continue
+		}
 		if err != nil {
 			return fmt.Errorf("follow edited message: %w", err)
+		}
+		if tipID != nil {
+			if err := grantAuthorsTags(ctx, tx, []int64{e.communityID}, []int64{*tipID}); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

@@ -34,7 +34,8 @@ func TestStore_TagProgress(t *testing.T) {
 
 	before := save("Saved before the objective existed #teaching")
 	time.Sleep(2 * time.Millisecond)
-	p.addObjective(t, knowledge.NewObjective{Title: "Share strategies", Target: 5, Due: date("2099-06-30"), Tag: "teaching"})
+	ada := p.member(t, "ada")
+	p.addObjective(t, knowledge.NewObjective{Title: "Share strategies", Target: 5, Due: date("2099-06-30"), Tag: "teaching", Owner: &ada})
 	first := save("Think-pair-share in every lesson #teaching")
 	save("Untagged for now: exit tickets")
 	p.checkIn(t, "admin", 1, "+1", "a workshop")
@@ -75,8 +76,46 @@ func TestStore_TagProgress(t *testing.T) {
 		}
 	})
 
+	t.Run("OnlyTagsOfThoseWhoMayCheckInCount", func(t *testing.T) {
+		// bob may not check in on ada's objective: his tagged tip and his
+		// tag on another's tip count for nothing, until checkin-by anyone.
+		bob := p.member(t, "bob")
+		before := p.progress(t, 1).Value
+		junk, err := s.SaveTip(ctx, bob, knowledge.NewTip{Text: "Junk to push the goal #teaching"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		untagged := save("Quiet tip with no tag")
+		if _, err := s.TagTip(ctx, bob, untagged.Number, []string{"teaching"}); err != nil {
+			t.Fatal(err)
+		}
+		if pr := p.progress(t, 1); pr.Value != before || slices.Contains(tipNumbers(pr), junk.Number) {
+			t.Fatalf("value %v with tips %v after bob's tags; want %v, his tips not counted", pr.Value, tipNumbers(pr), before)
+		}
+		if _, err := s.SetConfig(ctx, admin, "checkin-by", "anyone"); err != nil {
+			t.Fatal(err)
+		}
+		pr := p.progress(t, 1)
+		if pr.Value != before+2 {
+			t.Fatalf("value %v with checkin-by anyone; want %v", pr.Value, before+2)
+		}
+		for _, e := range pr.Entries {
+			if e.TipNumber == untagged.Number && e.Who != "bob" {
+				t.Errorf("tip %d's entry names %q; want bob, who tagged it", untagged.Number, e.Who)
+			}
+		}
+		if _, err := s.SetConfig(ctx, admin, "checkin-by", "owner"); err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range []int{junk.Number, untagged.Number} {
+			if _, err := s.RemoveTip(ctx, admin, n); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+
 	t.Run("TipsSavedAfterClosingDoNotCount", func(t *testing.T) {
-		if _, err := s.CloseObjective(ctx, admin, 1, knowledge.ObjectiveDropped); err != nil {
+		if _, err := s.CloseObjective(ctx, admin, 1, knowledge.ObjectiveDropped, true); err != nil {
 			t.Fatal(err)
 		}
 		time.Sleep(2 * time.Millisecond)

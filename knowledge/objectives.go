@@ -238,9 +238,10 @@ func (s *Store) EditObjective(ctx context.Context, by Member, number int, e Obje
 	})
 }
 
-// CloseObjective closes an open objective as achieved or dropped.
-// Only facilitators may.
-func (s *Store) CloseObjective(ctx context.Context, by Member, number int, outcome string) (Objective, error) {
+// CloseObjective closes an open objective as achieved or dropped. Only
+// facilitators may; closing one as achieved below its target is a
+// *BelowTargetError unless confirmed.
+func (s *Store) CloseObjective(ctx context.Context, by Member, number int, outcome string, confirmed bool) (Objective, error) {
 	if !by.IsFacilitator {
 		return Objective{}, ErrForbidden
 	}
@@ -251,6 +252,15 @@ func (s *Store) CloseObjective(ctx context.Context, by Member, number int, outco
 		if !o.Open() {
 			return invalidf("Objective %d is already closed (%s).", number, o.State)
 		}
+		if outcome == ObjectiveAchieved && !confirmed {
+			p, err := s.progressOf(ctx, tx, *o)
+			if err != nil {
+				return err
+			}
+			if p.Value < o.Target {
+				return &BelowTargetError{Value: p.Value, Target: o.Target}
+			}
+		}
 		_, err := tx.Exec(ctx, `UPDATE objectives SET state = $3, closed_at = $4, closed_by = $5
 			WHERE community_id = $1 AND id = $2`, by.CommunityID, o.ID, outcome, s.now(), by.ID)
 		if err != nil {
@@ -258,6 +268,14 @@ func (s *Store) CloseObjective(ctx context.Context, by Member, number int, outco
 		}
 		return nil
 	})
+}
+
+// BelowTargetError says an objective closed as achieved has not reached
+// its target: closing it so needs the facilitator's confirmation.
+type BelowTargetError struct{ Value, Target float64 }
+
+func (e *BelowTargetError) Error() string {
+	return fmt.Sprintf("close as achieved at %s of %s", FormatAmount(e.Value), FormatAmount(e.Target))
 }
 
 // ReopenObjective opens a closed objective again. Only facilitators may.

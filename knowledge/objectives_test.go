@@ -170,13 +170,13 @@ func TestStore_EditCloseReopen(t *testing.T) {
 		t.Errorf("an edit changed the history: value %v, %d entries", pr.Value, len(pr.Entries))
 	}
 
-	if _, err := s.CloseObjective(ctx, admin, 1, "finished"); err == nil {
+	if _, err := s.CloseObjective(ctx, admin, 1, "finished", true); err == nil {
 		t.Error("closed with an unknown outcome")
 	}
-	if o, err = s.CloseObjective(ctx, admin, 1, knowledge.ObjectiveDropped); err != nil || o.State != "dropped" || o.ClosedAt == nil {
+	if o, err = s.CloseObjective(ctx, admin, 1, knowledge.ObjectiveDropped, true); err != nil || o.State != "dropped" || o.ClosedAt == nil {
 		t.Fatalf("close = %+v, %v", o, err)
 	}
-	if _, err := s.CloseObjective(ctx, admin, 1, knowledge.ObjectiveAchieved); err == nil || !strings.Contains(err.Error(), "already closed") {
+	if _, err := s.CloseObjective(ctx, admin, 1, knowledge.ObjectiveAchieved, true); err == nil || !strings.Contains(err.Error(), "already closed") {
 		t.Errorf("closing twice: %v", err)
 	}
 	if _, err := s.CheckIn(ctx, admin, 1, knowledge.NewCheckin{Amount: knowledge.Amount{Value: 1, Delta: true}}); err == nil ||
@@ -195,7 +195,7 @@ func TestStore_EditCloseReopen(t *testing.T) {
 	if _, err := s.ReopenObjective(ctx, admin, 1); err == nil {
 		t.Error("reopened an open objective")
 	}
-	if _, err := s.CloseObjective(ctx, admin, 9, knowledge.ObjectiveAchieved); !errors.Is(err, knowledge.ErrNotFound) {
+	if _, err := s.CloseObjective(ctx, admin, 9, knowledge.ObjectiveAchieved, true); !errors.Is(err, knowledge.ErrNotFound) {
 		t.Errorf("closing objective 9: %v, want ErrNotFound", err)
 	}
 }

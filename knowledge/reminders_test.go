@@ -76,7 +76,7 @@ func TestStore_PlanReminders(t *testing.T) {
 	p.addObjective(t, knowledge.NewObjective{Title: "B", Target: 5, Due: due, Cadence: knowledge.CadenceMonthly})
 	p.addObjective(t, knowledge.NewObjective{Title: "C", Target: 2, Due: due})
 	p.addObjective(t, knowledge.NewObjective{Title: "D", Target: 1, Due: due})
-	if _, err := s.CloseObjective(ctx, p.member(t, "admin"), 4, knowledge.ObjectiveDropped); err != nil {
+	if _, err := s.CloseObjective(ctx, p.member(t, "admin"), 4, knowledge.ObjectiveDropped, true); err != nil {
 		t.Fatal(err)
 	}
 	clock.Set(time.Date(2027, 1, 5, 10, 0, 0, 0, time.UTC))

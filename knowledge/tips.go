@@ -97,7 +97,7 @@ func (s *Store) SaveTip(ctx context.Context, by Member, n NewTip) (Tip, error) {
 		if err != nil {
 			return fmt.Errorf("insert tip: %w", err)
 		}
-		return nil
+		return grantTags(ctx, tx, by.CommunityID, tip.ID, by.ID, tags)
 	})
 	return tip, err
 }
@@ -160,6 +160,12 @@ func (s *Store) changeTags(ctx context.Context, by Member, number int, change []
 		}
 		if _, err := tx.Exec(ctx, `UPDATE tips SET tags = $3 WHERE community_id = $1 AND id = $2`, by.CommunityID, t.ID, tags); err != nil {
 			return fmt.Errorf("update tags: %w", err)
+		}
+		if err := forgetTagsBut(ctx, tx, by.CommunityID, t.ID, tags); err != nil {
+			return err
+		}
+		if err := grantTags(ctx, tx, by.CommunityID, t.ID, by.ID, tags); err != nil {
+			return err
 		}
 		t.Tags = tags
 		return nil
