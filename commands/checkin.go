@@ -49,8 +49,9 @@ func (c *Core) checkin(ctx context.Context, req *Request) (bot.Reply, error) {
 		if oerr != nil {
 			return bot.Reply{}, oerr
 		}
-		return bot.Reply{Text: bot.Textf("Only %s (the owner of objective %d) and facilitators can check in on it.",
-			bot.Untrusted(o.OwnerName), number)}, nil
+		// An error, not a reply: nothing changed, and a repeat must run again.
+		return bot.Reply{}, &UsageError{Text: bot.Textf("Only %s (the owner of objective %d) and facilitators can check in on it.",
+			bot.Untrusted(o.OwnerName), number)}
 	}
 	if err != nil {
 		return bot.Reply{}, objectiveNotFound(err, number)

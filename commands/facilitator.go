@@ -2,6 +2,8 @@ package commands
 
 import (
 	"context"
+	"errors"
+	"slices"
 	"strings"
 
 	"github.com/copbot/copbot/bot"
@@ -70,10 +72,16 @@ func (c *Core) changeFacilitators(ctx context.Context, req *Request,
 	targets := make([]knowledge.Member, 0, len(mentions))
 	for _, m := range mentions {
 		target, err := c.member(ctx, req, m)
+		var inv *knowledge.InvalidError
+		if errors.As(err, &inv) && len(mentions) > 1 {
+			return bot.Reply{}, &knowledge.InvalidError{Msg: inv.Msg + " So I changed nobody."}
+		}
 		if err != nil {
 			return bot.Reply{}, err
 		}
-		targets = append(targets, target)
+		if !slices.ContainsFunc(targets, func(t knowledge.Member) bool { return t.ID == target.ID }) {
+			targets = append(targets, target)
+		}
 	}
 	changed, err := change(ctx, req.Member, targets)
 	if err != nil {

@@ -215,12 +215,17 @@ func TestCore_RepeatedCommandRunsOnce(t *testing.T) {
 	out := script(t, core,
 		`/cop objective add "Write runbooks" target 10 due `+due,
 		"/cop checkin 1 +1", "/cop checkin  1 +1", "/cop objective show 1",
-		"/cop checkin 1 +x", "/cop checkin 1 +x")
+		"/cop checkin 1 +x", "/cop checkin 1 +x",
+		"/cop checkin 1 -1", "/cop checkin 1 +1", // another command between: it runs
+		"/join ada", "/as ada", "/cop checkin 1 +1", "/cop checkin 1 +1") // refused twice: said twice
 	if !strings.Contains(out, "You sent `/cop checkin 1 +1`") || !strings.Contains(out, "haven't done it again") {
 		t.Fatalf("the repeat was not answered as one:\n%s", out)
 	}
 	if strings.Count(out, "haven't done it again") != 1 {
-		t.Fatalf("a failed check-in was taken for a repeat:\n%s", out)
+		t.Fatalf("a failed or separated check-in was taken for a repeat:\n%s", out)
+	}
+	if strings.Count(out, "Only host (the owner of objective 1)") != 2 {
+		t.Fatalf("ada's refused check-in was not refused twice:\n%s", out)
 	}
 	_, show, _ := strings.Cut(out, "/cop objective show 1")
 	if !strings.Contains(show, "1 of 10 items") {

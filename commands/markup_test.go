@@ -193,3 +193,21 @@ func TestCore_ChannelsByNameAreResolvedOrRefused(t *testing.T) {
 		})
 	}
 }
+
+// TestCore_TrialAnswers: answers a new user found unclear, now plain.
+func TestCore_TrialAnswers(t *testing.T) {
+	core, _ := newCore(t, dbtest.Pool(t))
+	out := script(t, core,
+		"/join ada", "/cop facilitator add @ada @nobody", "/cop facilitator list", "/cop facilitator add @ada @ada",
+		"/cop save One tip worth keeping", "/cop remove 1", "/cop remove 1", "/cop tips page:3", "/cop tips removed page:2")
+	for _, want := range []string{"I don't know anyone called @nobody here yet. So I changed nobody.",
+		"Tip 1 is out of the repository already; `/cop restore 1` brings it back.",
+		"There is no page 3", "There is no page 2"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("transcript lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Count(out, "ada is now a facilitator") != 1 || strings.Contains(out, "ada was already a facilitator") {
+		t.Errorf("@ada @ada answered twice:\n%s", out)
+	}
+}

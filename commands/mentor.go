@@ -273,8 +273,8 @@ func freedSlot(t bot.Text, paired []knowledge.Pairing) bot.Text {
 
 func (c *Core) mentorEnd(ctx context.Context, req *Request) (bot.Reply, error) {
 	var which *int
-	if t, ok := req.Args.Peek(); ok && t.Kind == Word {
-		if _, err := strconv.ParseInt(t.Text, 10, 64); err == nil {
+	if t, ok := req.Args.Peek(); ok && (t.Kind == Word || t.Kind == Tag) {
+		if digits := strings.TrimPrefix(t.Text, "#"); digits != "" && strings.Trim(digits, "0123456789") == "" {
 			req.Args.Shift()
 			n, ok := itemNumber(t.Text)
 			if !ok {

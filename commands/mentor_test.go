@@ -145,7 +145,7 @@ func TestCore_MentoringIntroduction(t *testing.T) {
 			t.Fatalf("buttons run %v; want accept and decline of pairing 1", buttons)
 		}
 		// A button runs its command as whoever presses it.
-		mustContain(t, c.cmd("U2", buttons[0]), "Only u1, the mentor of pairing 1, can accept it.")
+		mustContain(t, c.cmd("U2", buttons[0]), "You're not the mentor of pairing 1, so you can't accept it.")
 		mustContain(t, c.cmd("U1", buttons[0]), "You accepted pairing 1")
 		if got := slack.sent("accepted pairing 1"); len(got) != 1 || got[0].ChannelID != "G-U1-U2" {
 			t.Errorf("acceptance notices: %+v; want one in the conversation", got)
@@ -331,8 +331,11 @@ func TestCore_MentorCommands(t *testing.T) {
 			{"/cop mentor pause tomorrow", "Pause takes only a date"},
 			{"/cop mentor accept", "Which pairing?"},
 			{"/cop mentor accept one", "`one` is not a pairing number"},
-			{"/cop mentor accept 1", "Only ada, the mentor of pairing 1, can accept it."},
-			{"/cop mentor decline 7", "There is no pairing 7."},
+			{"/cop mentor accept 1", "You're not the mentor of pairing 1, so you can't accept it."},
+			{"/cop mentor decline 9", "You're not the mentor of pairing 9, so you can't decline it."},
+			{"/cop mentor end #1", "You're not in pairing 1"},
+			{"/cop mentor end 99999999999999999999", "is not a pairing number"},
+			{"/cop mentor decline 7", "You're not the mentor of pairing 7"},
 			{"/cop mentor end 1 rating 9", "A rating goes from 1 to 5; 9 won't do."},
 			{"/cop mentor end 1 rating great", "`great` is not a rating"},
 			{"/cop mentor frobnicate", "I don't know “/cop mentor frobnicate”."},

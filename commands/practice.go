@@ -150,6 +150,13 @@ func (c *Core) tips(ctx context.Context, req *Request) (bot.Reply, error) {
 	if tag != "" {
 		what = "#" + tag
 	}
+	cmd := "tips " + order
+	if tag != "" {
+		cmd += " #" + tag
+	}
+	if len(tips) == 0 && page > 1 {
+		return bot.Reply{Text: bot.Textf("There is no page %d: the tips end before it. `/cop %s` shows the first.", page, bot.Untrusted(cmd))}, nil
+	}
 	if len(tips) == 0 {
 		if tag != "" {
 			return bot.Reply{Text: bot.Textf("No tips are tagged %s yet.", bot.Untrusted(what))}, nil
@@ -157,10 +164,6 @@ func (c *Core) tips(ctx context.Context, req *Request) (bot.Reply, error) {
 		return bot.Reply{Text: bot.Plain("The repository is empty so far. React to a useful message with the save emoji, or use `/cop save`.")}, nil
 	}
 	head := bot.Textf("%s, %s first:", bot.Untrusted(what), map[string]string{knowledge.BrowseTop: "best", knowledge.BrowseRecent: "newest"}[order])
-	cmd := "tips " + order
-	if tag != "" {
-		cmd += " #" + tag
-	}
 	return c.tipList(head, tips, more, page, cmd, cmd), nil
 }
 

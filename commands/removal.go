@@ -85,6 +85,9 @@ func (c *Core) removedTips(ctx context.Context, req *Request, tags []string, pag
 	if err != nil {
 		return bot.Reply{}, err
 	}
+	if len(tips) == 0 && page > 1 {
+		return bot.Reply{Text: bot.Textf("There is no page %d: the removed tips end before it.", page)}, nil
+	}
 	if len(tips) == 0 {
 		return bot.Reply{Text: bot.Plain("Nobody has removed a tip.")}, nil
 	}

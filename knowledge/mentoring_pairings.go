@@ -136,11 +136,10 @@ func (s *Store) DeclinePairing(ctx context.Context, by Member, number int) (Pair
 // as mentor, and still proposed.
 func (m *mentoringTx) mentorsProposal(ctx context.Context, by Member, number int, verb string) (Pairing, error) {
 	p, err := pairingByNumber(ctx, m, m.communityID, number)
-	if err != nil {
-		return Pairing{}, err
-	}
-	if p.Mentor.ID != by.ID {
-		return Pairing{}, invalidf("Only %s, the mentor of pairing %d, can %s it.", p.Mentor.Name(), number, verb)
+	if err != nil || p.Mentor.ID != by.ID {
+		// The same answer whether the pairing exists or not: who mentors
+		// whom is theirs to tell.
+		return Pairing{}, invalidf("You're not the mentor of pairing %d, so you can't %s it. `/cop mentor status` shows your pairings.", number, verb)
 	}
 	switch p.State {
 	case PairingActive:

@@ -2,6 +2,7 @@ package knowledge
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
@@ -28,20 +29,33 @@ func mayRemove(by Member, t Tip) bool {
 // who did; /cop restore brings it back. Others get ErrForbidden.
 func (s *Store) RemoveTip(ctx context.Context, by Member, number int) (Removal, error) {
 	var r Removal
-	tip, err := s.changeVisibleTip(ctx, by.CommunityID, number, func(tx pgx.Tx, t *Tip) error {
-		if !mayRemove(by, *t) {
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		t, err := tipByNumber(ctx, tx, by.CommunityID, number, true)
+		if err != nil {
+			return err
+		}
+		switch t.RemovedReason {
+		case "removed":
+			return invalidf("Tip %d is out of the repository already; `/cop restore %d` brings it back.", number, number)
+		case "unvoted":
+			return invalidf("Tip %d left the repository already, when its votes were taken back.", number)
+		case "deleted":
+			return invalidf("Tip %d's message was deleted, so it left the repository already.", number)
+		}
+		if !mayRemove(by, t) {
 			return ErrForbidden
 		}
 		if _, err := tx.Exec(ctx, `UPDATE tips SET removed_at = now(), removed_reason = 'removed', removed_by = $3
 			WHERE community_id = $1 AND id = $2`, by.CommunityID, t.ID, by.ID); err != nil {
 			return fmt.Errorf("remove tip: %w", err)
 		}
+		r = Removal{Tip: t}
 		if t.AuthorID == nil || *t.AuthorID == by.ID {
 			return nil
 		}
-		err := tx.QueryRow(ctx, `SELECT platform_user_id FROM members
+		err = tx.QueryRow(ctx, `SELECT platform_user_id FROM members
 			WHERE community_id = $1 AND id = $2 AND NOT is_bot AND NOT notes_off`, by.CommunityID, *t.AuthorID).Scan(&r.TellAuthor)
-		if err != nil && err != pgx.ErrNoRows {
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 			return fmt.Errorf("read tip author: %w", err)
 		}
 		return nil
@@ -49,7 +63,6 @@ func (s *Store) RemoveTip(ctx context.Context, by Member, number int) (Removal, 
 	if err != nil {
 		return Removal{}, err
 	}
-	r.Tip = tip
 	return r, nil
 }
 

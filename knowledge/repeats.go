@@ -26,33 +26,41 @@ type Repeat struct {
 }
 
 // ClaimCommand records that a member runs a command that changes something,
-// unless they ran the same text within RepeatWindow: then it returns that
-// run, and the caller must not run it again. Only one of several
-// concurrent deliveries of the same text gets no Repeat.
+// unless the last such command they ran, within RepeatWindow, was the same
+// text: then it returns that run, and the caller must not run it again. A
+// repeat with another command of theirs in between runs. Only one of
+// several concurrent deliveries of the same text gets no Repeat.
 func (s *Store) ClaimCommand(ctx context.Context, m Member, text string) (*Repeat, error) {
-	var claimed bool
-	err := s.pool.QueryRow(ctx, `
-		INSERT INTO recent_commands AS r (community_id, member_id, text) VALUES ($1, $2, $3)
-		ON CONFLICT (community_id, member_id, text) DO UPDATE SET ran_at = now(), reply = NULL
-			WHERE r.ran_at < now() - $4::interval
-		RETURNING true`, m.CommunityID, m.ID, text, RepeatWindow.String()).Scan(&claimed)
-	if err == nil {
-		return nil, nil
+	for range 3 {
+		var claimed bool
+		err := s.pool.QueryRow(ctx, `
+			INSERT INTO recent_commands AS r (community_id, member_id, text) VALUES ($1, $2, $3)
+			ON CONFLICT (community_id, member_id) DO UPDATE SET text = excluded.text, ran_at = now(), reply = NULL
+				WHERE NOT (r.text = excluded.text AND r.ran_at >= now() - $4::interval)
+			RETURNING true`, m.CommunityID, m.ID, text, RepeatWindow.String()).Scan(&claimed)
+		if err == nil {
+			return nil, nil
+		}
+		if !errors.Is(err, pgx.ErrNoRows) {
+			return nil, fmt.Errorf("claim command: %w", err)
+		}
+		// A new statement sees the run that won the conflict, unless the
+		// member sent another command meanwhile: then claim again.
+		var r Repeat
+		var ago float64
+		err = s.pool.QueryRow(ctx, `
+			SELECT EXTRACT(EPOCH FROM now() - ran_at), reply FROM recent_commands
+			WHERE community_id = $1 AND member_id = $2 AND text = $3`, m.CommunityID, m.ID, text).Scan(&ago, &r.Reply)
+		if errors.Is(err, pgx.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read the earlier command: %w", err)
+		}
+		r.Ago = time.Duration(ago * float64(time.Second))
+		return &r, nil
 	}
-	if !errors.Is(err, pgx.ErrNoRows) {
-		return nil, fmt.Errorf("claim command: %w", err)
-	}
-	// A new statement sees the run that won the conflict.
-	var r Repeat
-	var ago float64
-	err = s.pool.QueryRow(ctx, `
-		SELECT EXTRACT(EPOCH FROM now() - ran_at), reply FROM recent_commands
-		WHERE community_id = $1 AND member_id = $2 AND text = $3`, m.CommunityID, m.ID, text).Scan(&ago, &r.Reply)
-	if err != nil {
-		return nil, fmt.Errorf("read the earlier command: %w", err)
-	}
-	r.Ago = time.Duration(ago * float64(time.Second))
-	return &r, nil
+	return nil, fmt.Errorf("claim command: the member's commands keep changing under it")
 }
 
 // FinishCommand keeps what a claimed command answered, for a repeat to

@@ -46,6 +46,13 @@ func TestStore_ClaimCommand(t *testing.T) {
 	if rep, err := s.ClaimCommand(ctx, p.member(t, "bob"), "checkin 1 +1"); err != nil || rep != nil {
 		t.Fatalf("another member's same command = %+v, %v; want it run", rep, err)
 	}
+	// With another command of ada's in between, the same text runs again.
+	if rep, err := s.ClaimCommand(ctx, ada, "checkin 1 -1"); err != nil || rep != nil {
+		t.Fatalf("ada's next command = %+v, %v; want it run", rep, err)
+	}
+	if rep, err := s.ClaimCommand(ctx, ada, "checkin 1 +1"); err != nil || rep != nil {
+		t.Fatalf("ada's +1 after a -1 = %+v, %v; want it run", rep, err)
+	}
 
 	if _, err := s.Pool().Exec(ctx, `UPDATE recent_commands SET ran_at = ran_at - interval '2 minutes'`); err != nil {
 		t.Fatal(err)

@@ -10,16 +10,16 @@ ALTER TABLE inbox DROP CONSTRAINT inbox_kind_check;
 ALTER TABLE inbox ADD CONSTRAINT inbox_kind_check
     CHECK (kind IN ('reaction', 'join', 'edit', 'delete', 'clear', 'channel_delete'));
 
--- The commands a member ran lately that would change something again if
+-- The last command each member ran that would change something again if
 -- repeated (a check-in, a save): a member who saw no answer types the
--- command again, and it must not count twice. reply is what they were
--- told the first time, as bot.Text spans, NULL while it runs.
+-- command again at once, and it must not count twice. reply is what they
+-- were told the first time, as bot.Text spans, NULL while it runs.
 CREATE TABLE recent_commands (
     community_id bigint NOT NULL,
     member_id    bigint NOT NULL,
     text         text NOT NULL,
     ran_at       timestamptz NOT NULL DEFAULT now(),
     reply        jsonb,
-    PRIMARY KEY (community_id, member_id, text),
+    PRIMARY KEY (community_id, member_id),
     FOREIGN KEY (community_id, member_id) REFERENCES members (community_id, id) ON DELETE CASCADE
 );
