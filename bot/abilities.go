@@ -82,3 +82,10 @@ type ConversationOpener interface {
 type ChannelFinder interface {
 	FindChannel(ctx context.Context, community CommunityRef, name string) (ch Channel, found bool, err error)
 }
+
+// MemberChannelLister lists the channels a member is in, as far as copbot
+// can see them, so that a workspace's guest sees only tips from those
+// channels when facilitators allow guests that much.
+type MemberChannelLister interface {
+	MemberChannels(ctx context.Context, community CommunityRef, userID string) ([]string, error)
+}

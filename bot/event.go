@@ -57,10 +57,14 @@ type User struct {
 	// (Slack workspace admin or owner, Discord Manage Server); such users are
 	// facilitators by default.
 	IsAdmin bool
-	// AdminUnknown says the platform could not tell this time whether the
-	// user is an admin (its lookup failed): IsAdmin means nothing then, and
-	// the core keeps what it knew rather than demote an admin.
-	AdminUnknown bool
+	// IsGuest marks a workspace's guests (Slack's single- and multi-channel
+	// guests), who see only what facilitators let guests see.
+	IsGuest bool
+	// ProfileUnknown says the platform could not tell this time whether the
+	// user is an admin or a guest (its lookup failed): IsAdmin and IsGuest
+	// mean nothing then, and the core keeps what it knew rather than demote
+	// an admin or promote a guest.
+	ProfileUnknown bool
 }
 
 // Channel is where an event happened.

@@ -208,7 +208,7 @@ func clean(ev *bot.Event) {
 }
 
 func person(u bot.User) knowledge.Person {
-	return knowledge.Person{PlatformUserID: u.ID, DisplayName: u.Name, IsBot: u.IsBot, IsAdmin: u.IsAdmin, AdminUnknown: u.AdminUnknown}
+	return knowledge.Person{PlatformUserID: u.ID, DisplayName: u.Name, IsBot: u.IsBot, IsAdmin: u.IsAdmin, IsGuest: u.IsGuest, ProfileUnknown: u.ProfileUnknown}
 }
 
 // member resolves a mention to a member of the request's community. A

@@ -62,6 +62,9 @@ func (c *Core) errorReply(ctx context.Context, req *Request, err error) bot.Repl
 	case errors.As(err, &invalid):
 		// InvalidError text may quote what the person typed; treat it as theirs.
 		return bot.Reply{Text: bot.Textf("%s", bot.Untrusted(invalid.Msg))}
+	case errors.Is(err, knowledge.ErrGuest):
+		return bot.Reply{Text: bot.Plain("Guests of this workspace don't see the community's repository here. " +
+			"Facilitators can let guests see tips from the channels they are in: `/cop config guests own-channels`.")}
 	case errors.Is(err, knowledge.ErrForbidden):
 		return bot.Reply{Text: bot.Textf("Only facilitators can use `/cop %s`. `/cop facilitator list` shows who they are.", req.Path)}
 	case errors.Is(err, knowledge.ErrNotFound):

@@ -86,6 +86,9 @@ func (c *Core) search(ctx context.Context, req *Request) (bot.Reply, error) {
 		terms += " #" + tag
 	}
 	with := func(author string) string { return strings.TrimSpace(terms + " " + author) }
+	if q.Reader, err = c.reader(ctx, req); err != nil {
+		return bot.Reply{}, err
+	}
 	tips, more, err := c.store.Search(ctx, req.Community.ID, q)
 	if err != nil {
 		return bot.Reply{}, err
@@ -142,7 +145,11 @@ func (c *Core) tips(ctx context.Context, req *Request) (bot.Reply, error) {
 	if len(tags) == 1 {
 		tag = tags[0]
 	}
-	tips, more, err := c.store.Tips(ctx, req.Community.ID, order, tag, (page-1)*pageSize, pageSize)
+	reader, err := c.reader(ctx, req)
+	if err != nil {
+		return bot.Reply{}, err
+	}
+	tips, more, err := c.store.Tips(ctx, reader, order, tag, (page-1)*pageSize, pageSize)
 	if err != nil {
 		return bot.Reply{}, err
 	}
@@ -287,4 +294,22 @@ func plural(n int, one, many string) string {
 		return one
 	}
 	return many
+}
+
+// reader is the member of a request as the repository sees them: a guest
+// comes with the channels the platform says they are in.
+func (c *Core) reader(ctx context.Context, req *Request) (knowledge.Reader, error) {
+	r := knowledge.Reader{Member: req.Member}
+	if !req.Member.IsGuest {
+		return r, nil
+	}
+	r.GuestChannels = []string{}
+	if lister, ok := c.adapters[req.Event.Community.Platform].(bot.MemberChannelLister); ok {
+		channels, err := lister.MemberChannels(ctx, req.Event.Community, req.Member.PlatformUserID)
+		if err != nil {
+			return r, fmt.Errorf("list a guest's channels: %w", err)
+		}
+		r.GuestChannels = channels
+	}
+	return r, nil
 }

@@ -24,8 +24,11 @@ type Member struct {
 	IsBot          bool
 	IsAdmin        bool
 	IsFacilitator  bool
-	FirstSeen      time.Time
-	JoinedAt       *time.Time
+	// IsGuest: a guest of the workspace, who sees the repository only as
+	// the community's guests setting says.
+	IsGuest   bool
+	FirstSeen time.Time
+	JoinedAt  *time.Time
 }
 
 // Person is a member as a platform describes them on an event.
@@ -34,9 +37,10 @@ type Person struct {
 	DisplayName    string `json:"name,omitempty"`
 	IsBot          bool   `json:"bot,omitempty"`
 	IsAdmin        bool   `json:"admin,omitempty"`
-	// AdminUnknown: the platform could not say this time whether they are
-	// an admin (a failed lookup); what copbot knew stands.
-	AdminUnknown bool `json:"admin_unknown,omitempty"`
+	IsGuest        bool   `json:"guest,omitempty"`
+	// ProfileUnknown: the platform could not say this time whether they are
+	// an admin or a guest (a failed lookup); what copbot knew stands.
+	ProfileUnknown bool `json:"profile_unknown,omitempty"`
 }
 
 type communityKey struct{ platform, externalID string }
@@ -72,13 +76,13 @@ func (s *Store) FindCommunity(ctx context.Context, platform, externalID string) 
 	return c, nil
 }
 
-const memberColumns = `m.id, m.community_id, m.platform_user_id, m.display_name, m.is_bot, m.is_admin,
+const memberColumns = `m.id, m.community_id, m.platform_user_id, m.display_name, m.is_bot, m.is_admin, m.is_guest,
 	m.is_admin OR EXISTS (SELECT 1 FROM facilitators f WHERE f.community_id = m.community_id AND f.member_id = m.id),
 	m.first_seen, m.joined_at`
 
 func scanMember(row interface{ Scan(...any) error }) (Member, error) {
 	var m Member
-	err := row.Scan(&m.ID, &m.CommunityID, &m.PlatformUserID, &m.DisplayName, &m.IsBot, &m.IsAdmin,
+	err := row.Scan(&m.ID, &m.CommunityID, &m.PlatformUserID, &m.DisplayName, &m.IsBot, &m.IsAdmin, &m.IsGuest,
 		&m.IsFacilitator, &m.FirstSeen, &m.JoinedAt)
 	return m, err
 }
@@ -88,17 +92,18 @@ func scanMember(row interface{ Scan(...any) error }) (Member, error) {
 func (s *Store) SeeMember(ctx context.Context, communityID int64, p Person) (Member, error) {
 	m, err := scanMember(s.pool.QueryRow(ctx, `
 		WITH m AS (
-			INSERT INTO members (community_id, platform_user_id, display_name, is_bot, is_admin, admin_seen_at)
-			VALUES ($1, $2, $3, $4, $5 AND NOT $6, CASE WHEN $5 AND NOT $6 THEN now() END)
+			INSERT INTO members (community_id, platform_user_id, display_name, is_bot, is_admin, admin_seen_at, is_guest)
+			VALUES ($1, $2, $3, $4, $5 AND NOT $6, CASE WHEN $5 AND NOT $6 THEN now() END, $7)
 			ON CONFLICT (community_id, platform_user_id) DO UPDATE SET
 				display_name = COALESCE(NULLIF(excluded.display_name, ''), members.display_name),
 				is_bot = excluded.is_bot, last_seen = now(),
 				is_admin = CASE WHEN $6 THEN members.is_admin ELSE excluded.is_admin END,
+				is_guest = CASE WHEN $6 THEN members.is_guest ELSE excluded.is_guest END,
 				admin_seen_at = CASE WHEN $6 THEN members.admin_seen_at ELSE COALESCE(excluded.admin_seen_at, members.admin_seen_at) END
 			RETURNING *
 		)
 		SELECT `+memberColumns+` FROM m`,
-		communityID, p.PlatformUserID, p.DisplayName, p.IsBot, p.IsAdmin, p.AdminUnknown))
+		communityID, p.PlatformUserID, p.DisplayName, p.IsBot, p.IsAdmin, p.ProfileUnknown, p.IsGuest))
 	if err != nil {
 		return Member{}, fmt.Errorf("upsert member %s: %w", p.PlatformUserID, err)
 	}
@@ -181,7 +186,7 @@ func memberJoined(ctx context.Context, db querier, communityID int64, p Person, 
 		)
 		SELECT `+memberColumns+`, (SELECT joined_at FROM old) IS NULL FROM m`,
 		communityID, p.PlatformUserID, p.DisplayName, p.IsBot, p.IsAdmin, at).Scan(
-		&m.ID, &m.CommunityID, &m.PlatformUserID, &m.DisplayName, &m.IsBot, &m.IsAdmin,
+		&m.ID, &m.CommunityID, &m.PlatformUserID, &m.DisplayName, &m.IsBot, &m.IsAdmin, &m.IsGuest,
 		&m.IsFacilitator, &m.FirstSeen, &m.JoinedAt, &first)
 	if err != nil {
 		return Member{}, false, fmt.Errorf("record join of %s: %w", p.PlatformUserID, err)

@@ -211,7 +211,7 @@ func TestStore_RecordReaction(t *testing.T) {
 		if got := p.tip(t, tip.Number); got.Votes != 0 || got.RemovedReason != "unvoted" {
 			t.Fatalf("after every removal: %d votes, reason %q; want 0, unvoted", got.Votes, got.RemovedReason)
 		}
-		if tips, _, _ := s.Tips(ctx, p.c.ID, knowledge.BrowseTop, "", 0, 10); len(tips) != 0 {
+		if tips, _, _ := s.Tips(ctx, knowledge.Reader{Member: p.member(t, "ada")}, knowledge.BrowseTop, "", 0, 10); len(tips) != 0 {
 			t.Fatalf("browse shows %d tips, want the unvoted one hidden", len(tips))
 		}
 		p.react(t, "a3", "cy", "M1", true)

@@ -2,6 +2,7 @@ package knowledge
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"unicode/utf8"
@@ -28,12 +29,49 @@ type SearchQuery struct {
 	Language string
 	Offset   int
 	Limit    int
+	// Reader is who searches: a guest sees what the guests setting allows
+	// (Readable).
+	Reader Reader
+}
+
+// Reader is a member who reads the repository, with, for a guest, the
+// channels they are in as the platform says.
+type Reader struct {
+	Member
+	// GuestChannels are the channels a guest is in; nil for other members.
+	GuestChannels []string
+}
+
+// ErrGuest says a guest may not read the repository (the guests setting is
+// none, the default).
+var ErrGuest = errors.New("guests may not read the repository")
+
+// readable returns, for a guest, the channels whose tips they may see, or
+// ErrGuest; nil channels for everyone else.
+func (s *Store) readable(ctx context.Context, r Reader) (channels []string, err error) {
+	if !r.IsGuest {
+		return nil, nil
+	}
+	var setting string
+	err = s.pool.QueryRow(ctx, `SELECT value FROM community_settings WHERE community_id = $1 AND key = 'guests'`,
+		r.CommunityID).Scan(&setting)
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return nil, fmt.Errorf("read guests setting: %w", err)
+	}
+	if setting != GuestsOwnChannels {
+		return nil, ErrGuest
+	}
+	return append([]string{}, r.GuestChannels...), nil
 }
 
 // Search finds visible tips by words (stemmed full-text search over text and
 // tags), tags and author. Among the best-voted matches it ranks by relevance
 // weighted by votes. more is true when another page exists.
 func (s *Store) Search(ctx context.Context, communityID int64, q SearchQuery) (tips []Tip, more bool, err error) {
+	channels, err := s.readable(ctx, q.Reader)
+	if err != nil {
+		return nil, false, err
+	}
 	words := strings.TrimSpace(q.Words)
 	if words == "" && len(q.Tags) == 0 && q.AuthorID == nil {
 		return nil, false, invalidf("Tell me what to look for, for example `/cop search flaky tests`.")
@@ -82,6 +120,9 @@ func (s *Store) Search(ctx context.Context, communityID int64, q SearchQuery) (t
 	if q.AuthorID != nil {
 		where = append(where, `t.author_id = `+arg(*q.AuthorID))
 	}
+	if channels != nil {
+		where = append(where, `t.channel_id = ANY(`+arg(channels)+`)`)
+	}
 	rows, err := s.pool.Query(ctx, `
 		WITH cand AS MATERIALIZED (
 			SELECT t.* FROM tips t
@@ -104,8 +145,13 @@ const (
 	BrowseRecent = "recent"
 )
 
-// Tips browses visible tips, best-voted or newest first, optionally by tag.
-func (s *Store) Tips(ctx context.Context, communityID int64, order, tag string, offset, limit int) ([]Tip, bool, error) {
+// Tips browses the visible tips reader may see, best-voted or newest
+// first, optionally by tag.
+func (s *Store) Tips(ctx context.Context, reader Reader, order, tag string, offset, limit int) ([]Tip, bool, error) {
+	channels, err := s.readable(ctx, reader)
+	if err != nil {
+		return nil, false, err
+	}
 	orderBy := "t.votes DESC, t.id DESC"
 	if order == BrowseRecent {
 		orderBy = "t.saved_at DESC, t.id DESC"
@@ -118,8 +164,8 @@ func (s *Store) Tips(ctx context.Context, communityID int64, order, tag string, 
 	rows, err := s.pool.Query(ctx, `
 		SELECT `+tipColumns+` FROM tips t
 		WHERE t.community_id = $1 AND t.state = 'saved' AND t.removed_at IS NULL
-		  AND ($2::text[] IS NULL OR t.tags @> $2)
-		ORDER BY `+orderBy+` OFFSET $3 LIMIT $4`, communityID, tags, offset, limit+1)
+		  AND ($2::text[] IS NULL OR t.tags @> $2) AND ($5::text[] IS NULL OR t.channel_id = ANY($5))
+		ORDER BY `+orderBy+` OFFSET $3 LIMIT $4`, reader.CommunityID, tags, offset, limit+1, channels)
 	if err != nil {
 		return nil, false, fmt.Errorf("browse tips: %w", err)
 	}

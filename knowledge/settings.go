@@ -68,6 +68,11 @@ func Settings() []Setting {
 			normalize: normalizeChannel,
 		},
 		{
+			Key: "guests", Default: GuestsNone, Example: GuestsOwnChannels,
+			Help:      "what the workspace's guests see of the repository: `none`, or `own-channels` (tips from the channels they are in)",
+			normalize: normalizeGuests,
+		},
+		{
 			Key: "mentor-invitations", Default: "on", Example: "off",
 			Help:      "invite members whose tips are often saved to mentor, once each: `on` or `off`",
 			normalize: normalizeOnOff,
@@ -271,4 +276,18 @@ func normalizeOnOff(v string) (string, error) {
 		return lv, nil
 	}
 	return "", invalidf("Say `on` or `off`.")
+}
+
+// What guests of a workspace see of the repository (the guests setting).
+const (
+	GuestsNone        = "none"
+	GuestsOwnChannels = "own-channels"
+)
+
+func normalizeGuests(v string) (string, error) {
+	switch lv := strings.ToLower(v); lv {
+	case GuestsNone, GuestsOwnChannels:
+		return lv, nil
+	}
+	return "", invalidf("Guests see `none` of the repository or tips from their `own-channels`; %q is neither.", v)
 }

@@ -59,3 +59,8 @@ CREATE OR REPLACE VIEW objective_entries AS
            OR EXISTS (SELECT 1 FROM facilitators f WHERE f.community_id = g.community_id AND f.member_id = g.member_id)
            OR EXISTS (SELECT 1 FROM community_settings s
                       WHERE s.community_id = o.community_id AND s.key = 'checkin-by' AND s.value = 'anyone'));
+
+-- is_guest marks a workspace's guests (Slack's single- and multi-channel
+-- guests): they see the repository as the community's guests setting says,
+-- nothing by default.
+ALTER TABLE members ADD COLUMN is_guest boolean NOT NULL DEFAULT false;

@@ -74,7 +74,8 @@ func (a *Adapter) user(ctx context.Context, id string) (bot.User, error) {
 			name = n
 		}
 	}
-	u := bot.User{ID: id, Name: name, IsBot: su.IsBot, IsAdmin: su.IsAdmin || su.IsOwner}
+	u := bot.User{ID: id, Name: name, IsBot: su.IsBot, IsAdmin: su.IsAdmin || su.IsOwner,
+		IsGuest: su.IsRestricted || su.IsUltraRestricted}
 	a.users.put(u)
 	return u, nil
 }
@@ -87,7 +88,7 @@ func (a *Adapter) withProfile(ctx context.Context, ev *bot.Event) {
 	if err != nil {
 		a.log.WarnContext(ctx, "slack user profile not read; the command runs without it",
 			slog.String("user", ev.User.ID), slog.Any("error", err))
-		ev.User.AdminUnknown = true
+		ev.User.ProfileUnknown = true
 		return
 	}
 	if u.Name == "" {

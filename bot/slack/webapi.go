@@ -289,3 +289,31 @@ func (a *Adapter) learnPrivateChannels(ctx context.Context) {
 		params.Cursor = next
 	}
 }
+
+// maxGuestChannelPages bounds the users.conversations pages read for one
+// guest's command.
+const maxGuestChannelPages = 10
+
+// MemberChannels lists the channels a member (a guest) is in, among those
+// copbot can see (users.conversations with user; public channels, and
+// private ones copbot is in).
+func (a *Adapter) MemberChannels(ctx context.Context, _ bot.CommunityRef, userID string) ([]string, error) {
+	params := &slack.GetConversationsForUserParameters{UserID: userID, Types: []string{"public_channel", "private_channel"},
+		Limit: 200, ExcludeArchived: true}
+	ids := []string{}
+	for range maxGuestChannelPages {
+		chans, next, err := a.api.GetConversationsForUserContext(ctx, params)
+		a.metrics.apiCall("users.conversations", err)
+		if err != nil {
+			return nil, apiError("users.conversations", err)
+		}
+		for _, c := range chans {
+			ids = append(ids, c.ID)
+		}
+		if next == "" {
+			break
+		}
+		params.Cursor = next
+	}
+	return ids, nil
+}

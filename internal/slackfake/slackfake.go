@@ -30,6 +30,9 @@ type Message struct {
 type User struct {
 	ID, Name, DisplayName string
 	Admin, Owner, Bot     bool
+	// Guest is a single-channel guest (is_ultra_restricted); Slack marks
+	// every guest is_restricted.
+	Guest bool
 }
 
 // Post is a message copbot sent: Method is the Web API method or
@@ -73,6 +76,7 @@ type Server struct {
 	calls                     map[string]int // method → calls answered (429s included)
 	uploads                   map[string][]byte
 	private                   []string
+	memberChannels            map[string][]string // user → channels, for users.conversations with a user
 	nextID                    int
 
 	posted  chan Post
@@ -83,7 +87,7 @@ type Server struct {
 func New(opts *Options) *Server {
 	f := &Server{
 		messages: map[string][]Message{}, users: map[string]User{},
-		rateLimit: map[string]int{}, calls: map[string]int{}, uploads: map[string][]byte{},
+		rateLimit: map[string]int{}, memberChannels: map[string][]string{}, calls: map[string]int{}, uploads: map[string][]byte{},
 		posted: make(chan Post, 1000), sockets: make(chan *websocket.Conn, 4),
 	}
 	if opts != nil {
@@ -132,6 +136,14 @@ func (f *Server) SetPrivate(channels ...string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.private = channels
+}
+
+// SetMemberChannels says which channels a member is in, for
+// users.conversations with a user.
+func (f *Server) SetMemberChannels(user string, channels ...string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.memberChannels[user] = channels
 }
 
 // Limit makes the next n calls of method answer 429 with Retry-After: 1.
@@ -258,6 +270,7 @@ func (f *Server) answer(method string, form url.Values, bearer string) answer {
 		return ok(map[string]any{"user": map[string]any{
 			"id": u.ID, "team_id": "T1", "name": u.Name, "deleted": false, "real_name": u.Name,
 			"is_admin": u.Admin, "is_owner": u.Owner, "is_bot": u.Bot, "is_app_user": false,
+			"is_restricted": u.Guest, "is_ultra_restricted": u.Guest,
 			"profile": map[string]any{"display_name": u.DisplayName, "real_name": u.Name},
 		}})
 	case "chat.postMessage", "chat.postEphemeral":
@@ -308,6 +321,13 @@ func (f *Server) answer(method string, form url.Values, bearer string) answer {
 // exercise the cursor ("fewer than the requested number of items may be
 // returned"). The caller holds mu.
 func (f *Server) userConversations(form url.Values) answer {
+	if user := form.Get("user"); user != "" {
+		var chans []map[string]any
+		for _, id := range f.memberChannels[user] {
+			chans = append(chans, map[string]any{"id": id, "name": strings.ToLower(id), "is_channel": true, "is_member": true})
+		}
+		return ok(map[string]any{"channels": append([]map[string]any{}, chans...), "response_metadata": map[string]any{"next_cursor": ""}})
+	}
 	i, _ := strconv.Atoi(form.Get("cursor"))
 	if !strings.Contains(form.Get("types"), "private_channel") || i >= len(f.private) {
 		return ok(map[string]any{"channels": []any{}, "response_metadata": map[string]any{"next_cursor": ""}})
