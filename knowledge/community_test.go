@@ -180,7 +180,7 @@ func TestStore_Facilitators(t *testing.T) {
 		}
 	})
 	t.Run("AFailedLookupDoesNotDemoteAnAdmin", func(t *testing.T) {
-		m, err := s.SeeMember(ctx, c.ID, knowledge.Person{PlatformUserID: "host", AdminUnknown: true})
+		m, err := s.SeeMember(ctx, c.ID, knowledge.Person{PlatformUserID: "host", ProfileUnknown: true})
 		if err != nil || !m.IsAdmin {
 			t.Fatalf("host after a failed lookup = %+v, %v; want still an admin", m, err)
 		}
