@@ -420,40 +420,36 @@ func applyEdits(ctx context.Context, tx pgx.Tx, edits []recordedEdit) error {
 // privacy first, so a deleted message stays out of the repository even if it
 // is reacted to again.
 func applyDeletes(ctx context.Context, tx pgx.Tx, deletes []recordedEdit) error {
-	if len(deletes) == 0 {
-		return nil
-	}
 	communities, messages := make([]int64, len(deletes)), make([]string, len(deletes))
 	for i, e := range deletes {
 		communities[i], messages[i] = e.communityID, e.MessageID
 	}
-	_, err := tx.Exec(ctx, `
-		UPDATE tips t SET removed_at = COALESCE(t.removed_at, now()), removed_reason = 'deleted', text = '', pending_edit = NULL
-		FROM unnest($1::bigint[], $2::text[]) AS d(community_id, message)
-		WHERE t.community_id = d.community_id AND t.source_message = d.message`, communities, messages)
-	if err != nil {
-		return fmt.Errorf("hide deleted messages: %w", err)
-	}
-	return nil
+	return hideDeleted(ctx, tx, "source_message", communities, messages)
 }
 
 // applyChannelDeletes hides the tips of every message in deleted channels,
 // as applyDeletes does for one message. Tips saved with /cop save have no
 // source message and stay.
 func applyChannelDeletes(ctx context.Context, tx pgx.Tx, channels []channelKey) error {
-	if len(channels) == 0 {
-		return nil
-	}
 	communities, ids := make([]int64, len(channels)), make([]string, len(channels))
 	for i, c := range channels {
 		communities[i], ids[i] = c.communityID, c.channelID
 	}
+	return hideDeleted(ctx, tx, "channel_id", communities, ids)
+}
+
+// hideDeleted hides, text and all, the tips of messages whose column
+// (source_message or channel_id) holds one of keys.
+func hideDeleted(ctx context.Context, tx pgx.Tx, column string, communities []int64, keys []string) error {
+	if len(keys) == 0 {
+		return nil
+	}
 	_, err := tx.Exec(ctx, `
 		UPDATE tips t SET removed_at = COALESCE(t.removed_at, now()), removed_reason = 'deleted', text = '', pending_edit = NULL
-		FROM unnest($1::bigint[], $2::text[]) AS d(community_id, channel_id)
-		WHERE t.community_id = d.community_id AND t.channel_id = d.channel_id AND t.source_message IS NOT NULL`, communities, ids)
+		FROM unnest($1::bigint[], $2::text[]) AS d(community_id, key)
+		WHERE t.community_id = d.community_id AND t.`+column+` = d.key AND t.source_message IS NOT NULL`, communities, keys)
 	if err != nil {
-		return fmt.Errorf("hide deleted channels: %w", err)
+		return fmt.Errorf("hide deleted %s: %w", column, err)
 	}
 	return nil
 }
