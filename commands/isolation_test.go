@@ -31,7 +31,8 @@ func (*teamFetcher) FetchMessage(_ context.Context, ref bot.CommunityRef, _, mes
 func (*teamFetcher) Notify(context.Context, bot.Notice) error { return nil }
 
 // tenantScript is a seeded random sequence of what members of one Slack
-// workspace do: commands of every practice family, and save reactions.
+// workspace do: commands of every practice family (removal and restore,
+// guests' reads, some from DMs), and save reactions.
 // Member ids (U1…U4), event ids and message ids are the same in every
 // workspace, as are the tip numbers they produce.
 func tenantScript(seed uint64, n int) []*bot.Event {
@@ -57,12 +58,20 @@ func tenantScript(seed uint64, n int) []*bot.Event {
 		func() string { return "config save-emoji " + pick([]string{"bulb", "star"}) },
 		func() string { return "config exclude <#C" + fmt.Sprint(1+r.IntN(3)) + ">" },
 		func() string { return "config include <#C" + fmt.Sprint(1+r.IntN(3)) + ">" },
+		func() string { return fmt.Sprintf("restore %d", 1+r.IntN(8)) },
+		func() string { return "tips removed" },
+		func() string { return "notes " + pick([]string{"on", "off"}) },
+		func() string { return "config guests " + pick([]string{"none", "own-channels"}) },
 	}
 	var evs []*bot.Event
 	for i := range n {
 		user := fmt.Sprintf("U%d", 1+r.IntN(4))
-		ev := &bot.Event{ID: fmt.Sprintf("E%d", i), User: bot.User{ID: user, Name: strings.ToLower(user), IsAdmin: user == "U1"},
+		// U4 is a guest of the workspace; some commands come from a DM.
+		ev := &bot.Event{ID: fmt.Sprintf("E%d", i), User: bot.User{ID: user, Name: strings.ToLower(user), IsAdmin: user == "U1", IsGuest: user == "U4"},
 			Channel: bot.Channel{ID: fmt.Sprintf("C%d", 1+r.IntN(3))}}
+		if r.IntN(8) == 0 {
+			ev.Channel = bot.Channel{ID: "D" + user, Private: true}
+		}
 		switch k := r.IntN(10); {
 		case k < 4:
 			ev.Kind, ev.Emoji = bot.ReactionAdded, pick([]string{"bulb", "bulb", "star", "thumbsup"})
@@ -166,7 +175,8 @@ func TestTenantIsolation(t *testing.T) {
 						team, seed, firstDifference(alone[team], together[team]))
 				}
 			}
-			if !strings.Contains(alone["TA"], "Saved as tip") || !strings.Contains(alone["TA"], "of TA") {
+			if !strings.Contains(alone["TA"], "Saved as tip") || !strings.Contains(alone["TA"], "of TA") ||
+				!strings.Contains(alone["TA"]+alone["TB"], "Guests of this workspace") {
 				t.Errorf("the script exercised too little; TA's run:\n%s", alone["TA"])
 			}
 		})
