@@ -142,7 +142,7 @@ func (w *digestWorker) Work(ctx context.Context, job *river.Job[knowledge.Digest
 	}
 	claimed, err := c.store.ClaimDigest(ctx, args)
 	if err != nil || !claimed {
-		return err
+		return heldSnooze(err)
 	}
 	release := func(ctx context.Context) error { return c.store.ReleaseDigest(ctx, args) }
 	d, err := c.store.Digest(ctx, args.CommunityID, args.From, args.To)
@@ -151,5 +151,6 @@ func (w *digestWorker) Work(ctx context.Context, job *river.Job[knowledge.Digest
 	}
 	title := fmt.Sprintf("*The week in the community* (%s – %s)", d.From.Format("Jan 2"), d.To.Add(-time.Second).Format("Jan 2"))
 	n := bot.Notice{Community: ref, ChannelID: channel, Reply: bot.Reply{Text: renderDigest(d, title), Visibility: bot.InChannel}}
-	return c.deliverClaimed(ctx, n, release)
+	return c.deliverClaimed(ctx, n, claim{release: release,
+		delivered: func(ctx context.Context) error { return c.store.DigestDelivered(ctx, args) }})
 }

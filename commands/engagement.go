@@ -70,7 +70,7 @@ func (w *invitationWorker) Work(ctx context.Context, job *river.Job[knowledge.In
 	c, args := w.core, job.Args
 	inv, claimed, err := c.store.ClaimInvitation(ctx, args)
 	if err != nil || !claimed {
-		return err
+		return heldSnooze(err)
 	}
 	ref := bot.CommunityRef{Platform: bot.Platform(inv.Community.Platform), ExternalID: inv.Community.ExternalID}
 	t := bot.Textf("Hi %s! Members saved and voted for your tips %d times in the last 90 days: what you share helps. "+
@@ -86,7 +86,10 @@ func (w *invitationWorker) Work(ctx context.Context, job *river.Job[knowledge.In
 	t = t.Append(bot.Plain(" This is the only time I'll ask."))
 	n := bot.Notice{Community: ref, UserID: inv.Member.PlatformUserID, Reply: bot.Reply{Text: t,
 		Buttons: []bot.Button{offer, {Label: "No thanks", Command: "mentor invitation decline"}}}}
-	return c.deliverClaimed(ctx, n, func(ctx context.Context) error { return c.store.ReleaseInvitation(ctx, args) })
+	return c.deliverClaimed(ctx, n, claim{
+		release:   func(ctx context.Context) error { return c.store.ReleaseInvitation(ctx, args) },
+		delivered: func(ctx context.Context) error { return c.store.InvitationDelivered(ctx, args) },
+	})
 }
 
 // mentorInvitation answers an invitation to mentor: `decline` says no

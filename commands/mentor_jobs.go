@@ -54,10 +54,7 @@ func (c *Core) mentoringNotice(ctx context.Context, ref bot.CommunityRef, commun
 		return c.sendOnce(ctx, notices,
 			func(ctx context.Context, to string) (bool, error) {
 				return c.store.ClaimNotice(ctx, communityID, p.ID, noticeKey(event, to), states...)
-			},
-			func(ctx context.Context, to string) error {
-				return c.store.ReleaseNotice(ctx, communityID, p.ID, noticeKey(event, to))
-			})
+			}, c.noticeClaim(communityID, p.ID, event))
 	}
 	switch event {
 	case knowledge.NoticeIntro:
@@ -142,10 +139,7 @@ func (c *Core) introduce(ctx context.Context, ref bot.CommunityRef, communityID 
 	return c.sendOnce(ctx, notices,
 		func(ctx context.Context, to string) (bool, error) {
 			return c.store.ClaimNotice(ctx, communityID, p.ID, noticeKey(knowledge.NoticeIntro, to), states...)
-		},
-		func(ctx context.Context, to string) error {
-			return c.store.ReleaseNotice(ctx, communityID, p.ID, noticeKey(knowledge.NoticeIntro, to))
-		})
+		}, c.noticeClaim(communityID, p.ID, knowledge.NoticeIntro))
 }
 
 // introducedDirectly reports whether an earlier attempt began writing the
@@ -206,6 +200,17 @@ func pairNotices(ref bot.CommunityRef, p knowledge.Pairing, to []string, r bot.R
 	return out
 }
 
+// noticeClaim is the claim of one recipient's copy of a pairing's notice.
+func (c *Core) noticeClaim(communityID, pairingID int64, event string) func(to string) claim {
+	return func(to string) claim {
+		key := noticeKey(event, to)
+		return claim{
+			release:   func(ctx context.Context) error { return c.store.ReleaseNotice(ctx, communityID, pairingID, key) },
+			delivered: func(ctx context.Context) error { return c.store.NoticeDelivered(ctx, communityID, pairingID, key) },
+		}
+	}
+}
+
 // noticeKey is the claim of one recipient's copy of a notice: the event
 // alone for a conversation both people read, the event and the member for
 // a direct message.
@@ -258,7 +263,10 @@ func (w *welcomeWorker) Work(ctx context.Context, job *river.Job[knowledge.Welco
 	// is a join to a channel copbot watches, and a regular who joins one is
 	// no newcomer.
 	m, claimed, err := c.store.ClaimWelcome(ctx, args.CommunityID, args.MemberID)
-	if err != nil || !claimed || m.IsBot || m.IsAdmin || m.JoinedAt != nil && m.JoinedAt.Sub(m.FirstSeen) > 7*24*time.Hour {
+	if err != nil {
+		return heldSnooze(err)
+	}
+	if !claimed || m.IsBot || m.IsAdmin || m.JoinedAt != nil && m.JoinedAt.Sub(m.FirstSeen) > 7*24*time.Hour {
 		return err
 	}
 	text := bot.Textf("Welcome, %s! If you'd like a mentor, an experienced member to learn from, ask with "+
@@ -268,9 +276,8 @@ func (w *welcomeWorker) Work(ctx context.Context, job *river.Job[knowledge.Welco
 	if custom != "" {
 		text = bot.Textf("%s", bot.Untrusted(custom))
 	}
-	return c.sendOnce(ctx, []bot.Notice{{Community: ref, UserID: m.PlatformUserID, Reply: bot.Reply{Text: text}}},
-		func(context.Context, string) (bool, error) { return true, nil }, // claimed above
-		func(ctx context.Context, _ string) error {
-			return c.store.ReleaseWelcome(ctx, args.CommunityID, args.MemberID)
-		})
+	return c.deliverClaimed(ctx, bot.Notice{Community: ref, UserID: m.PlatformUserID, Reply: bot.Reply{Text: text}}, claim{
+		release:   func(ctx context.Context) error { return c.store.ReleaseWelcome(ctx, args.CommunityID, args.MemberID) },
+		delivered: func(ctx context.Context) error { return c.store.WelcomeDelivered(ctx, args.CommunityID, args.MemberID) },
+	})
 }

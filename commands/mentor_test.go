@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"sync"
@@ -508,4 +509,47 @@ func TestCore_NoticesReachEachRecipientOnce(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestCore_NoticeAfterAProcessDiedMidSend: a process claimed a welcome and
+// died before sending it; once the claim's lease has run out, the job
+// (retried or rescued) sends it, once. Mentoring notices, reminders,
+// digests, story questions and invitations claim the same way.
+func TestCore_NoticeAfterAProcessDiedMidSend(t *testing.T) {
+	ctx := context.Background()
+	pool := dbtest.Pool(t)
+	fake := &fakeChat{}
+	core, _ := newCore(t, pool, fake)
+	store, err := knowledge.NewStore(pool, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &chat{tb: t, core: core}
+	c.cmd("U5", "help") // copbot knows U5 before they join
+	m, err := store.MemberByPlatformID(ctx, mustCommunity(t, store), "U5")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Another process took the welcome, claimed it, and died before sending.
+	if _, claimed, err := store.ClaimWelcome(ctx, m.CommunityID, m.ID); err != nil || !claimed {
+		t.Fatalf("claim = %v, %v", claimed, err)
+	}
+	if _, err := pool.Exec(ctx, `UPDATE mentoring_welcomes SET welcomed_at = now() - interval '3 minutes'`); err != nil {
+		t.Fatal(err)
+	}
+	c.event(bot.MemberJoined, "U5", "")
+	waitUntil(t, "the welcome", func() bool { return len(fake.sent("Welcome")) == 1 })
+	time.Sleep(300 * time.Millisecond)
+	if n := len(fake.sent("Welcome")); n != 1 {
+		t.Errorf("%d welcomes; want one", n)
+	}
+}
+
+func mustCommunity(t *testing.T, store *knowledge.Store) int64 {
+	t.Helper()
+	c, err := store.FindCommunity(context.Background(), string(slackT1.Platform), slackT1.ExternalID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c.ID
 }

@@ -45,7 +45,7 @@ func (w *reminderWorker) Work(ctx context.Context, job *river.Job[knowledge.Remi
 	ref := bot.CommunityRef{Platform: bot.Platform(args.Platform), ExternalID: args.ExternalID}
 	p, claimed, err := c.store.ClaimReminder(ctx, args)
 	if err != nil || !claimed {
-		return err
+		return heldSnooze(err)
 	}
 	o := p.Objective
 	var t bot.Text
@@ -58,7 +58,10 @@ func (w *reminderWorker) Work(ctx context.Context, job *river.Job[knowledge.Remi
 	t = t.Append(progressLine(p), outlookLines(p))
 	n := bot.Notice{Community: ref, ChannelID: o.ChannelID, UserID: o.OwnerPlatformID,
 		Reply: bot.Reply{Text: t, Visibility: bot.InChannel}}
-	return c.deliverClaimed(ctx, n, func(ctx context.Context) error { return c.store.ReleaseReminder(ctx, args) })
+	return c.deliverClaimed(ctx, n, claim{
+		release:   func(ctx context.Context) error { return c.store.ReleaseReminder(ctx, args) },
+		delivered: func(ctx context.Context) error { return c.store.ReminderDelivered(ctx, args) },
+	})
 }
 
 // periodText names the period a reminder is about: "in the week of

@@ -120,7 +120,7 @@ func (w *storyPromptWorker) Work(ctx context.Context, job *river.Job[knowledge.S
 	c, args := w.core, job.Args
 	p, claimed, err := c.store.ClaimStoryPrompt(ctx, args)
 	if err != nil || !claimed {
-		return err
+		return heldSnooze(err)
 	}
 	ref := bot.CommunityRef{Platform: bot.Platform(p.Community.Platform), ExternalID: p.Community.ExternalID}
 	var t bot.Text
@@ -137,7 +137,10 @@ func (w *storyPromptWorker) Work(ctx context.Context, job *river.Job[knowledge.S
 		"It's optional, and I'll only ask now and then."))
 	n := bot.Notice{Community: ref, UserID: p.Member.PlatformUserID, Reply: bot.Reply{Text: t,
 		Buttons: []bot.Button{{Label: "No thanks", Command: "story skip"}}}}
-	return c.deliverClaimed(ctx, n, func(ctx context.Context) error { return c.store.ReleaseStoryPrompt(ctx, args) })
+	return c.deliverClaimed(ctx, n, claim{
+		release:   func(ctx context.Context) error { return c.store.ReleaseStoryPrompt(ctx, args) },
+		delivered: func(ctx context.Context) error { return c.store.StoryPromptDelivered(ctx, args) },
+	})
 }
 
 // daysAgo says how long ago something was, in days.

@@ -155,12 +155,22 @@ func (s *Store) planDigest(ctx context.Context, a DigestArgs, channel string, no
 // ClaimDigest marks a decided digest as being posted; false when it was
 // posted already (a retried or rescued job).
 func (s *Store) ClaimDigest(ctx context.Context, a DigestArgs) (bool, error) {
-	tag, err := s.pool.Exec(ctx, `UPDATE digests SET sent_at = $3 WHERE community_id = $1 AND week_of = $2 AND sent_at IS NULL`,
-		a.CommunityID, a.WeekOf, s.now())
+	tag, err := s.pool.Exec(ctx, `UPDATE digests SET sent_at = $3 WHERE community_id = $1 AND week_of = $2
+		AND (sent_at IS NULL OR NOT delivered AND sent_at < $4)`, a.CommunityID, a.WeekOf, s.now(), s.leaseStart())
 	if err != nil {
 		return false, fmt.Errorf("claim digest: %w", err)
 	}
-	return tag.RowsAffected() == 1, nil
+	if tag.RowsAffected() == 1 {
+		return true, nil
+	}
+	return false, heldOrDone(ctx, s.pool, s.now(), `SELECT sent_at, delivered FROM digests WHERE community_id = $1 AND week_of = $2`,
+		a.CommunityID, a.WeekOf)
+}
+
+// DigestDelivered ends a digest's claim: it was posted.
+func (s *Store) DigestDelivered(ctx context.Context, a DigestArgs) error {
+	return markDelivered(ctx, s.pool, "digest", `UPDATE digests SET delivered = true WHERE community_id = $1 AND week_of = $2`,
+		a.CommunityID, a.WeekOf)
 }
 
 // ReleaseDigest undoes a claim whose post failed, so that the job's retry

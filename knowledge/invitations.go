@@ -95,7 +95,8 @@ func (s *Store) ClaimInvitation(ctx context.Context, a InvitationArgs) (Invitati
 	err := s.pool.QueryRow(ctx, `
 		WITH claimed AS (
 			UPDATE mentor_invitations i SET sent_at = $3
-			WHERE i.community_id = $1 AND i.member_id = $2 AND i.sent_at IS NULL AND i.declined_at IS NULL
+			WHERE i.community_id = $1 AND i.member_id = $2 AND i.declined_at IS NULL
+			  AND (i.sent_at IS NULL OR NOT i.delivered AND i.sent_at < $4)
 			  AND NOT EXISTS (SELECT 1 FROM mentors r WHERE r.community_id = $1 AND r.member_id = $2)
 			  AND NOT EXISTS (SELECT 1 FROM community_settings c
 			                  WHERE c.community_id = $1 AND c.key = 'mentor-invitations' AND c.value = 'off')
@@ -109,15 +110,22 @@ func (s *Store) ClaimInvitation(ctx context.Context, a InvitationArgs) (Invitati
 		FROM claimed x
 		JOIN communities c ON c.id = $1
 		JOIN members m ON m.community_id = $1 AND m.id = x.member_id`,
-		a.CommunityID, a.MemberID, s.now()).Scan(&inv.Community.Platform, &inv.Community.ExternalID,
+		a.CommunityID, a.MemberID, s.now(), s.leaseStart()).Scan(&inv.Community.Platform, &inv.Community.ExternalID,
 		&inv.Member.ID, &inv.Member.PlatformUserID, &inv.Member.DisplayName, &inv.Votes, &inv.Tags)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return Invitation{}, false, nil
+		return Invitation{}, false, heldOrDone(ctx, s.pool, s.now(), `SELECT sent_at, delivered FROM mentor_invitations
+			WHERE community_id = $1 AND member_id = $2 AND declined_at IS NULL`, a.CommunityID, a.MemberID)
 	}
 	if err != nil {
 		return Invitation{}, false, fmt.Errorf("claim invitation: %w", err)
 	}
 	return inv, true, nil
+}
+
+// InvitationDelivered ends an invitation's claim: it was sent.
+func (s *Store) InvitationDelivered(ctx context.Context, a InvitationArgs) error {
+	return markDelivered(ctx, s.pool, "invitation", `UPDATE mentor_invitations SET delivered = true
+		WHERE community_id = $1 AND member_id = $2`, a.CommunityID, a.MemberID)
 }
 
 // ReleaseInvitation undoes a claim whose delivery failed, so that the

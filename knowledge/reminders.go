@@ -192,13 +192,16 @@ func (s *Store) ClaimReminder(ctx context.Context, a ReminderArgs) (Progress, bo
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `
 			UPDATE objective_reminders SET sent_at = $5
-			WHERE community_id = $1 AND objective_id = $2 AND kind = $3 AND period_start = $4 AND sent_at IS NULL`,
-			a.CommunityID, a.ObjectiveID, a.Reason, a.PeriodStart, s.now())
+			WHERE community_id = $1 AND objective_id = $2 AND kind = $3 AND period_start = $4
+			  AND (sent_at IS NULL OR NOT delivered AND sent_at < $6)`,
+			a.CommunityID, a.ObjectiveID, a.Reason, a.PeriodStart, s.now(), s.leaseStart())
 		if err != nil {
 			return fmt.Errorf("claim reminder: %w", err)
 		}
 		if tag.RowsAffected() == 0 {
-			return nil
+			return heldOrDone(ctx, tx, s.now(), `SELECT sent_at, delivered FROM objective_reminders
+				WHERE community_id = $1 AND objective_id = $2 AND kind = $3 AND period_start = $4`,
+				a.CommunityID, a.ObjectiveID, a.Reason, a.PeriodStart)
 		}
 		o, err := objectiveBy(ctx, tx, a.CommunityID, "o.id", a.ObjectiveID, false)
 		if err != nil {
@@ -211,6 +214,13 @@ func (s *Store) ClaimReminder(ctx context.Context, a ReminderArgs) (Progress, bo
 		return nil
 	})
 	return p, claimed, err
+}
+
+// ReminderDelivered ends a reminder's claim: it was sent.
+func (s *Store) ReminderDelivered(ctx context.Context, a ReminderArgs) error {
+	return markDelivered(ctx, s.pool, "reminder", `UPDATE objective_reminders SET delivered = true
+		WHERE community_id = $1 AND objective_id = $2 AND kind = $3 AND period_start = $4`,
+		a.CommunityID, a.ObjectiveID, a.Reason, a.PeriodStart)
 }
 
 // ReleaseReminder undoes a claim whose delivery failed, so that the job's

@@ -3,6 +3,7 @@ package knowledge_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -201,8 +202,9 @@ func TestStore_ClaimReminder(t *testing.T) {
 	if err != nil || !ok || pr.Objective.Number != 1 {
 		t.Fatalf("first claim = %v, %v, %v; want objective 1 claimed", pr.Objective.Number, ok, err)
 	}
-	if _, ok, err := s.ClaimReminder(ctx, args); err != nil || ok {
-		t.Fatalf("second claim = %v, %v; want nothing to send", ok, err)
+	var held *knowledge.HeldError
+	if _, ok, err := s.ClaimReminder(ctx, args); ok || !errors.As(err, &held) {
+		t.Fatalf("second claim while the first sends = %v, %v; want it held", ok, err)
 	}
 	if err := s.ReleaseReminder(ctx, args); err != nil {
 		t.Fatal(err)

@@ -301,7 +301,8 @@ func (s *Store) ClaimStoryPrompt(ctx context.Context, a StoryPromptArgs) (StoryP
 	err := s.pool.QueryRow(ctx, `
 		WITH claimed AS (
 			UPDATE story_prompts SET sent_at = $5
-			WHERE community_id = $1 AND member_id = $2 AND subject = $3 AND subject_id = $4 AND sent_at IS NULL
+			WHERE community_id = $1 AND member_id = $2 AND subject = $3 AND subject_id = $4
+			  AND (sent_at IS NULL OR NOT delivered AND sent_at < $6)
 			RETURNING community_id, member_id, subject, subject_id
 		)
 		SELECT c.platform, c.external_id, m.id, m.platform_user_id, m.display_name,
@@ -313,17 +314,24 @@ func (s *Store) ClaimStoryPrompt(ctx context.Context, a StoryPromptArgs) (StoryP
 		LEFT JOIN pairings p ON x.subject = 'pairing' AND p.community_id = x.community_id AND p.id = x.subject_id
 		LEFT JOIN members mr ON mr.community_id = p.community_id AND mr.id = p.mentor_id
 		LEFT JOIN tips t ON x.subject = 'tip' AND t.community_id = x.community_id AND t.id = x.subject_id`,
-		a.CommunityID, a.MemberID, a.Subject, a.SubjectID, s.now()).Scan(
+		a.CommunityID, a.MemberID, a.Subject, a.SubjectID, s.now(), s.leaseStart()).Scan(
 		&p.Community.Platform, &p.Community.ExternalID, &p.Member.ID, &p.Member.PlatformUserID, &p.Member.DisplayName,
 		&p.Number, &p.Other)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return StoryPrompt{}, false, nil
+		return StoryPrompt{}, false, heldOrDone(ctx, s.pool, s.now(), `SELECT sent_at, delivered FROM story_prompts
+			WHERE community_id = $1 AND member_id = $2 AND subject = $3 AND subject_id = $4`, a.CommunityID, a.MemberID, a.Subject, a.SubjectID)
 	}
 	if err != nil {
 		return StoryPrompt{}, false, fmt.Errorf("claim story question: %w", err)
 	}
 	p.Community.ID = a.CommunityID
 	return p, true, nil
+}
+
+// StoryPromptDelivered ends a story question's claim: it was sent.
+func (s *Store) StoryPromptDelivered(ctx context.Context, a StoryPromptArgs) error {
+	return markDelivered(ctx, s.pool, "story question", `UPDATE story_prompts SET delivered = true
+		WHERE community_id = $1 AND member_id = $2 AND subject = $3 AND subject_id = $4`, a.CommunityID, a.MemberID, a.Subject, a.SubjectID)
 }
 
 // ReleaseStoryPrompt undoes a claim whose delivery failed, so that the

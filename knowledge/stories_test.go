@@ -143,8 +143,11 @@ func TestStore_TellStory(t *testing.T) {
 	if p.Number != 1 || p.Other != "ada" || p.Member.Name() != "eve" || p.Community.ExternalID != "T-stories" {
 		t.Errorf("question = %+v, want pairing 1 with ada, to eve", p)
 	}
+	if err := s.StoryPromptDelivered(ctx, args); err != nil {
+		t.Fatal(err)
+	}
 	if _, again, err := s.ClaimStoryPrompt(ctx, args); err != nil || again {
-		t.Errorf("second claim = %v, %v; want false", again, err)
+		t.Errorf("second claim once delivered = %v, %v; want false", again, err)
 	}
 
 	for _, bad := range []string{"", "ok", strings.Repeat("a", knowledge.MaxStory+1)} {
@@ -255,8 +258,9 @@ func TestStore_Invitations(t *testing.T) {
 	if inv.Member.Name() != "ada" || inv.Votes != 10 || strings.Join(inv.Tags, " ") != "testing ci" {
 		t.Errorf("invitation = %+v, want ada with 10 votes, tags testing ci", inv)
 	}
-	if _, again, err := s.ClaimInvitation(ctx, args); err != nil || again {
-		t.Errorf("second claim = %v, %v; want false", again, err)
+	var held *knowledge.HeldError
+	if _, again, err := s.ClaimInvitation(ctx, args); again || !errors.As(err, &held) {
+		t.Errorf("second claim while the first sends = %v, %v; want it held", again, err)
 	}
 }
 
