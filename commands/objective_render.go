@@ -173,9 +173,9 @@ func objectiveDetails(p knowledge.Progress) bot.Text {
 	}
 	t = t.Line("History:")
 	entries := p.Entries
-	if len(entries) > maxHistoryLines {
-		t = t.Line("• … %d earlier entries", len(entries)-maxHistoryLines)
-		entries = entries[len(entries)-maxHistoryLines:]
+	if earlier := p.EarlierEntries + max(len(entries)-maxHistoryLines, 0); earlier > 0 {
+		t = t.Line("• … %d earlier entries", earlier)
+		entries = entries[max(len(entries)-maxHistoryLines, 0):]
 	}
 	for _, e := range entries {
 		t = t.Append(bot.Plain("\n"), historyLine(e, p))

@@ -113,11 +113,49 @@ func (s *Store) progressOf(ctx context.Context, db querier, o Objective) (Progre
 	if err != nil {
 		return Progress{}, err
 	}
-	entries, err := historyOf(ctx, db, o.CommunityID, []int64{o.ID})
+	entries, earlier, err := historyTail(ctx, db, o.CommunityID, o.ID, maxEntries)
 	if err != nil {
 		return Progress{}, err
 	}
-	return Project(o, entries[o.ID], s.now(), loc), nil
+	p := Project(o, entries, s.now(), loc)
+	p.EarlierEntries = earlier
+	return p, nil
+}
+
+// maxEntries bounds the history one objective's progress reads: an
+// objective that counts tagged tips has an entry per tip, and a check-in
+// must not read thousands of them.
+const maxEntries = 500
+
+// historyTail reads the last n entries of an objective's history, with the
+// value after each computed by PostgreSQL over the whole history, and how
+// many entries came before them.
+func historyTail(ctx context.Context, db querier, communityID, objectiveID int64, n int) ([]Entry, int, error) {
+	rows, err := db.Query(ctx, `
+		WITH e AS (
+			SELECT at, kind, amount::float8 AS amount, note, who, COALESCE(tip_number, 0) AS tip_number,
+				row_number() OVER (ORDER BY at, checkin_id, tip_number) AS rn
+			FROM objective_entries WHERE community_id = $1 AND objective_id = $2
+		), g AS (
+			SELECT *, count(*) FILTER (WHERE kind = 'set') OVER (ORDER BY rn) AS since_set FROM e
+		), v AS (
+			SELECT *, sum(amount) OVER (PARTITION BY since_set ORDER BY rn) AS value, count(*) OVER () AS total FROM g
+		)
+		SELECT at, kind = 'set', amount, value, note, who, tip_number, total FROM v
+		WHERE rn > total - $3 ORDER BY rn`, communityID, objectiveID, n)
+	if err != nil {
+		return nil, 0, fmt.Errorf("read objective history: %w", err)
+	}
+	var entries []Entry
+	total := 0
+	var e Entry
+	if _, err := pgx.ForEachRow(rows, []any{&e.At, &e.Set, &e.Amount, &e.Value, &e.Note, &e.Who, &e.TipNumber, &total}, func() error {
+		entries = append(entries, e)
+		return nil
+	}); err != nil {
+		return nil, 0, fmt.Errorf("read objective history: %w", err)
+	}
+	return entries, total - len(entries), nil
 }
 
 // ObjectivesProgress lists a community's objectives (the open ones, or all)

@@ -32,7 +32,10 @@ const maxETAWeeks = 100 * 52
 // Progress is an objective with its history and where it stands at Now.
 type Progress struct {
 	Objective Objective
-	Entries   []Entry
+	// Entries are the history, its last entries when it is long:
+	// EarlierEntries says how many came before them.
+	Entries        []Entry
+	EarlierEntries int
 	Value     float64
 	Status    Status
 	// Overdue is true for an open objective past its deadline, short of
