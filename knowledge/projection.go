@@ -36,8 +36,8 @@ type Progress struct {
 	// EarlierEntries says how many came before them.
 	Entries        []Entry
 	EarlierEntries int
-	Value     float64
-	Status    Status
+	Value          float64
+	Status         Status
 	// Overdue is true for an open objective past its deadline, short of
 	// its target.
 	Overdue bool
