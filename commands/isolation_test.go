@@ -62,8 +62,18 @@ func tenantScript(seed uint64, n int) []*bot.Event {
 		func() string { return "tips removed" },
 		func() string { return "notes " + pick([]string{"on", "off"}) },
 		func() string { return "config guests " + pick([]string{"none", "own-channels"}) },
+		func() string { return fmt.Sprintf(`objective add "%s goal" target 5 due 2099-01-01 %s`, pick(words), pick(tags)) },
+		func() string { return fmt.Sprintf("objective close %d achieved", 1+r.IntN(2)) }, // a button confirms
+		func() string { return fmt.Sprintf("objective reopen %d", 1+r.IntN(2)) },
 	}
-	var evs []*bot.Event
+	// Every script opens with a button to press: closing a goal below its
+	// target asks for a confirmation, which its button gives.
+	evs := []*bot.Event{
+		{ID: "E-goal", Kind: bot.Command, User: bot.User{ID: "U1", Name: "u1", IsAdmin: true}, Channel: bot.Channel{ID: "C1"},
+			Text: fmt.Sprintf(`objective add "%s goal" target 5 due 2099-01-01`, pick(words))},
+		{ID: "E-close", Kind: bot.Command, User: bot.User{ID: "U1", Name: "u1", IsAdmin: true}, Channel: bot.Channel{ID: "C1"},
+			Text: "objective close 1 achieved"},
+	}
 	for i := range n {
 		user := fmt.Sprintf("U%d", 1+r.IntN(4))
 		// U4 is a guest of the workspace; some commands come from a DM.
@@ -88,8 +98,9 @@ func tenantScript(seed uint64, n int) []*bot.Event {
 }
 
 // tenantRun plays the scripts of some workspaces, interleaved one event at
-// a time, against a fresh database, and returns per workspace what its
-// members saw (every reply) and its exported repository.
+// a time, against a fresh database, pressing the first button of a
+// command's reply, and returns per workspace what its members saw (every
+// reply) and its exported repository.
 func tenantRun(t *testing.T, scripts map[string][]*bot.Event) map[string]string {
 	t.Helper()
 	ctx := context.Background()
@@ -115,16 +126,28 @@ func tenantRun(t *testing.T, scripts map[string][]*bot.Event) map[string]string 
 			played = true
 			ev := *scripts[team][i]
 			ev.Community = bot.CommunityRef{Platform: bot.Slack, ExternalID: team}
-			replies, err := core.HandleEvent(ctx, &ev)
-			if err != nil {
-				t.Fatalf("%s event %s: %v", team, ev.ID, err)
+			// A reply's first button is pressed at once, as Slack sends a
+			// press: its command, run as the member.
+			for pressed := false; ; pressed = true {
+				replies, err := core.HandleEvent(ctx, &ev)
+				if err != nil {
+					t.Fatalf("%s event %s: %v", team, ev.ID, err)
+				}
+				settle(t, core, ev.Community)
+				fmt.Fprintf(seen[team], "%s %s %s:", ev.ID, ev.User.ID, ev.Text)
+				var button string
+				for _, r := range replies {
+					fmt.Fprintf(seen[team], " %s\n", r.Text.String())
+					if len(r.Buttons) > 0 && button == "" {
+						button = r.Buttons[0].Command
+					}
+				}
+				fmt.Fprintln(seen[team])
+				if button == "" || pressed || ev.Kind != bot.Command {
+					break
+				}
+				ev.ID, ev.Text = ev.ID+"-button", button
 			}
-			settle(t, core, ev.Community)
-			fmt.Fprintf(seen[team], "%s %s %s:", ev.ID, ev.User.ID, ev.Text)
-			for _, r := range replies {
-				fmt.Fprintf(seen[team], " %s\n", r.Text.String())
-			}
-			fmt.Fprintln(seen[team])
 		}
 		if !played {
 			break
@@ -176,7 +199,7 @@ func TestTenantIsolation(t *testing.T) {
 				}
 			}
 			if !strings.Contains(alone["TA"], "Saved as tip") || !strings.Contains(alone["TA"], "of TA") ||
-				!strings.Contains(alone["TA"]+alone["TB"], "Guests of this workspace") {
+				!strings.Contains(alone["TA"]+alone["TB"], "Guests of this workspace") || !strings.Contains(alone["TA"]+alone["TB"], "-button") {
 				t.Errorf("the script exercised too little; TA's run:\n%s", alone["TA"])
 			}
 		})
