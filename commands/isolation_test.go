@@ -62,7 +62,9 @@ func tenantScript(seed uint64, n int) []*bot.Event {
 		func() string { return "tips removed" },
 		func() string { return "notes " + pick([]string{"on", "off"}) },
 		func() string { return "config guests " + pick([]string{"none", "own-channels"}) },
-		func() string { return fmt.Sprintf(`objective add "%s goal" target 5 due 2099-01-01 %s`, pick(words), pick(tags)) },
+		func() string {
+			return fmt.Sprintf(`objective add "%s goal" target 5 due 2099-01-01 %s`, pick(words), pick(tags))
+		},
 		func() string { return fmt.Sprintf("objective close %d achieved", 1+r.IntN(2)) }, // a button confirms
 		func() string { return fmt.Sprintf("objective reopen %d", 1+r.IntN(2)) },
 	}
