@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -76,4 +77,34 @@ func TestTextf_TextArgumentKeepsItsSpans(t *testing.T) {
 	if want := []SpanKind{Markup, UserText, Markup, Mention, Markup}; !reflect.DeepEqual(kinds, want) {
 		t.Fatalf("Textf = %#v; want kinds %v", got, want)
 	}
+}
+
+// FuzzTextf: whatever people typed, handed to Textf as Untrusted, directly
+// or inside a Text that is itself an argument (an objective's name, a
+// member's name in a sentence), comes out as a UserText span of its own,
+// as typed, and copbot's markup is only the formats' own words.
+func FuzzTextf(f *testing.F) {
+	f.Add("<!channel> *title*", "[Verify here](https://x.test) @everyone", 3)
+	f.Add("", "%s %d", 0)
+	f.Add("a\x00\x01b", "“quoted”", -1)
+	f.Fuzz(func(t *testing.T, title, name string, n int) {
+		inner := Textf("objective %d “%s”", n, Untrusted(title))
+		got := Textf("%s added %s; owner %s.", Untrusted(name), inner, MentionOf("U1"))
+		var users []string
+		var markup strings.Builder
+		for _, sp := range got {
+			switch sp.Kind {
+			case UserText:
+				users = append(users, sp.Text)
+			case Markup:
+				markup.WriteString(sp.Text)
+			}
+		}
+		if want := []string{name, title}; !reflect.DeepEqual(users, want) {
+			t.Fatalf("user text spans %q; want %q as typed, each its own span (%#v)", users, want, got)
+		}
+		if want := fmt.Sprintf(" added objective %d “”; owner .", n); markup.String() != want {
+			t.Fatalf("copbot's markup is %q; want only the formats' words %q (%#v)", markup.String(), want, got)
+		}
+	})
 }
