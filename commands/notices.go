@@ -43,8 +43,7 @@ func (c *Core) deliverClaimed(ctx context.Context, n bot.Notice, cl claim) error
 		}
 		return nil
 	}
-	release := cl.release
-	if relErr := release(context.WithoutCancel(ctx)); relErr != nil {
+	if relErr := cl.release(context.WithoutCancel(ctx)); relErr != nil {
 		c.log.ErrorContext(ctx, "notice neither sent nor released; it will not be sent", slog.String("community", n.Community.String()),
 			slog.Any("error", err), slog.Any("release_error", relErr))
 		return errors.Join(err, relErr)

@@ -14,8 +14,9 @@ import (
 
 // repeatable are the commands that would change something again if run
 // twice (a check-in of +1 counts twice; a save saves twice): a member who
-// saw no answer types the command again, so the same text from the same
-// member within knowledge.RepeatWindow is answered, not run.
+// saw no answer types the command again at once, so a member's repeatable
+// command that is the same text as their last one, within
+// knowledge.RepeatWindow, is answered, not run.
 var repeatable = []string{"checkin", "save", "story", "objective add"}
 
 // repeatKey is the text under which a command is remembered, and whether it
@@ -31,8 +32,8 @@ func repeatKey(text string) (string, bool) {
 	return "", false
 }
 
-// runOnce runs a repeatable command unless the member ran the same one a
-// moment ago; then it says so, with what it answered then.
+// runOnce runs a repeatable command unless it repeats the member's last
+// one of a moment ago; then it says so, with what it answered then.
 func (c *Core) runOnce(ctx context.Context, req *Request, key string, run func() (bot.Reply, error)) (bot.Reply, error) {
 	rep, err := c.store.ClaimCommand(ctx, req.Member, key)
 	if err != nil {
