@@ -1,8 +1,10 @@
 package commands
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/copbot/copbot/bot"
 	"github.com/copbot/copbot/knowledge"
@@ -41,6 +43,11 @@ func (c *Core) config(ctx context.Context, req *Request) (bot.Reply, error) {
 		for _, s := range knowledge.Settings() {
 			t = t.Line("• `%s` = %s — %s", s.Key, bot.Untrusted(cfg[s.Key]), s.Help)
 		}
+		policies, err := c.store.ChannelPolicies(ctx, req.Community.ID)
+		if err != nil {
+			return bot.Reply{}, err
+		}
+		t = t.Append(channelPolicyLines(policies))
 		return bot.Reply{Text: t.Line("Facilitators change them with `/cop config <key> <value>`.")}, nil
 	}
 	setting, ok := knowledge.LookupSetting(key)
@@ -88,12 +95,21 @@ func (c *Core) channelPolicy(ctx context.Context, req *Request, word, policy str
 	if name == "" {
 		name = channelID
 	}
-	if err := c.store.SetChannelPolicy(ctx, req.Member, channelID, policy); err != nil {
+	changed, err := c.store.SetChannelPolicy(ctx, req.Member, channelID, ch.Name, policy)
+	if err != nil {
 		return bot.Reply{}, err
+	}
+	if !changed {
+		msg := map[string]string{
+			"exclude": "#%s is excluded already: reactions there save no tips.",
+			"allow":   "#%s is allowed already: reactions there save tips.",
+			"":        "#%s had no setting of its own: public channels save tips, private ones do not.",
+		}[policy]
+		return bot.Reply{Text: bot.Textf(msg, bot.Untrusted(name))}, nil
 	}
 	msg := map[string]string{
 		"exclude": "Reactions in #%s no longer save tips.",
-		"allow":   "Reactions in #%s now save tips, though it is private.",
+		"allow":   "Reactions in #%s now save tips, even if it is private.",
 		"":        "#%s is back to the default: public channels save tips, private ones do not.",
 	}[policy]
 	return bot.Reply{Text: bot.Textf(msg, bot.Untrusted(name)), Visibility: bot.InChannel}, nil
@@ -120,4 +136,24 @@ func (c *Core) channel(ctx context.Context, req *Request, t Token) (bot.Channel,
 		return bot.Channel{}, &knowledge.InvalidError{Msg: fmt.Sprintf("I can't see a channel called #%s here.", t.Text)}
 	}
 	return ch, nil
+}
+
+// channelPolicyLines lists the excluded and allowed channels for /cop config.
+func channelPolicyLines(policies []knowledge.ChannelPolicy) bot.Text {
+	var t bot.Text
+	for _, want := range []struct{ policy, head string }{
+		{"exclude", "Excluded channels (reactions there save nothing):"},
+		{"allow", "Allowed channels (reactions there save tips even if private):"},
+	} {
+		var names []string
+		for _, p := range policies {
+			if p.Policy == want.policy {
+				names = append(names, "#"+cmp.Or(p.Name, p.ChannelID))
+			}
+		}
+		if len(names) > 0 {
+			t = t.Line("%s %s", want.head, bot.Untrusted(strings.Join(names, ", ")))
+		}
+	}
+	return t
 }

@@ -1,6 +1,7 @@
 package commands_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"strings"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"github.com/copbot/copbot/bot"
+	"github.com/copbot/copbot/bot/console"
 	"github.com/copbot/copbot/internal/dbtest"
 )
 
@@ -196,11 +198,13 @@ func TestCore_ChannelsByNameAreResolvedOrRefused(t *testing.T) {
 
 // TestCore_TrialAnswers: answers a new user found unclear, now plain.
 func TestCore_TrialAnswers(t *testing.T) {
-	core, _ := newCore(t, dbtest.Pool(t))
-	out := script(t, core,
+	out := wiredConsole(t,
 		"/join ada", "/cop facilitator add @ada @nobody", "/cop facilitator list", "/cop facilitator add @ada @ada",
-		"/cop save One tip worth keeping", "/cop remove 1", "/cop remove 1", "/cop tips page:3", "/cop tips removed page:2")
+		"/cop save One tip worth keeping", "/cop remove 1", "/cop remove 1", "/cop tips page:3", "/cop tips removed page:2",
+		"/cop config exclude #random", "/cop config exclude #random", "/cop config include #never", "/cop config allow #secret", "/cop config")
 	for _, want := range []string{"I don't know anyone called @nobody here yet. So I changed nobody.",
+		"#random is excluded already", "#never had no setting of its own",
+		"Excluded channels (reactions there save nothing): #random", "Allowed channels (reactions there save tips even if private): #secret",
 		"Tip 1 is out of the repository already; `/cop restore 1` brings it back.",
 		"There is no page 3", "There is no page 2"} {
 		if !strings.Contains(out, want) {
@@ -210,4 +214,17 @@ func TestCore_TrialAnswers(t *testing.T) {
 	if strings.Count(out, "ada is now a facilitator") != 1 || strings.Contains(out, "ada was already a facilitator") {
 		t.Errorf("@ada @ada answered twice:\n%s", out)
 	}
+}
+
+// wiredConsole runs console lines against a core that knows the console as
+// its adapter, as copbot dev wires them (channels by name, notices).
+func wiredConsole(t *testing.T, lines ...string) string {
+	t.Helper()
+	var out bytes.Buffer
+	con := console.New(strings.NewReader(strings.Join(lines, "\n")+"\n"), &out, nil)
+	core, _ := newCore(t, dbtest.Pool(t), con)
+	if err := con.Run(context.Background(), core); err != nil {
+		t.Fatalf("console: %v\n%s", err, out.String())
+	}
+	return out.String()
 }

@@ -120,7 +120,7 @@ func TestStore_RemovalAlwaysApplies(t *testing.T) {
 	p.react(t, "e2", "bob", "M1", true)
 	p.drain(t)
 	tip := p.capture(t, p.queued(t)[0], "a tip", "cy")
-	if err := s.SetChannelPolicy(ctx, p.member(t, "admin"), "C1", "exclude"); err != nil {
+	if _, err := s.SetChannelPolicy(ctx, p.member(t, "admin"), "C1", "", "exclude"); err != nil {
 		t.Fatal(err)
 	}
 	p.react(t, "e3", "ada", "M1", false)

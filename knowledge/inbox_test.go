@@ -247,10 +247,10 @@ func TestStore_RecordReaction(t *testing.T) {
 	t.Run("ExcludedAndPrivateChannels", func(t *testing.T) {
 		p := newPractice(t, s, "slack", "T-chan")
 		admin := p.member(t, "admin")
-		if err := s.SetChannelPolicy(ctx, p.member(t, "ada"), "C-x", "exclude"); !errors.Is(err, knowledge.ErrForbidden) {
+		if _, err := s.SetChannelPolicy(ctx, p.member(t, "ada"), "C-x", "", "exclude"); !errors.Is(err, knowledge.ErrForbidden) {
 			t.Fatalf("a member set a channel policy: %v", err)
 		}
-		if err := s.SetChannelPolicy(ctx, admin, "C-x", "exclude"); err != nil {
+		if _, err := s.SetChannelPolicy(ctx, admin, "C-x", "", "exclude"); err != nil {
 			t.Fatal(err)
 		}
 		p.reactIn(t, "x1", "admin", "M-x", "C-x", false, true)
@@ -258,7 +258,7 @@ func TestStore_RecordReaction(t *testing.T) {
 		if d := p.drain(t); d.Queued != 0 {
 			t.Errorf("an excluded or private channel queued %d captures", d.Queued)
 		}
-		if err := s.SetChannelPolicy(ctx, admin, "G-p", "allow"); err != nil {
+		if _, err := s.SetChannelPolicy(ctx, admin, "G-p", "", "allow"); err != nil {
 			t.Fatal(err)
 		}
 		p.reactIn(t, "p2", "admin", "M-p", "G-p", true, true)
@@ -420,7 +420,7 @@ func TestStore_CaptureDropsPrivateMessages(t *testing.T) {
 	p.reactIn(t, "e1", "ada", "M-secret", "C-secret", false, true)
 	p.reactIn(t, "e2", "ada", "M-allowed", "C-allowed", false, true)
 	p.drain(t)
-	if err := s.SetChannelPolicy(ctx, p.member(t, "admin"), "C-allowed", "allow"); err != nil {
+	if _, err := s.SetChannelPolicy(ctx, p.member(t, "admin"), "C-allowed", "", "allow"); err != nil {
 		t.Fatal(err)
 	}
 	var done []knowledge.Captured

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // Tip is one entry of the practice repository.
@@ -194,24 +195,48 @@ func (s *Store) changeVisibleTip(ctx context.Context, communityID int64, number 
 }
 
 // SetChannelPolicy excludes a channel from capture ("exclude"), allows a
-// private one ("allow"), or returns it to the default (""). Facilitators only.
-func (s *Store) SetChannelPolicy(ctx context.Context, by Member, channelID, policy string) error {
+// private one ("allow"), or returns it to the default (""). Facilitators
+// only. It reports whether the channel's policy changed; name is the
+// channel's name where known, for listing the policies.
+func (s *Store) SetChannelPolicy(ctx context.Context, by Member, channelID, name, policy string) (bool, error) {
 	if !by.IsFacilitator {
-		return ErrForbidden
+		return false, ErrForbidden
 	}
+	var tag pgconn.CommandTag
 	var err error
 	if policy == "" {
-		_, err = s.pool.Exec(ctx, `DELETE FROM channel_policies WHERE community_id = $1 AND channel_id = $2`, by.CommunityID, channelID)
+		tag, err = s.pool.Exec(ctx, `DELETE FROM channel_policies WHERE community_id = $1 AND channel_id = $2`, by.CommunityID, channelID)
 	} else {
-		_, err = s.pool.Exec(ctx, `
-			INSERT INTO channel_policies (community_id, channel_id, policy, set_by) VALUES ($1, $2, $3, $4)
-			ON CONFLICT (community_id, channel_id) DO UPDATE SET policy = excluded.policy, set_by = excluded.set_by, set_at = now()`,
-			by.CommunityID, channelID, policy, by.ID)
+		tag, err = s.pool.Exec(ctx, `
+			INSERT INTO channel_policies AS p (community_id, channel_id, channel_name, policy, set_by) VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT (community_id, channel_id) DO UPDATE SET policy = excluded.policy, set_by = excluded.set_by, set_at = now(),
+				channel_name = COALESCE(NULLIF(excluded.channel_name, ''), p.channel_name)
+			WHERE p.policy <> excluded.policy OR excluded.channel_name <> '' AND excluded.channel_name <> p.channel_name`,
+			by.CommunityID, channelID, name, policy, by.ID)
 	}
 	if err != nil {
-		return fmt.Errorf("set channel policy: %w", err)
+		return false, fmt.Errorf("set channel policy: %w", err)
 	}
-	return nil
+	return tag.RowsAffected() > 0, nil
+}
+
+// ChannelPolicy is a channel's capture policy, for /cop config.
+type ChannelPolicy struct {
+	ChannelID, Name, Policy string
+}
+
+// ChannelPolicies lists the community's excluded and allowed channels.
+func (s *Store) ChannelPolicies(ctx context.Context, communityID int64) ([]ChannelPolicy, error) {
+	rows, err := s.pool.Query(ctx, `SELECT channel_id, channel_name, policy FROM channel_policies
+		WHERE community_id = $1 ORDER BY policy, lower(channel_name), channel_id`, communityID)
+	if err != nil {
+		return nil, fmt.Errorf("list channel policies: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[ChannelPolicy])
+	if err != nil {
+		return nil, fmt.Errorf("list channel policies: %w", err)
+	}
+	return out, nil
 }
 
 // nextTipNumber reserves one number, for a tip saved directly.

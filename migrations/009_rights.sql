@@ -64,3 +64,7 @@ CREATE OR REPLACE VIEW objective_entries AS
 -- guests): they see the repository as the community's guests setting says,
 -- nothing by default.
 ALTER TABLE members ADD COLUMN is_guest boolean NOT NULL DEFAULT false;
+
+-- channel_name is the name a channel policy was set with, so that /cop
+-- config can list excluded and allowed channels by name.
+ALTER TABLE channel_policies ADD COLUMN channel_name text NOT NULL DEFAULT '';
