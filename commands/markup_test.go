@@ -228,3 +228,20 @@ func wiredConsole(t *testing.T, lines ...string) string {
 	}
 	return out.String()
 }
+
+// TestCore_TagAnswersSayWhatChanged: a tag that names nothing is refused, a
+// tag with other characters says what it is filed as, and tagging or
+// untagging says which tags changed nothing.
+func TestCore_TagAnswersSayWhatChanged(t *testing.T) {
+	out := wiredConsole(t, "/cop save Pin tool versions #ops", "/cop tag 1 #-", "/cop tag 1 #_", "/cop tag 1 #ci!",
+		"/cop tag 1 #ops #c++", "/cop untag 1 #nothere #ci")
+	for _, want := range []string{"`#-` is not a tag: a tag needs a letter or a digit", "`#_` is not a tag", "Tip 1 is tagged #ops #ci.",
+		"It already had #ops.", "#c++ is filed as #c", "It did not have #nothere."} {
+		if !strings.Contains(out, want) {
+			t.Errorf("transcript lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "#ci! is filed") {
+		t.Errorf("a trailing ! is punctuation, not part of the tag:\n%s", out)
+	}
+}

@@ -118,7 +118,7 @@ func nextToken(s string) (Token, string, error) {
 	case len(word) > 1 && word[0] == '#':
 		tag := knowledge.NormalizeTag(word[1:])
 		if tag == "" {
-			return Token{}, "", &ParseError{Msg: fmt.Sprintf("`%s` is not a tag; tags are letters, digits, - and _.", word)}
+			return Token{}, "", &ParseError{Msg: fmt.Sprintf("`%s` is not a tag: a tag needs a letter or a digit (and may have - and _).", word)}
 		}
 		return Token{Kind: Tag, Text: tag}, rest, nil
 	case len(word) > 1 && word[0] == '@':

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -244,14 +245,42 @@ func (c *Core) retag(ctx context.Context, req *Request,
 	if len(tags) == 0 || req.Args.Len() > 0 {
 		return bot.Reply{}, usagef(req.Path, fmt.Sprintf("Name the tags with #, like `/cop %s %d #testing`.", req.Path, number))
 	}
+	// Say what a tag typed with other characters is filed as (the parser
+	// refused those with no letter or digit).
+	var notes bot.Text
+	for _, word := range strings.Fields(req.Event.Text) {
+		typed, ok := strings.CutPrefix(word, "#")
+		if n := knowledge.NormalizeTag(typed); ok && n != "" && n != strings.ToLower(strings.TrimRight(typed, ".,;:!?")) {
+			notes = notes.Line("#%s is filed as #%s: tags keep letters, digits, - and _ (up to %d).", bot.Untrusted(typed),
+				bot.Untrusted(n), knowledge.MaxTagLength)
+		}
+	}
+	before, err := c.store.Tip(ctx, req.Community.ID, number)
+	if err != nil {
+		return bot.Reply{}, tipNotFound(err, number)
+	}
 	tip, err := change(ctx, req.Member, number, tags)
 	if err != nil {
 		return bot.Reply{}, tipNotFound(err, number)
 	}
-	if len(tip.Tags) == 0 {
-		return bot.Reply{Text: bot.Textf("Tip %d has no tags now.", number)}, nil
+	var unchanged []string
+	for _, n := range tags {
+		if slices.Contains(before.Tags, n) == slices.Contains(tip.Tags, n) && !slices.Contains(unchanged, n) {
+			unchanged = append(unchanged, n)
+		}
 	}
-	return bot.Reply{Text: bot.Textf("Tip %d is tagged %s.", number, bot.Untrusted(hashTags(tip.Tags)))}, nil
+	t := bot.Textf("Tip %d is tagged %s.", number, bot.Untrusted(hashTags(tip.Tags)))
+	if len(tip.Tags) == 0 {
+		t = bot.Textf("Tip %d has no tags now.", number)
+	}
+	if len(unchanged) > 0 {
+		what := "already had"
+		if firstWord(req.Path) == "untag" {
+			what = "did not have"
+		}
+		t = t.Line("It %s %s.", what, bot.Untrusted(hashTags(unchanged)))
+	}
+	return bot.Reply{Text: t.Append(notes)}, nil
 }
 
 // tipNumber consumes the tip number that starts a command's arguments.

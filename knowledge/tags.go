@@ -12,18 +12,25 @@ import (
 func NormalizeTag(s string) string {
 	s = strings.ToLower(strings.TrimRight(strings.TrimPrefix(s, "#"), ".,;:!?"))
 	var b strings.Builder
-	n := 0
+	n, meaningful := 0, false
 	for _, r := range s {
 		if unicode.IsLetter(r) || unicode.IsDigit(r) || r == '-' || r == '_' {
 			b.WriteRune(r)
+			meaningful = meaningful || r != '-' && r != '_'
 			n++
-			if n == 50 {
+			if n == MaxTagLength {
 				break
 			}
 		}
 	}
+	if !meaningful {
+		return "" // "#-" or "#_" names nothing
+	}
 	return b.String()
 }
+
+// MaxTagLength bounds a tag, in characters.
+const MaxTagLength = 50
 
 // hashtag finds #tags in message text; Slack's channel links (<#C1|x>) and
 // URL fragments (x.com/#a) do not match because they do not follow a space.
