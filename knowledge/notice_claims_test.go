@@ -3,6 +3,8 @@ package knowledge_test
 import (
 	"context"
 	"errors"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/copbot/copbot/knowledge"
@@ -41,5 +43,37 @@ func TestStore_NoticeClaimIsALease(t *testing.T) {
 	}
 	if _, claimed, err := s.ClaimWelcome(ctx, p.c.ID, ada.ID); err != nil || claimed {
 		t.Fatalf("a delivered welcome claimed again = %v, %v; want no, and no error", claimed, err)
+	}
+}
+
+// TestStore_NoticeClaimsConcurrently: of several runs claiming one notice
+// at once (a job and its rescued twin), one gets it and the others are
+// told it is held; none takes it for delivered.
+func TestStore_NoticeClaimsConcurrently(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	p := newPractice(t, s, "slack", "T1")
+	ada := p.member(t, "ada")
+	var wg sync.WaitGroup
+	var claimed, held atomic.Int32
+	for range 10 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, ok, err := s.ClaimWelcome(ctx, p.c.ID, ada.ID)
+			var h *knowledge.HeldError
+			switch {
+			case err == nil && ok:
+				claimed.Add(1)
+			case errors.As(err, &h):
+				held.Add(1)
+			default:
+				t.Errorf("claim = %v, %v", ok, err)
+			}
+		}()
+	}
+	wg.Wait()
+	if claimed.Load() != 1 || held.Load() != 9 {
+		t.Fatalf("%d claimed, %d held of 10; want 1 and 9", claimed.Load(), held.Load())
 	}
 }
