@@ -3,7 +3,6 @@ package knowledge_test
 import (
 	"context"
 	"errors"
-	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -54,25 +53,19 @@ func TestStore_NoticeClaimsConcurrently(t *testing.T) {
 	s := newStore(t)
 	p := newPractice(t, s, "slack", "T1")
 	ada := p.member(t, "ada")
-	var wg sync.WaitGroup
 	var claimed, held atomic.Int32
-	for range 10 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_, ok, err := s.ClaimWelcome(ctx, p.c.ID, ada.ID)
-			var h *knowledge.HeldError
-			switch {
-			case err == nil && ok:
-				claimed.Add(1)
-			case errors.As(err, &h):
-				held.Add(1)
-			default:
-				t.Errorf("claim = %v, %v", ok, err)
-			}
-		}()
-	}
-	wg.Wait()
+	concurrently(10, func(int) {
+		_, ok, err := s.ClaimWelcome(ctx, p.c.ID, ada.ID)
+		var h *knowledge.HeldError
+		switch {
+		case err == nil && ok:
+			claimed.Add(1)
+		case errors.As(err, &h):
+			held.Add(1)
+		default:
+			t.Errorf("claim = %v, %v", ok, err)
+		}
+	})
 	if claimed.Load() != 1 || held.Load() != 9 {
 		t.Fatalf("%d claimed, %d held of 10; want 1 and 9", claimed.Load(), held.Load())
 	}
