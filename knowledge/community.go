@@ -193,3 +193,13 @@ func memberJoined(ctx context.Context, db querier, communityID int64, p Person, 
 	}
 	return m, first, nil
 }
+
+// CommunityByID reads a community, for jobs that carry only its id.
+func (s *Store) CommunityByID(ctx context.Context, id int64) (Community, error) {
+	c := Community{ID: id}
+	err := s.pool.QueryRow(ctx, `SELECT platform, external_id FROM communities WHERE id = $1`, id).Scan(&c.Platform, &c.ExternalID)
+	if err != nil {
+		return Community{}, notFound(err, "read community")
+	}
+	return c, nil
+}

@@ -174,7 +174,7 @@ func TestRun_LearnsPrivateChannels(t *testing.T) {
 // TestManifest_MatchesAdapter keeps the app manifest in step with what the
 // adapter serves and handles.
 func TestManifest_MatchesAdapter(t *testing.T) {
-	b, err := os.ReadFile("../../slack/manifest.yaml")
+	b, err := os.ReadFile("../../deploy/slack/manifest.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,7 +187,7 @@ func TestManifest_MatchesAdapter(t *testing.T) {
 		"- mpim:write ", "- users:read ", "- files:write ", "- groups:read ", "socket_mode_enabled: false",
 	} {
 		if !strings.Contains(m, want) {
-			t.Errorf("slack/manifest.yaml lacks %q", want)
+			t.Errorf("deploy/slack/manifest.yaml lacks %q", want)
 		}
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -43,70 +42,6 @@ func (c *Core) save(ctx context.Context, req *Request) (bot.Reply, error) {
 		t = t.Append(bot.Textf(" Tags: %s.", bot.Untrusted(hashTags(tip.Tags))))
 	}
 	return bot.Reply{Text: t}, nil
-}
-
-func (c *Core) searchCommand() Command {
-	return Command{
-		Name: "search", Summary: "find tips, best first",
-		Usage:    []string{"search <words> [#tag] [from:@user] [page:N]"},
-		Examples: []string{"search flaky tests", `search "code review" #onboarding`, "search from:@ada"},
-		Notes: "Words are matched by their stem (\"testing\" finds \"tests\") in the text and tags. " +
-			"Put phrases in quotes and exclude a word with -word.",
-		Handler: HandlerFunc(c.search),
-	}
-}
-
-func (c *Core) search(ctx context.Context, req *Request) (bot.Reply, error) {
-	cfg, err := c.settings(ctx, req.Community.ID)
-	if err != nil {
-		return bot.Reply{}, err
-	}
-	q := knowledge.SearchQuery{Tags: req.Args.Tags(), Limit: pageSize, Language: cfg.Language()}
-	page, err := pageOption(req.Args)
-	if err != nil {
-		return bot.Reply{}, err
-	}
-	q.Offset = (page - 1) * pageSize
-	// The author: by name in the search as shown (and in the next page's
-	// hint), by id in the next page's button, since a name may have spaces.
-	var shownAuthor, runAuthor string
-	if from := req.Args.Keyed("from"); len(from) > 0 {
-		if len(from) > 1 || from[0].Kind != Mention {
-			return bot.Reply{}, usagef("search", "Name one author, like `from:@ada`.")
-		}
-		author, err := c.member(ctx, req, from[0])
-		if err != nil {
-			return bot.Reply{}, err
-		}
-		q.AuthorID = &author.ID
-		shownAuthor, runAuthor = "from:@"+displayName(author), "from:<@"+author.PlatformUserID+">"
-	}
-	q.Words = req.Args.Rest()
-	terms := q.Words
-	for _, tag := range q.Tags {
-		terms += " #" + tag
-	}
-	with := func(author string) string { return strings.TrimSpace(terms + " " + author) }
-	if q.Reader, err = c.reader(ctx, req); err != nil {
-		return bot.Reply{}, err
-	}
-	tips, more, err := c.store.Search(ctx, req.Community.ID, q)
-	if err != nil {
-		return bot.Reply{}, err
-	}
-	// The pulse counts searches; a lost record must not cost the answer.
-	if err := c.store.RecordSearch(ctx, req.Member, page, tips); err != nil {
-		c.log.WarnContext(ctx, "search not recorded", commandAttrs(req, err)...)
-	}
-	what := with(shownAuthor)
-	if len(tips) == 0 {
-		if page > 1 {
-			return bot.Reply{Text: bot.Textf("No more tips match “%s”.", bot.Untrusted(what))}, nil
-		}
-		return bot.Reply{Text: bot.Textf("No tips match “%s” yet. Try fewer or other words, or `/cop tips` to browse.", bot.Untrusted(what))}, nil
-	}
-	head := bot.Textf("Tips matching “%s”, best first:", bot.Untrusted(what))
-	return c.tipList(head, tips, more, page, "search "+with(runAuthor), "search "+what), nil
 }
 
 func (c *Core) tipsCommand() Command {
@@ -212,75 +147,6 @@ func tipLine(tip knowledge.Tip) bot.Text {
 		t = t.Append(bot.Textf(" · %s", bot.LinkTo{Label: "source", URL: tip.Permalink}))
 	}
 	return t
-}
-
-func (c *Core) tagCommand() Command {
-	return Command{
-		Name: "tag", Summary: "add tags to a tip",
-		Usage: []string{"tag <tip> #tag [#tag …]"}, Examples: []string{"tag 12 #testing #ci"},
-		Handler: HandlerFunc(func(ctx context.Context, req *Request) (bot.Reply, error) {
-			return c.retag(ctx, req, c.store.TagTip)
-		}),
-	}
-}
-
-func (c *Core) untagCommand() Command {
-	return Command{
-		Name: "untag", Summary: "remove tags from a tip",
-		Usage: []string{"untag <tip> #tag [#tag …]"}, Examples: []string{"untag 12 #ci"},
-		Handler: HandlerFunc(func(ctx context.Context, req *Request) (bot.Reply, error) {
-			return c.retag(ctx, req, c.store.UntagTip)
-		}),
-	}
-}
-
-func (c *Core) retag(ctx context.Context, req *Request,
-	change func(context.Context, knowledge.Member, int, []string) (knowledge.Tip, error),
-) (bot.Reply, error) {
-	tags := req.Args.Tags()
-	number, err := tipNumber(req)
-	if err != nil {
-		return bot.Reply{}, err
-	}
-	if len(tags) == 0 || req.Args.Len() > 0 {
-		return bot.Reply{}, usagef(req.Path, fmt.Sprintf("Name the tags with #, like `/cop %s %d #testing`.", req.Path, number))
-	}
-	// Say what a tag typed with other characters is filed as (the parser
-	// refused those with no letter or digit).
-	var notes bot.Text
-	for _, word := range strings.Fields(req.Event.Text) {
-		typed, ok := strings.CutPrefix(word, "#")
-		if n := knowledge.NormalizeTag(typed); ok && n != "" && n != strings.ToLower(strings.TrimRight(typed, ".,;:!?")) {
-			notes = notes.Line("#%s is filed as #%s: tags keep letters, digits, - and _ (up to %d).", bot.Untrusted(typed),
-				bot.Untrusted(n), knowledge.MaxTagLength)
-		}
-	}
-	before, err := c.store.Tip(ctx, req.Community.ID, number)
-	if err != nil {
-		return bot.Reply{}, tipNotFound(err, number)
-	}
-	tip, err := change(ctx, req.Member, number, tags)
-	if err != nil {
-		return bot.Reply{}, tipNotFound(err, number)
-	}
-	var unchanged []string
-	for _, n := range tags {
-		if slices.Contains(before.Tags, n) == slices.Contains(tip.Tags, n) && !slices.Contains(unchanged, n) {
-			unchanged = append(unchanged, n)
-		}
-	}
-	t := bot.Textf("Tip %d is tagged %s.", number, bot.Untrusted(hashTags(tip.Tags)))
-	if len(tip.Tags) == 0 {
-		t = bot.Textf("Tip %d has no tags now.", number)
-	}
-	if len(unchanged) > 0 {
-		what := "already had"
-		if firstWord(req.Path) == "untag" {
-			what = "did not have"
-		}
-		t = t.Line("It %s %s.", what, bot.Untrusted(hashTags(unchanged)))
-	}
-	return bot.Reply{Text: t.Append(notes)}, nil
 }
 
 // tipNumber consumes the tip number that starts a command's arguments.
