@@ -10,14 +10,14 @@ import (
 	"github.com/copbot/copbot/knowledge"
 )
 
-func (c *Core) configCommand() Command {
-	cmd := Command{
+func (c *Core) configCommand() family {
+	cmd := family{
 		Name:    "config",
 		Summary: "see and change this community's settings (facilitators)",
 		Usage: []string{"config", "config <key>", "config <key> <value>",
 			"config exclude #channel", "config include #channel", "config allow #private-channel"},
 		Notes:   "Settings:",
-		Handler: HandlerFunc(c.config),
+		Handler: handlerFunc(c.config),
 	}
 	for _, s := range knowledge.Settings() {
 		cmd.Notes += "\n  `" + s.Key + "` — " + s.Help + " (default `" + s.Default + "`)"
@@ -29,7 +29,7 @@ func (c *Core) configCommand() Command {
 	return cmd
 }
 
-func (c *Core) config(ctx context.Context, req *Request) (bot.Reply, error) {
+func (c *Core) config(ctx context.Context, req *request) (bot.Reply, error) {
 	key, ok := req.Args.ShiftWord()
 	if policy, isPolicy := channelPolicies[key]; ok && isPolicy {
 		return c.channelPolicy(ctx, req, key, policy)
@@ -62,7 +62,7 @@ func (c *Core) config(ctx context.Context, req *Request) (bot.Reply, error) {
 		return bot.Reply{Text: bot.Textf("`%s` = %s — %s", key, bot.Untrusted(cfg[key]), setting.Help)}, nil
 	}
 	var typed string
-	if t, ok := req.Args.Peek(); ok && key == "digest-channel" && (t.Kind == ChannelRef || t.Kind == Tag) && req.Args.Len() == 1 {
+	if t, ok := req.Args.Peek(); ok && key == "digest-channel" && (t.Kind == channelToken || t.Kind == tagToken) && req.Args.Len() == 1 {
 		ch, err := c.channel(ctx, req, t)
 		if err != nil {
 			return bot.Reply{}, err
@@ -82,9 +82,9 @@ func (c *Core) config(ctx context.Context, req *Request) (bot.Reply, error) {
 // channelPolicies maps the config words for channels to stored policies.
 var channelPolicies = map[string]string{"exclude": "exclude", "allow": "allow", "include": ""}
 
-func (c *Core) channelPolicy(ctx context.Context, req *Request, word, policy string) (bot.Reply, error) {
+func (c *Core) channelPolicy(ctx context.Context, req *request, word, policy string) (bot.Reply, error) {
 	t, ok := req.Args.Shift()
-	if !ok || t.Kind != ChannelRef && t.Kind != Tag || req.Args.Len() > 0 {
+	if !ok || t.Kind != channelToken && t.Kind != tagToken || req.Args.Len() > 0 {
 		return bot.Reply{}, usagef("config", "Name one channel, like `/cop config "+word+" #random`.")
 	}
 	ch, err := c.channel(ctx, req, t)
@@ -119,8 +119,8 @@ func (c *Core) channelPolicy(ctx context.Context, req *Request, word, policy str
 // A reference carries the channel's id; a typed name is looked up through
 // the adapter (bot.ChannelFinder), and refused where it cannot be, so that
 // copbot never reports a setting for a channel that is only a name.
-func (c *Core) channel(ctx context.Context, req *Request, t Token) (bot.Channel, error) {
-	if t.Kind == ChannelRef {
+func (c *Core) channel(ctx context.Context, req *request, t token) (bot.Channel, error) {
+	if t.Kind == channelToken {
 		return bot.Channel{ID: t.ID, Name: t.Name}, nil
 	}
 	finder, ok := c.adapters[req.Event.Community.Platform].(bot.ChannelFinder)

@@ -10,8 +10,8 @@ import (
 	"github.com/copbot/copbot/knowledge"
 )
 
-func (c *Core) facilitatorCommand() Command {
-	return Command{
+func (c *Core) facilitatorCommand() family {
+	return family{
 		Name:    "facilitator",
 		Summary: "who looks after the community and its settings",
 		Usage:   []string{"facilitator list", "facilitator add @user [@user …]", "facilitator remove @user"},
@@ -30,7 +30,7 @@ func (c *Core) facilitatorCommand() Command {
 	}
 }
 
-func (c *Core) facilitatorList(ctx context.Context, req *Request) (bot.Reply, error) {
+func (c *Core) facilitatorList(ctx context.Context, req *request) (bot.Reply, error) {
 	fs, err := c.store.Facilitators(ctx, req.Community.ID)
 	if err != nil {
 		return bot.Reply{}, err
@@ -49,17 +49,17 @@ func (c *Core) facilitatorList(ctx context.Context, req *Request) (bot.Reply, er
 	return bot.Reply{Text: t}, nil
 }
 
-func (c *Core) facilitatorAdd(ctx context.Context, req *Request) (bot.Reply, error) {
+func (c *Core) facilitatorAdd(ctx context.Context, req *request) (bot.Reply, error) {
 	return c.changeFacilitators(ctx, req, c.store.AddFacilitators, "is now a facilitator", "was already a facilitator")
 }
 
-func (c *Core) facilitatorRemove(ctx context.Context, req *Request) (bot.Reply, error) {
+func (c *Core) facilitatorRemove(ctx context.Context, req *request) (bot.Reply, error) {
 	return c.changeFacilitators(ctx, req, c.store.RemoveFacilitators, "is no longer a facilitator", "was not a facilitator")
 }
 
 // changeFacilitators applies change to every mentioned member, all or
 // none; the reply reports each one.
-func (c *Core) changeFacilitators(ctx context.Context, req *Request,
+func (c *Core) changeFacilitators(ctx context.Context, req *request,
 	change func(context.Context, knowledge.Member, []knowledge.Member) ([]bool, error), done, unchanged string,
 ) (bot.Reply, error) {
 	if !req.Member.IsFacilitator {

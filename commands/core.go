@@ -19,14 +19,14 @@ import (
 type Core struct {
 	store  *knowledge.Store
 	log    *slog.Logger
-	router *Router
+	router *router
 	// adapters by platform, for their optional abilities (fetching messages,
 	// sending notices).
 	adapters map[bot.Platform]bot.Adapter
 	// configs caches community settings briefly: every reaction needs the
 	// save emoji.
 	configs sync.Map // int64 → cachedConfig
-	// wake tells RunInbox that this process recorded an event.
+	// wake tells runInbox that this process recorded an event.
 	wake chan struct{}
 	// arrivals measures how fast events are recorded, so that captures give
 	// way to acknowledgements in a burst.
@@ -61,7 +61,7 @@ func NewCore(store *knowledge.Store, log *slog.Logger, adapters ...bot.Adapter) 
 	for _, a := range adapters {
 		c.adapters[bot.Platform(a.Name())] = a
 	}
-	c.router = NewRouter(
+	c.router = newRouter(
 		c.helpCommand(),
 		c.facilitatorCommand(),
 		c.configCommand(),
@@ -84,7 +84,7 @@ func NewCore(store *knowledge.Store, log *slog.Logger, adapters ...bot.Adapter) 
 	return c
 }
 
-// Grammar lists every /cop family with its subcommands (Router.Grammar).
+// Grammar lists every /cop family with its subcommands (router.Grammar).
 func (c *Core) Grammar() map[string][]string { return c.router.Grammar() }
 
 // settings reads a community's settings through the cache.
@@ -102,7 +102,7 @@ func (c *Core) settings(ctx context.Context, communityID int64) (knowledge.Confi
 
 // HandleEvent serves an event. Commands are answered at once and always get
 // a reply, an apology at worst. Other events are recorded in the inbox, one
-// write, and applied after the acknowledgement by RunInbox; they return an
+// write, and applied after the acknowledgement by runInbox; they return an
 // error when they were not recorded, so that the adapter lets the platform
 // deliver them again.
 func (c *Core) HandleEvent(ctx context.Context, ev *bot.Event) ([]bot.Reply, error) {
@@ -169,12 +169,12 @@ func (c *Core) notRecorded(ctx context.Context, ev *bot.Event, err error) ([]bot
 }
 
 func (c *Core) command(ctx context.Context, ev *bot.Event, community knowledge.Community, member knowledge.Member) bot.Reply {
-	req := &Request{Event: ev, Community: community, Member: member}
+	req := &request{Event: ev, Community: community, Member: member}
 	text := ev.Text
 	if c.router.FreeText(text) { // the handler reads the rest as typed
 		text, _ = splitFirstWord(text)
 	}
-	args, err := Parse(text)
+	args, err := parse(text)
 	if err != nil {
 		return c.errorReply(ctx, req, err)
 	}
@@ -216,7 +216,7 @@ func person(u bot.User) knowledge.Person {
 // member is created if copbot has not seen them yet; text typed to look
 // like a mention may only name a member copbot knows, by id, and a plain
 // @name must name exactly one member copbot knows.
-func (c *Core) member(ctx context.Context, req *Request, t Token) (knowledge.Member, error) {
+func (c *Core) member(ctx context.Context, req *request, t token) (knowledge.Member, error) {
 	if t.ID != "" {
 		if req.Event.Mentions == nil || slices.Contains(req.Event.Mentions, t.ID) {
 			return c.store.ReferMember(ctx, req.Community.ID, t.ID, t.Name)

@@ -38,10 +38,10 @@ func usageTextf(topic, format string, args ...any) error {
 // errorReply turns a handler's error into what the person sees. Errors that
 // are theirs get a specific answer; anything else is logged with context and
 // answered with an apology that leaks nothing.
-func (c *Core) errorReply(ctx context.Context, req *Request, err error) bot.Reply {
+func (c *Core) errorReply(ctx context.Context, req *request, err error) bot.Reply {
 	var (
 		usage   *UsageError
-		parse   *ParseError
+		parse   *parseError
 		invalid *knowledge.InvalidError
 	)
 	switch {
@@ -78,7 +78,7 @@ func (c *Core) errorReply(ctx context.Context, req *Request, err error) bot.Repl
 		"It has been logged; please try again in a moment.")}
 }
 
-func commandAttrs(req *Request, err error) []any {
+func commandAttrs(req *request, err error) []any {
 	return []any{
 		slog.String("community", req.Event.Community.String()),
 		slog.String("user", req.Event.User.ID),

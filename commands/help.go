@@ -6,17 +6,17 @@ import (
 	"github.com/copbot/copbot/bot"
 )
 
-func (c *Core) helpCommand() Command {
-	return Command{
+func (c *Core) helpCommand() family {
+	return family{
 		Name:     "help",
 		Summary:  "what copbot can do, or how one command works",
 		Usage:    []string{"help [command]"},
 		Examples: []string{"help", "help config"},
-		Handler:  HandlerFunc(c.help),
+		Handler:  handlerFunc(c.help),
 	}
 }
 
-func (c *Core) help(_ context.Context, req *Request) (bot.Reply, error) {
+func (c *Core) help(_ context.Context, req *request) (bot.Reply, error) {
 	topic, ok := req.Args.ShiftWord()
 	if !ok {
 		t := bot.Plain("*copbot* helps this community keep its practice, mentoring and goals in one place. Commands:")
@@ -34,7 +34,7 @@ func (c *Core) help(_ context.Context, req *Request) (bot.Reply, error) {
 	return bot.Reply{Text: helpText(cmd)}, nil
 }
 
-func helpText(cmd Command) bot.Text {
+func helpText(cmd family) bot.Text {
 	t := bot.Textf("*/cop %s* — %s", cmd.Name, cmd.Summary)
 	if cmd.Notes != "" {
 		t = t.Line("%s", cmd.Notes)

@@ -15,7 +15,7 @@ import (
 // drainBatch is the most recorded events one pass over the inbox applies.
 const drainBatch = 1000
 
-// inboxPoll is how often RunInbox looks for events recorded by other copbot
+// inboxPoll is how often runInbox looks for events recorded by other copbot
 // processes; events this process records wake it at once.
 const inboxPoll = 100 * time.Millisecond
 
@@ -33,11 +33,11 @@ func (c *Core) recorded(isNew bool, err error) error {
 	return err
 }
 
-// RunInbox applies recorded events until ctx ends: votes, pending tips and
+// runInbox applies recorded events until ctx ends: votes, pending tips and
 // their capture jobs, joins, edits and deletions, in passes of up to
 // drainBatch events. Any number of copbot processes may run it; one pass
 // runs at a time. Failures are logged and the pass is tried again.
-func (c *Core) RunInbox(ctx context.Context) {
+func (c *Core) runInbox(ctx context.Context) {
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	for {

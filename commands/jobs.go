@@ -12,8 +12,8 @@ import (
 	"github.com/copbot/copbot/knowledge"
 )
 
-// AddWorkers registers every job worker of the core with river.
-func (c *Core) AddWorkers(w *river.Workers) {
+// addWorkers registers every job worker of the core with river.
+func (c *Core) addWorkers(w *river.Workers) {
 	river.AddWorker(w, &captureWorker{core: c})
 	river.AddWorker(w, &pruneWorker{core: c})
 	river.AddWorker(w, &planRemindersWorker{core: c})
@@ -60,9 +60,9 @@ func (w *restemWorker) Work(ctx context.Context, job *river.Job[knowledge.Restem
 	return nil
 }
 
-// PeriodicJobs are the core's recurring jobs; river runs them on its leader
+// periodicJobs are the core's recurring jobs; river runs them on its leader
 // only, so several copbot processes never run one twice.
-func PeriodicJobs() []*river.PeriodicJob {
+func periodicJobs() []*river.PeriodicJob {
 	every := func(d time.Duration, args river.JobArgs) *river.PeriodicJob {
 		return river.NewPeriodicJob(river.PeriodicInterval(d),
 			func() (river.JobArgs, *river.InsertOpts) { return args, nil },
@@ -70,9 +70,9 @@ func PeriodicJobs() []*river.PeriodicJob {
 	}
 	return []*river.PeriodicJob{
 		every(time.Hour, pruneArgs{}),
-		every(ReminderPlanInterval, planRemindersArgs{}),
+		every(reminderPlanInterval, planRemindersArgs{}),
 		every(knowledge.DigestPlanInterval, planDigestsArgs{}),
-		every(StoryPlanInterval, planStoriesArgs{}),
+		every(storyPlanInterval, planStoriesArgs{}),
 		every(knowledge.EngagementRefreshInterval, refreshAllArgs{}),
 	}
 }

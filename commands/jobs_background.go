@@ -46,7 +46,7 @@ type Background struct {
 	inboxDone chan struct{}
 }
 
-// StartBackground runs the inbox passes (RunInbox) and the core's jobs on
+// StartBackground runs the inbox passes (runInbox) and the core's jobs on
 // river until Stop. Every copbot process runs it: passes and jobs are shared
 // out through PostgreSQL, and periodic jobs run on river's leader only.
 func (c *Core) StartBackground(ctx context.Context, opts *BackgroundOptions) (*Background, error) {
@@ -58,7 +58,7 @@ func (c *Core) StartBackground(ctx context.Context, opts *BackgroundOptions) (*B
 		log = c.log
 	}
 	workers := river.NewWorkers()
-	c.AddWorkers(workers)
+	c.addWorkers(workers)
 	cfg := &river.Config{
 		Logger:  log,
 		Workers: workers,
@@ -87,7 +87,7 @@ func (c *Core) StartBackground(ctx context.Context, opts *BackgroundOptions) (*B
 		cfg.Queues[knowledge.NoticeQueue(p)] = river.QueueConfig{MaxWorkers: 4}
 	}
 	if !opts.NoPeriodic {
-		cfg.PeriodicJobs = PeriodicJobs()
+		cfg.PeriodicJobs = periodicJobs()
 	}
 	cfg.RescueStuckJobsAfter = cmp.Or(opts.RescueAfter, 2*time.Minute)
 	cfg.JobTimeout = min(time.Minute, cfg.RescueStuckJobsAfter/2)
@@ -106,7 +106,7 @@ func (c *Core) StartBackground(ctx context.Context, opts *BackgroundOptions) (*B
 	b := &Background{jobs: jobs, stopInbox: stopInbox, inboxDone: make(chan struct{})}
 	go func() {
 		defer close(b.inboxDone)
-		c.RunInbox(inboxCtx)
+		c.runInbox(inboxCtx)
 	}()
 	return b, nil
 }

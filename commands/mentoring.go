@@ -11,8 +11,8 @@ import (
 	"github.com/copbot/copbot/knowledge"
 )
 
-func (c *Core) mentorCommand() Command {
-	return Command{
+func (c *Core) mentorCommand() family {
+	return family{
 		Name:    "mentor",
 		Summary: "find a mentor, or offer to be one",
 		Usage: []string{
@@ -59,7 +59,7 @@ func (c *Core) mentorCommand() Command {
 
 // topics consumes the remaining arguments as topics: words, quoted words
 // and #tags.
-func topics(req *Request) ([]string, error) {
+func topics(req *request) ([]string, error) {
 	var out []string
 	for {
 		t, ok := req.Args.Shift()
@@ -67,9 +67,9 @@ func topics(req *Request) ([]string, error) {
 			break
 		}
 		switch t.Kind {
-		case Word, Tag:
+		case wordToken, tagToken:
 			out = append(out, t.Text)
-		case Quoted:
+		case quotedToken:
 			out = append(out, strings.Fields(t.Text)...)
 		default:
 			return nil, &knowledge.InvalidError{Msg: fmt.Sprintf("Topics are words or #tags; %s is not one.", t.Text)}
@@ -88,8 +88,8 @@ func mentorUsage(msg string) error {
 }
 
 // number consumes a positive whole number, or says what it is for.
-func number(t Token, what string) (int, error) {
-	if t.Kind == Word || t.Kind == Tag {
+func number(t token, what string) (int, error) {
+	if t.Kind == wordToken || t.Kind == tagToken {
 		if n, ok := itemNumber(t.Text); ok {
 			return n, nil
 		}
@@ -98,7 +98,7 @@ func number(t Token, what string) (int, error) {
 }
 
 // pairingNumber consumes the pairing number a command needs.
-func pairingNumber(req *Request) (int, error) {
+func pairingNumber(req *request) (int, error) {
 	t, ok := req.Args.Shift()
 	if !ok {
 		return 0, mentorUsage(fmt.Sprintf("Which pairing? Give its number, like `/cop %s 3`; `/cop mentor status` shows yours.", req.Path))
@@ -106,7 +106,7 @@ func pairingNumber(req *Request) (int, error) {
 	return number(t, "a pairing number")
 }
 
-func (c *Core) mentorRequest(ctx context.Context, req *Request) (bot.Reply, error) {
+func (c *Core) mentorRequest(ctx context.Context, req *request) (bot.Reply, error) {
 	ts, err := topics(req)
 	if err != nil {
 		return bot.Reply{}, err
@@ -131,7 +131,7 @@ func (c *Core) mentorRequest(ctx context.Context, req *Request) (bot.Reply, erro
 	return bot.Reply{Text: t}, nil
 }
 
-func (c *Core) mentorOffer(ctx context.Context, req *Request) (bot.Reply, error) {
+func (c *Core) mentorOffer(ctx context.Context, req *request) (bot.Reply, error) {
 	offer := knowledge.MentorOffer{}
 	if v, found, hasValue := req.Args.Option("capacity"); found {
 		if !hasValue {
@@ -186,7 +186,7 @@ func pausedUntil(m knowledge.Mentor) string {
 	return " until " + m.PausedUntil.UTC().Format(time.DateOnly)
 }
 
-func (c *Core) mentorPause(ctx context.Context, req *Request) (bot.Reply, error) {
+func (c *Core) mentorPause(ctx context.Context, req *request) (bot.Reply, error) {
 	var until *time.Time
 	if v, found, hasValue := req.Args.Option("until"); found {
 		if !hasValue {
@@ -215,7 +215,7 @@ func (c *Core) mentorPause(ctx context.Context, req *Request) (bot.Reply, error)
 	return bot.Reply{Text: t}, nil
 }
 
-func (c *Core) mentorResume(ctx context.Context, req *Request) (bot.Reply, error) {
+func (c *Core) mentorResume(ctx context.Context, req *request) (bot.Reply, error) {
 	res, err := c.store.ResumeMentoring(ctx, req.Member)
 	if err != nil {
 		return bot.Reply{}, err
@@ -229,7 +229,7 @@ func (c *Core) mentorResume(ctx context.Context, req *Request) (bot.Reply, error
 	return bot.Reply{Text: mentorNotes(t, m, res.Paired)}, nil
 }
 
-func (c *Core) mentorAccept(ctx context.Context, req *Request) (bot.Reply, error) {
+func (c *Core) mentorAccept(ctx context.Context, req *request) (bot.Reply, error) {
 	n, err := pairingNumber(req)
 	if err != nil {
 		return bot.Reply{}, err
@@ -243,7 +243,7 @@ func (c *Core) mentorAccept(ctx context.Context, req *Request) (bot.Reply, error
 		"`/cop mentor end %d` when you're done.", p.Number, bot.MentionOf(p.Mentee.PlatformUserID), p.Number)}, nil
 }
 
-func (c *Core) mentorDecline(ctx context.Context, req *Request) (bot.Reply, error) {
+func (c *Core) mentorDecline(ctx context.Context, req *request) (bot.Reply, error) {
 	n, err := pairingNumber(req)
 	if err != nil {
 		return bot.Reply{}, err
@@ -271,9 +271,9 @@ func freedSlot(t bot.Text, paired []knowledge.Pairing) bot.Text {
 	return t
 }
 
-func (c *Core) mentorEnd(ctx context.Context, req *Request) (bot.Reply, error) {
+func (c *Core) mentorEnd(ctx context.Context, req *request) (bot.Reply, error) {
 	var which *int
-	if t, ok := req.Args.Peek(); ok && (t.Kind == Word || t.Kind == Tag) {
+	if t, ok := req.Args.Peek(); ok && (t.Kind == wordToken || t.Kind == tagToken) {
 		if digits := strings.TrimPrefix(t.Text, "#"); digits != "" && strings.Trim(digits, "0123456789") == "" {
 			req.Args.Shift()
 			n, ok := itemNumber(t.Text)
@@ -319,7 +319,7 @@ func (c *Core) mentorEnd(ctx context.Context, req *Request) (bot.Reply, error) {
 	return bot.Reply{Text: freedSlot(t, res.Paired)}, nil
 }
 
-func (c *Core) mentorPair(ctx context.Context, req *Request) (bot.Reply, error) {
+func (c *Core) mentorPair(ctx context.Context, req *request) (bot.Reply, error) {
 	if !req.Member.IsFacilitator {
 		return bot.Reply{}, knowledge.ErrForbidden
 	}

@@ -45,7 +45,7 @@ func (w *invitationWorker) Work(ctx context.Context, job *river.Job[knowledge.In
 
 // mentorInvitation answers an invitation to mentor: `decline` says no
 // thanks for good.
-func (c *Core) mentorInvitation(ctx context.Context, req *Request) (bot.Reply, error) {
+func (c *Core) mentorInvitation(ctx context.Context, req *request) (bot.Reply, error) {
 	w, ok := req.Args.ShiftWord()
 	if !ok || w != "decline" || req.Args.Len() > 0 {
 		return bot.Reply{}, mentorUsage("To say no thanks to mentoring, use `/cop mentor invitation decline`.")

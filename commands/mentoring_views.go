@@ -9,7 +9,7 @@ import (
 	"github.com/copbot/copbot/knowledge"
 )
 
-func (c *Core) mentorStatus(ctx context.Context, req *Request) (bot.Reply, error) {
+func (c *Core) mentorStatus(ctx context.Context, req *request) (bot.Reply, error) {
 	st, err := c.store.MentoringStatus(ctx, req.Member)
 	if err != nil {
 		return bot.Reply{}, err
@@ -64,7 +64,7 @@ func acceptButtons(number int) []bot.Button {
 	}
 }
 
-func (c *Core) mentorList(ctx context.Context, req *Request) (bot.Reply, error) {
+func (c *Core) mentorList(ctx context.Context, req *request) (bot.Reply, error) {
 	o, err := c.store.MentoringOverview(ctx, req.Member)
 	if err != nil {
 		return bot.Reply{}, err

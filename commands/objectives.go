@@ -24,8 +24,8 @@ var objectiveUsage = []string{
 	"objective resume <objective>",
 }
 
-func (c *Core) objectiveCommand() Command {
-	return Command{
+func (c *Core) objectiveCommand() family {
+	return family{
 		Name:    "objective",
 		Summary: "the community's goals and their progress (facilitators set them)",
 		Usage:   objectiveUsage,
@@ -56,7 +56,7 @@ func (c *Core) objectiveCommand() Command {
 	}
 }
 
-func (c *Core) objectiveAdd(ctx context.Context, req *Request) (bot.Reply, error) {
+func (c *Core) objectiveAdd(ctx context.Context, req *request) (bot.Reply, error) {
 	if !req.Member.IsFacilitator {
 		return bot.Reply{}, knowledge.ErrForbidden
 	}
@@ -103,7 +103,7 @@ func (c *Core) objectiveAdd(ctx context.Context, req *Request) (bot.Reply, error
 	return bot.Reply{Text: t, Visibility: bot.InChannel}, nil
 }
 
-func (c *Core) objectiveEdit(ctx context.Context, req *Request) (bot.Reply, error) {
+func (c *Core) objectiveEdit(ctx context.Context, req *request) (bot.Reply, error) {
 	if !req.Member.IsFacilitator {
 		return bot.Reply{}, knowledge.ErrForbidden
 	}
@@ -140,7 +140,7 @@ func (c *Core) objectiveEdit(ctx context.Context, req *Request) (bot.Reply, erro
 	return bot.Reply{Text: t, Visibility: bot.InChannel}, nil
 }
 
-func (c *Core) objectiveList(ctx context.Context, req *Request) (bot.Reply, error) {
+func (c *Core) objectiveList(ctx context.Context, req *request) (bot.Reply, error) {
 	all := false
 	if w, ok := req.Args.ShiftWord(); ok {
 		if w != "all" {
@@ -174,7 +174,7 @@ func (c *Core) objectiveList(ctx context.Context, req *Request) (bot.Reply, erro
 	return bot.Reply{Text: t.Line("Details: `/cop objective show <number>`.")}, nil
 }
 
-func (c *Core) objectiveShow(ctx context.Context, req *Request) (bot.Reply, error) {
+func (c *Core) objectiveShow(ctx context.Context, req *request) (bot.Reply, error) {
 	number, err := objectiveNumber(req)
 	if err != nil {
 		return bot.Reply{}, err
@@ -198,7 +198,7 @@ func (c *Core) objectiveShow(ctx context.Context, req *Request) (bot.Reply, erro
 	return r, nil
 }
 
-func (c *Core) objectiveClose(ctx context.Context, req *Request) (bot.Reply, error) {
+func (c *Core) objectiveClose(ctx context.Context, req *request) (bot.Reply, error) {
 	if !req.Member.IsFacilitator {
 		return bot.Reply{}, knowledge.ErrForbidden
 	}
@@ -214,7 +214,7 @@ func (c *Core) objectiveClose(ctx context.Context, req *Request) (bot.Reply, err
 		}
 	}
 	confirmed := false
-	if w, ok := req.Args.Peek(); ok && w.Kind == Word && strings.EqualFold(w.Text, "confirm") {
+	if w, ok := req.Args.Peek(); ok && w.Kind == wordToken && strings.EqualFold(w.Text, "confirm") {
 		req.Args.Shift()
 		confirmed = true
 	}
@@ -247,7 +247,7 @@ func (c *Core) objectiveClose(ctx context.Context, req *Request) (bot.Reply, err
 
 // reachedOutcome is "achieved" for an objective at its target and "" for
 // one that is not, whose closing needs a word.
-func (c *Core) reachedOutcome(ctx context.Context, req *Request, number int) (string, error) {
+func (c *Core) reachedOutcome(ctx context.Context, req *request, number int) (string, error) {
 	o, err := c.store.Objective(ctx, req.Community.ID, number)
 	if err != nil {
 		return "", objectiveNotFound(err, number)
@@ -259,7 +259,7 @@ func (c *Core) reachedOutcome(ctx context.Context, req *Request, number int) (st
 	return knowledge.ObjectiveAchieved, nil
 }
 
-func (c *Core) objectiveReopen(ctx context.Context, req *Request) (bot.Reply, error) {
+func (c *Core) objectiveReopen(ctx context.Context, req *request) (bot.Reply, error) {
 	if !req.Member.IsFacilitator {
 		return bot.Reply{}, knowledge.ErrForbidden
 	}
@@ -280,7 +280,7 @@ func (c *Core) objectiveReopen(ctx context.Context, req *Request) (bot.Reply, er
 }
 
 // objectivePause serves `pause <objective> until YYYY-MM-DD` and `resume <objective>`.
-func (c *Core) objectivePause(ctx context.Context, req *Request) (bot.Reply, error) {
+func (c *Core) objectivePause(ctx context.Context, req *request) (bot.Reply, error) {
 	resume := strings.HasSuffix(req.Path, "resume")
 	number, err := objectiveNumber(req)
 	if err != nil {

@@ -11,8 +11,8 @@ import (
 	"github.com/copbot/copbot/knowledge"
 )
 
-func (c *Core) checkinCommand() Command {
-	return Command{
+func (c *Core) checkinCommand() family {
+	return family{
 		Name:    "checkin",
 		Summary: "post progress on an objective",
 		Usage:   []string{"checkin <objective> <value|+delta> [note]"},
@@ -24,11 +24,11 @@ func (c *Core) checkinCommand() Command {
 		Notes: "A plain number sets the objective's value; `+2` or `-1` changes it. Every check-in is kept with who, " +
 			"when and the note: to correct one, check in again. The owner and facilitators check in " +
 			"(`/cop config checkin-by anyone` lets everyone).",
-		Handler: HandlerFunc(c.checkin),
+		Handler: handlerFunc(c.checkin),
 	}
 }
 
-func (c *Core) checkin(ctx context.Context, req *Request) (bot.Reply, error) {
+func (c *Core) checkin(ctx context.Context, req *request) (bot.Reply, error) {
 	number, err := objectiveNumber(req)
 	if err != nil {
 		return bot.Reply{}, err
@@ -38,7 +38,7 @@ func (c *Core) checkin(ctx context.Context, req *Request) (bot.Reply, error) {
 		return bot.Reply{}, usagef("checkin", fmt.Sprintf("How far along is it? Give a value or a change, like `/cop checkin %d +1` or `/cop checkin %d 4`.", number, number))
 	}
 	amount, err := knowledge.ParseAmount(t.Text)
-	if err != nil || t.Kind != Word {
+	if err != nil || t.Kind != wordToken {
 		return bot.Reply{}, usageTextf("checkin", "“%s” is not a number. Check in a value like `/cop checkin %d 4` or a change like `/cop checkin %d +1`, then your note.",
 			bot.Untrusted(t.Text), number, number)
 	}

@@ -11,8 +11,8 @@ import (
 	"github.com/copbot/copbot/knowledge"
 )
 
-// ReminderPlanInterval is how often the leader looks for reminders to send.
-const ReminderPlanInterval = 10 * time.Minute
+// reminderPlanInterval is how often the leader looks for reminders to send.
+const reminderPlanInterval = 10 * time.Minute
 
 // planRemindersArgs is the periodic job that decides which reminders are
 // due; river runs periodic jobs on its leader only.

@@ -21,7 +21,7 @@ type objectiveSpec struct {
 
 // parseObjectiveSpec reads `keyword value` pieces and the title. Problems
 // with what was typed are collected, so that one reply names them all.
-func (c *Core) parseObjectiveSpec(ctx context.Context, req *Request) (objectiveSpec, []string, error) {
+func (c *Core) parseObjectiveSpec(ctx context.Context, req *request) (objectiveSpec, []string, error) {
 	var spec objectiveSpec
 	var problems []string
 	problem := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
@@ -30,7 +30,7 @@ func (c *Core) parseObjectiveSpec(ctx context.Context, req *Request) (objectiveS
 		switch {
 		case !found:
 			return "", false
-		case !has || (v.Kind != Word && v.Kind != Quoted):
+		case !has || (v.Kind != wordToken && v.Kind != quotedToken):
 			problem("Put a value after `%s`, like `%s %s`.", name, name, example)
 			return "", false
 		}
@@ -71,7 +71,7 @@ func (c *Core) parseObjectiveSpec(ctx context.Context, req *Request) (objectiveS
 		}
 	}
 	if v, found, has := req.Args.Option("owner"); found {
-		if !has || v.Kind != Mention {
+		if !has || v.Kind != mentionToken {
 			problem("Name the owner with a mention, like `owner @ada`.")
 		} else {
 			m, err := c.member(ctx, req, v)
@@ -94,11 +94,11 @@ func (c *Core) parseObjectiveSpec(ctx context.Context, req *Request) (objectiveS
 	}
 	// What is left is the title: one quoted string, or plain words.
 	var quoted, words []string
-	for _, t := range req.Args.take(func(Token) bool { return true }) {
+	for _, t := range req.Args.take(func(token) bool { return true }) {
 		switch {
-		case t.Kind == Quoted && t.Key == "":
+		case t.Kind == quotedToken && t.Key == "":
 			quoted = append(quoted, t.Text)
-		case t.Kind == Word && t.Key == "":
+		case t.Kind == wordToken && t.Key == "":
 			words = append(words, t.Text)
 		default:
 			problem("I don't know what to do with `%s` here.", t.Text)
@@ -148,9 +148,9 @@ func objectiveProblems(sub string, problems []string) error {
 
 // objectiveNumber consumes the objective number that starts a command's
 // arguments; "3" and "#3" both work.
-func objectiveNumber(req *Request) (int, error) {
+func objectiveNumber(req *request) (int, error) {
 	t, ok := req.Args.Shift()
-	if ok && (t.Kind == Word || t.Kind == Tag) {
+	if ok && (t.Kind == wordToken || t.Kind == tagToken) {
 		if n, ok := itemNumber(t.Text); ok {
 			return n, nil
 		}

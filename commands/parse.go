@@ -11,27 +11,27 @@ import (
 	"github.com/copbot/copbot/knowledge"
 )
 
-// TokenKind says what a token of a command is.
-type TokenKind int
+// tokenKind says what a token of a command is.
+type tokenKind int
 
 // Token kinds.
 const (
-	// Word is a bare word.
-	Word TokenKind = iota
-	// Quoted is a "quoted string", quotes removed.
-	Quoted
-	// Tag is a #tag; Text holds the normalised tag without '#'.
-	Tag
-	// Mention names a member: ID is set for platform mentions (<@U123>,
+	// wordToken is a bare word.
+	wordToken tokenKind = iota
+	// quotedToken is a "quoted string", quotes removed.
+	quotedToken
+	// tagToken is a #tag; Text holds the normalised tag without '#'.
+	tagToken
+	// mentionToken names a member: ID is set for platform mentions (<@U123>,
 	// <@!123>), Name for a plain @name.
-	Mention
-	// ChannelRef is a platform channel mention (<#C123|name>, <#123>).
-	ChannelRef
+	mentionToken
+	// channelToken is a platform channel mention (<#C123|name>, <#123>).
+	channelToken
 )
 
-// Token is one piece of a command's text.
-type Token struct {
-	Kind TokenKind
+// token is one piece of a command's text.
+type token struct {
+	Kind tokenKind
 	// Text is the word, quoted text or tag; for mentions the @name as typed.
 	Text string
 	ID   string
@@ -40,9 +40,9 @@ type Token struct {
 	Key string
 }
 
-// Args are a command's tokens, consumed from the front or by name.
-type Args struct {
-	toks []Token
+// commandArgs are a command's tokens, consumed from the front or by name.
+type commandArgs struct {
+	toks []token
 }
 
 var (
@@ -60,20 +60,20 @@ var (
 	keyPrefix = regexp.MustCompile(`^([a-z]+):(?:[@#]|<[@#])`)
 )
 
-// ParseError is a command that cannot be tokenised, in words for people.
-type ParseError struct{ Msg string }
+// parseError is a command that cannot be tokenised, in words for people.
+type parseError struct{ Msg string }
 
-func (e *ParseError) Error() string { return e.Msg }
+func (e *parseError) Error() string { return e.Msg }
 
-// Parse splits command text into tokens. Quotes may be straight or curly
+// parse splits command text into tokens. Quotes may be straight or curly
 // (phones and Slack's formatting turn "x" into “x”).
-func Parse(text string) (*Args, error) {
-	var toks []Token
+func parse(text string) (*commandArgs, error) {
+	var toks []token
 	s := strings.TrimSpace(text)
 	for {
 		s = strings.TrimLeftFunc(s, unicode.IsSpace)
 		if s == "" {
-			return &Args{toks: toks}, nil
+			return &commandArgs{toks: toks}, nil
 		}
 		key := ""
 		if m := keyPrefix.FindStringSubmatch(s); m != nil {
@@ -90,24 +90,24 @@ func Parse(text string) (*Args, error) {
 	}
 }
 
-func nextToken(s string) (Token, string, error) {
+func nextToken(s string) (token, string, error) {
 	if m := userMention.FindStringSubmatch(s); m != nil {
-		return Token{Kind: Mention, Text: m[0], ID: m[1], Name: m[2]}, s[len(m[0]):], nil
+		return token{Kind: mentionToken, Text: m[0], ID: m[1], Name: m[2]}, s[len(m[0]):], nil
 	}
 	if m := channelMention.FindStringSubmatch(s); m != nil {
-		return Token{Kind: ChannelRef, Text: m[0], ID: m[1], Name: m[2]}, s[len(m[0]):], nil
+		return token{Kind: channelToken, Text: m[0], ID: m[1], Name: m[2]}, s[len(m[0]):], nil
 	}
 	if m := slackLink.FindStringSubmatch(s); m != nil {
-		return Token{Kind: Word, Text: m[1]}, s[len(m[0]):], nil
+		return token{Kind: wordToken, Text: m[1]}, s[len(m[0]):], nil
 	}
 	if first, size := utf8.DecodeRuneInString(s); isQuote(first) {
 		inner := s[size:]
 		end := strings.IndexFunc(inner, isQuote)
 		if end < 0 {
-			return Token{}, "", &ParseError{Msg: "There is an opening quote without a closing one."}
+			return token{}, "", &parseError{Msg: "There is an opening quote without a closing one."}
 		}
 		_, qsize := utf8.DecodeRuneInString(inner[end:])
-		return Token{Kind: Quoted, Text: inner[:end]}, inner[end+qsize:], nil
+		return token{Kind: quotedToken, Text: inner[:end]}, inner[end+qsize:], nil
 	}
 	end := strings.IndexFunc(s, unicode.IsSpace)
 	if end < 0 {
@@ -118,13 +118,13 @@ func nextToken(s string) (Token, string, error) {
 	case len(word) > 1 && word[0] == '#':
 		tag := knowledge.NormalizeTag(word[1:])
 		if tag == "" {
-			return Token{}, "", &ParseError{Msg: fmt.Sprintf("`%s` is not a tag: a tag needs a letter or a digit (and may have - and _).", word)}
+			return token{}, "", &parseError{Msg: fmt.Sprintf("`%s` is not a tag: a tag needs a letter or a digit (and may have - and _).", word)}
 		}
-		return Token{Kind: Tag, Text: tag}, rest, nil
+		return token{Kind: tagToken, Text: tag}, rest, nil
 	case len(word) > 1 && word[0] == '@':
-		return Token{Kind: Mention, Text: word, Name: word[1:]}, rest, nil
+		return token{Kind: mentionToken, Text: word, Name: word[1:]}, rest, nil
 	}
-	return Token{Kind: Word, Text: word}, rest, nil
+	return token{Kind: wordToken, Text: word}, rest, nil
 }
 
 // splitFirstWord splits command text, as typed, into its first word and
@@ -148,18 +148,18 @@ func restAfterFirstWord(s string) string {
 func isQuote(r rune) bool { return r == '"' || r == '“' || r == '”' || r == '„' }
 
 // Len is the number of tokens left.
-func (a *Args) Len() int { return len(a.toks) }
+func (a *commandArgs) Len() int { return len(a.toks) }
 
 // Peek returns the first token without consuming it.
-func (a *Args) Peek() (Token, bool) {
+func (a *commandArgs) Peek() (token, bool) {
 	if len(a.toks) == 0 {
-		return Token{}, false
+		return token{}, false
 	}
 	return a.toks[0], true
 }
 
 // Shift consumes the first token.
-func (a *Args) Shift() (Token, bool) {
+func (a *commandArgs) Shift() (token, bool) {
 	t, ok := a.Peek()
 	if ok {
 		a.toks = a.toks[1:]
@@ -168,9 +168,9 @@ func (a *Args) Shift() (Token, bool) {
 }
 
 // ShiftWord consumes the first token if it is a word or quoted string, lower-cased.
-func (a *Args) ShiftWord() (string, bool) {
+func (a *commandArgs) ShiftWord() (string, bool) {
 	t, ok := a.Peek()
-	if !ok || (t.Kind != Word && t.Kind != Quoted) || t.Key != "" {
+	if !ok || (t.Kind != wordToken && t.Kind != quotedToken) || t.Key != "" {
 		return "", false
 	}
 	a.toks = a.toks[1:]
@@ -179,31 +179,31 @@ func (a *Args) ShiftWord() (string, bool) {
 
 // Option consumes `name value` anywhere in the arguments and returns value.
 // found is true when name appeared, even without a value.
-func (a *Args) Option(name string) (value Token, found, hasValue bool) {
+func (a *commandArgs) Option(name string) (value token, found, hasValue bool) {
 	for i, t := range a.toks {
-		if t.Kind == Word && t.Key == "" && strings.EqualFold(t.Text, name) {
+		if t.Kind == wordToken && t.Key == "" && strings.EqualFold(t.Text, name) {
 			if i+1 < len(a.toks) {
 				value = a.toks[i+1]
 				a.toks = append(a.toks[:i:i], a.toks[i+2:]...)
 				return value, true, true
 			}
 			a.toks = a.toks[:i]
-			return Token{}, true, false
+			return token{}, true, false
 		}
 	}
-	return Token{}, false, false
+	return token{}, false, false
 }
 
 // Keyed consumes every token written as key:value with the given key.
-func (a *Args) Keyed(key string) []Token {
-	return a.take(func(t Token) bool { return t.Key == key })
+func (a *commandArgs) Keyed(key string) []token {
+	return a.take(func(t token) bool { return t.Key == key })
 }
 
 // Tags consumes every #tag and returns them, duplicates removed, in order.
-func (a *Args) Tags() []string {
+func (a *commandArgs) Tags() []string {
 	var out []string
 	seen := map[string]bool{}
-	for _, t := range a.take(func(t Token) bool { return t.Kind == Tag && t.Key == "" }) {
+	for _, t := range a.take(func(t token) bool { return t.Kind == tagToken && t.Key == "" }) {
 		if !seen[t.Text] {
 			seen[t.Text] = true
 			out = append(out, t.Text)
@@ -213,19 +213,19 @@ func (a *Args) Tags() []string {
 }
 
 // Mentions consumes every mention.
-func (a *Args) Mentions() []Token {
-	return a.take(func(t Token) bool { return t.Kind == Mention && t.Key == "" })
+func (a *commandArgs) Mentions() []token {
+	return a.take(func(t token) bool { return t.Kind == mentionToken && t.Key == "" })
 }
 
 // Rest consumes every token and joins their text with spaces.
-func (a *Args) Rest() string {
+func (a *commandArgs) Rest() string {
 	parts := make([]string, 0, len(a.toks))
 	for _, t := range a.toks {
 		s := t.Text
 		switch {
-		case t.Kind == Tag:
+		case t.Kind == tagToken:
 			s = "#" + s
-		case t.Kind == Quoted:
+		case t.Kind == quotedToken:
 			s = `"` + s + `"`
 		}
 		if t.Key != "" {
@@ -237,8 +237,8 @@ func (a *Args) Rest() string {
 	return strings.Join(parts, " ")
 }
 
-func (a *Args) take(match func(Token) bool) []Token {
-	var out []Token
+func (a *commandArgs) take(match func(token) bool) []token {
+	var out []token
 	kept := a.toks[:0:0]
 	for _, t := range a.toks {
 		if match(t) {

@@ -13,45 +13,45 @@ import (
 func TestParse(t *testing.T) {
 	tests := []struct {
 		in   string
-		want []Token
+		want []token
 	}{
 		{"", nil},
-		{"  help  ", []Token{{Kind: Word, Text: "help"}}},
-		{`save "a quoted tip" #Testing #go-lang`, []Token{
-			{Kind: Word, Text: "save"}, {Kind: Quoted, Text: "a quoted tip"},
-			{Kind: Tag, Text: "testing"}, {Kind: Tag, Text: "go-lang"},
+		{"  help  ", []token{{Kind: wordToken, Text: "help"}}},
+		{`save "a quoted tip" #Testing #go-lang`, []token{
+			{Kind: wordToken, Text: "save"}, {Kind: quotedToken, Text: "a quoted tip"},
+			{Kind: tagToken, Text: "testing"}, {Kind: tagToken, Text: "go-lang"},
 		}},
-		{"objective add “Five strategies” target 5", []Token{
-			{Kind: Word, Text: "objective"}, {Kind: Word, Text: "add"}, {Kind: Quoted, Text: "Five strategies"},
-			{Kind: Word, Text: "target"}, {Kind: Word, Text: "5"},
+		{"objective add “Five strategies” target 5", []token{
+			{Kind: wordToken, Text: "objective"}, {Kind: wordToken, Text: "add"}, {Kind: quotedToken, Text: "Five strategies"},
+			{Kind: wordToken, Text: "target"}, {Kind: wordToken, Text: "5"},
 		}},
-		{"facilitator add <@U123|ada> <@!456> <@789> @bob", []Token{
-			{Kind: Word, Text: "facilitator"}, {Kind: Word, Text: "add"},
-			{Kind: Mention, Text: "<@U123|ada>", ID: "U123", Name: "ada"},
-			{Kind: Mention, Text: "<@!456>", ID: "456"},
-			{Kind: Mention, Text: "<@789>", ID: "789"},
-			{Kind: Mention, Text: "@bob", Name: "bob"},
+		{"facilitator add <@U123|ada> <@!456> <@789> @bob", []token{
+			{Kind: wordToken, Text: "facilitator"}, {Kind: wordToken, Text: "add"},
+			{Kind: mentionToken, Text: "<@U123|ada>", ID: "U123", Name: "ada"},
+			{Kind: mentionToken, Text: "<@!456>", ID: "456"},
+			{Kind: mentionToken, Text: "<@789>", ID: "789"},
+			{Kind: mentionToken, Text: "@bob", Name: "bob"},
 		}},
-		{"search flaky tests from:<@U1|ada> from:@bob", []Token{
-			{Kind: Word, Text: "search"}, {Kind: Word, Text: "flaky"}, {Kind: Word, Text: "tests"},
-			{Kind: Mention, Text: "<@U1|ada>", ID: "U1", Name: "ada", Key: "from"},
-			{Kind: Mention, Text: "@bob", Name: "bob", Key: "from"},
+		{"search flaky tests from:<@U1|ada> from:@bob", []token{
+			{Kind: wordToken, Text: "search"}, {Kind: wordToken, Text: "flaky"}, {Kind: wordToken, Text: "tests"},
+			{Kind: mentionToken, Text: "<@U1|ada>", ID: "U1", Name: "ada", Key: "from"},
+			{Kind: mentionToken, Text: "@bob", Name: "bob", Key: "from"},
 		}},
-		{"config digest-channel <#C1|general>", []Token{
-			{Kind: Word, Text: "config"}, {Kind: Word, Text: "digest-channel"},
-			{Kind: ChannelRef, Text: "<#C1|general>", ID: "C1", Name: "general"},
+		{"config digest-channel <#C1|general>", []token{
+			{Kind: wordToken, Text: "config"}, {Kind: wordToken, Text: "digest-channel"},
+			{Kind: channelToken, Text: "<#C1|general>", ID: "C1", Name: "general"},
 		}},
-		{"save see <https://example.com/x|example> now", []Token{
-			{Kind: Word, Text: "save"}, {Kind: Word, Text: "see"}, {Kind: Word, Text: "https://example.com/x"}, {Kind: Word, Text: "now"},
+		{"save see <https://example.com/x|example> now", []token{
+			{Kind: wordToken, Text: "save"}, {Kind: wordToken, Text: "see"}, {Kind: wordToken, Text: "https://example.com/x"}, {Kind: wordToken, Text: "now"},
 		}},
-		{"save don't panic # alone", []Token{
-			{Kind: Word, Text: "save"}, {Kind: Word, Text: "don't"}, {Kind: Word, Text: "panic"}, {Kind: Word, Text: "#"}, {Kind: Word, Text: "alone"},
+		{"save don't panic # alone", []token{
+			{Kind: wordToken, Text: "save"}, {Kind: wordToken, Text: "don't"}, {Kind: wordToken, Text: "panic"}, {Kind: wordToken, Text: "#"}, {Kind: wordToken, Text: "alone"},
 		}},
-		{"tips #Tag.", []Token{{Kind: Word, Text: "tips"}, {Kind: Tag, Text: "tag"}}},
+		{"tips #Tag.", []token{{Kind: wordToken, Text: "tips"}, {Kind: tagToken, Text: "tag"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
-			a, err := Parse(tt.in)
+			a, err := parse(tt.in)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -64,14 +64,14 @@ func TestParse(t *testing.T) {
 
 func TestParse_Errors(t *testing.T) {
 	for _, in := range []string{`save "unclosed`, "tag 3 #!!!", "save “half"} {
-		if _, err := Parse(in); err == nil {
+		if _, err := parse(in); err == nil {
 			t.Errorf("Parse(%q) succeeded, want a ParseError", in)
 		}
 	}
 }
 
 func TestArgs_Consumers(t *testing.T) {
-	a, err := Parse(`offer testing #go capacity 3 from:@ada "pair work"`)
+	a, err := parse(`offer testing #go capacity 3 from:@ada "pair work"`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +93,7 @@ func TestArgs_Consumers(t *testing.T) {
 	if a.Len() != 0 {
 		t.Fatalf("Len after Rest = %d", a.Len())
 	}
-	b, _ := Parse("offer capacity")
+	b, _ := parse("offer capacity")
 	if _, found, has := b.Option("capacity"); !found || has {
 		t.Fatalf("Option without a value: found %v, hasValue %v", found, has)
 	}
@@ -115,22 +115,22 @@ func FuzzParse(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		a, err := Parse(s)
+		a, err := parse(s)
 		if err != nil {
-			var pe *ParseError
+			var pe *parseError
 			if !errors.As(err, &pe) || pe.Msg == "" {
 				t.Fatalf("Parse(%q) error %v, want a ParseError with words for people", s, err)
 			}
 			return
 		}
-		toks := append([]Token(nil), a.toks...)
+		toks := append([]token(nil), a.toks...)
 		var mentions, hashes int
 		for _, tok := range toks {
 			if tok.Key != "" && !strings.Contains(s, tok.Key+":") {
 				t.Fatalf("Parse(%q): key %q is not in the text", s, tok.Key)
 			}
 			switch tok.Kind {
-			case Mention:
+			case mentionToken:
 				mentions++
 				switch {
 				case !strings.Contains(s, tok.Text):
@@ -142,21 +142,21 @@ func FuzzParse(f *testing.F) {
 				case tok.ID == "" && (tok.Name == "" || tok.Text != "@"+tok.Name):
 					t.Fatalf("Parse(%q): mention %+v; want @name", s, tok)
 				}
-			case ChannelRef:
+			case channelToken:
 				hashes++
 				if !strings.Contains(s, tok.Text) || !strings.HasPrefix(tok.Text, "<#") || !strings.Contains(tok.Text, tok.ID) {
 					t.Fatalf("Parse(%q): channel %+v is not in the text", s, tok)
 				}
-			case Tag:
+			case tagToken:
 				hashes++
 				if tok.Text == "" || knowledge.NormalizeTag(tok.Text) != tok.Text {
 					t.Fatalf("Parse(%q): tag %q is empty or not normal", s, tok.Text)
 				}
-			case Quoted:
+			case quotedToken:
 				if !strings.Contains(s, tok.Text) || strings.IndexFunc(tok.Text, isQuote) >= 0 {
 					t.Fatalf("Parse(%q): quoted %q is not in the text, or holds a quote", s, tok.Text)
 				}
-			case Word:
+			case wordToken:
 				if tok.Text == "" || strings.IndexFunc(tok.Text, unicode.IsSpace) >= 0 {
 					t.Fatalf("Parse(%q): word %q is empty or holds a space", s, tok.Text)
 				}
@@ -170,7 +170,7 @@ func FuzzParse(f *testing.F) {
 		}
 
 		rest := a.Rest()
-		again, err := Parse(rest)
+		again, err := parse(rest)
 		if err != nil {
 			t.Fatalf("Parse(%q) wrote back %q, which does not parse: %v", s, rest, err)
 		}

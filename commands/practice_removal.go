@@ -15,16 +15,16 @@ import (
 // save and facilitators take it out; facilitators and the author bring it
 // back. The author hears privately who removed it.
 
-func (c *Core) removeCommand() Command {
-	return Command{
+func (c *Core) removeCommand() family {
+	return family{
 		Name: "remove", Summary: "take a tip out of the repository (its author, who saved it with /cop save, facilitators)",
 		Usage: []string{"remove <tip>"}, Examples: []string{"remove 12"},
 		Notes:   "Voters take back their own vote by removing their reaction. A removed tip can come back with `/cop restore <tip>`.",
-		Handler: HandlerFunc(c.remove),
+		Handler: handlerFunc(c.remove),
 	}
 }
 
-func (c *Core) remove(ctx context.Context, req *Request) (bot.Reply, error) {
+func (c *Core) remove(ctx context.Context, req *request) (bot.Reply, error) {
 	number, err := tipNumber(req)
 	if err != nil {
 		return bot.Reply{}, err
@@ -46,16 +46,16 @@ func (c *Core) remove(ctx context.Context, req *Request) (bot.Reply, error) {
 	return bot.Reply{Text: bot.Textf("Tip %d is out of the repository. `/cop restore %d` brings it back.", number, number)}, nil
 }
 
-func (c *Core) restoreCommand() Command {
-	return Command{
+func (c *Core) restoreCommand() family {
+	return family{
 		Name: "restore", Summary: "bring back a removed tip (its author, facilitators)",
 		Usage: []string{"restore <tip>"}, Examples: []string{"restore 12"},
 		Notes:   "Facilitators see removed tips with `/cop tips removed`.",
-		Handler: HandlerFunc(c.restore),
+		Handler: handlerFunc(c.restore),
 	}
 }
 
-func (c *Core) restore(ctx context.Context, req *Request) (bot.Reply, error) {
+func (c *Core) restore(ctx context.Context, req *request) (bot.Reply, error) {
 	number, err := tipNumber(req)
 	if err != nil {
 		return bot.Reply{}, err
@@ -74,7 +74,7 @@ func (c *Core) restore(ctx context.Context, req *Request) (bot.Reply, error) {
 }
 
 // removedTips lists the tips people removed, for facilitators.
-func (c *Core) removedTips(ctx context.Context, req *Request, tags []string, page int) (bot.Reply, error) {
+func (c *Core) removedTips(ctx context.Context, req *request, tags []string, page int) (bot.Reply, error) {
 	if len(tags) > 0 || req.Args.Len() > 0 {
 		return bot.Reply{}, usagef("tips", "`/cop tips removed` takes only `page:N`.")
 	}
@@ -105,12 +105,12 @@ func (c *Core) removedTips(ctx context.Context, req *Request, tags []string, pag
 	return reply, nil
 }
 
-func (c *Core) notesCommand() Command {
-	return Command{
+func (c *Core) notesCommand() family {
+	return family{
 		Name: "notes", Summary: "turn copbot's private notes about your tips on or off",
 		Usage: []string{"notes on|off"}, Examples: []string{"notes off"},
 		Notes: "copbot tells you privately when your message is saved as a tip and when someone removes your tip.",
-		Handler: HandlerFunc(func(ctx context.Context, req *Request) (bot.Reply, error) {
+		Handler: handlerFunc(func(ctx context.Context, req *request) (bot.Reply, error) {
 			w, _ := req.Args.ShiftWord()
 			on := strings.ToLower(w) == "on"
 			if !on && strings.ToLower(w) != "off" || req.Args.Len() > 0 {

@@ -8,18 +8,18 @@ import (
 	"github.com/copbot/copbot/knowledge"
 )
 
-func (c *Core) searchCommand() Command {
-	return Command{
+func (c *Core) searchCommand() family {
+	return family{
 		Name: "search", Summary: "find tips, best first",
 		Usage:    []string{"search <words> [#tag] [from:@user] [page:N]"},
 		Examples: []string{"search flaky tests", `search "code review" #onboarding`, "search from:@ada"},
 		Notes: "Words are matched by their stem (\"testing\" finds \"tests\") in the text and tags. " +
 			"Put phrases in quotes and exclude a word with -word.",
-		Handler: HandlerFunc(c.search),
+		Handler: handlerFunc(c.search),
 	}
 }
 
-func (c *Core) search(ctx context.Context, req *Request) (bot.Reply, error) {
+func (c *Core) search(ctx context.Context, req *request) (bot.Reply, error) {
 	cfg, err := c.settings(ctx, req.Community.ID)
 	if err != nil {
 		return bot.Reply{}, err
@@ -34,7 +34,7 @@ func (c *Core) search(ctx context.Context, req *Request) (bot.Reply, error) {
 	// hint), by id in the next page's button, since a name may have spaces.
 	var shownAuthor, runAuthor string
 	if from := req.Args.Keyed("from"); len(from) > 0 {
-		if len(from) > 1 || from[0].Kind != Mention {
+		if len(from) > 1 || from[0].Kind != mentionToken {
 			return bot.Reply{}, usagef("search", "Name one author, like `from:@ada`.")
 		}
 		author, err := c.member(ctx, req, from[0])

@@ -10,27 +10,27 @@ import (
 	"github.com/copbot/copbot/knowledge"
 )
 
-func (c *Core) tagCommand() Command {
-	return Command{
+func (c *Core) tagCommand() family {
+	return family{
 		Name: "tag", Summary: "add tags to a tip",
 		Usage: []string{"tag <tip> #tag [#tag …]"}, Examples: []string{"tag 12 #testing #ci"},
-		Handler: HandlerFunc(func(ctx context.Context, req *Request) (bot.Reply, error) {
+		Handler: handlerFunc(func(ctx context.Context, req *request) (bot.Reply, error) {
 			return c.retag(ctx, req, c.store.TagTip)
 		}),
 	}
 }
 
-func (c *Core) untagCommand() Command {
-	return Command{
+func (c *Core) untagCommand() family {
+	return family{
 		Name: "untag", Summary: "remove tags from a tip",
 		Usage: []string{"untag <tip> #tag [#tag …]"}, Examples: []string{"untag 12 #ci"},
-		Handler: HandlerFunc(func(ctx context.Context, req *Request) (bot.Reply, error) {
+		Handler: handlerFunc(func(ctx context.Context, req *request) (bot.Reply, error) {
 			return c.retag(ctx, req, c.store.UntagTip)
 		}),
 	}
 }
 
-func (c *Core) retag(ctx context.Context, req *Request,
+func (c *Core) retag(ctx context.Context, req *request,
 	change func(context.Context, knowledge.Member, int, []string) (knowledge.Tip, error),
 ) (bot.Reply, error) {
 	tags := req.Args.Tags()

@@ -15,19 +15,19 @@ import (
 // pageSize is how many tips a search or browse shows at once.
 const pageSize = 10
 
-func (c *Core) saveCommand() Command {
-	return Command{
+func (c *Core) saveCommand() family {
+	return family{
 		Name: "save", Summary: "save a tip directly",
 		Usage:    []string{"save <text> [#tag …]"},
 		Examples: []string{"save Quarantine flaky tests behind a tag and fix one a day #testing"},
 		Notes: "The easier way: react to any useful message with the save emoji (`/cop config save-emoji` shows it). " +
 			"#hashtags in the text become the tip's tags.",
 		FreeText: true,
-		Handler:  HandlerFunc(c.save),
+		Handler:  handlerFunc(c.save),
 	}
 }
 
-func (c *Core) save(ctx context.Context, req *Request) (bot.Reply, error) {
+func (c *Core) save(ctx context.Context, req *request) (bot.Reply, error) {
 	text := restAfterFirstWord(req.Event.Text)
 	tip, err := c.store.SaveTip(ctx, req.Member, knowledge.NewTip{
 		Text: text, ChannelID: req.Event.Channel.ID, ChannelName: req.Event.Channel.Name,
@@ -44,17 +44,17 @@ func (c *Core) save(ctx context.Context, req *Request) (bot.Reply, error) {
 	return bot.Reply{Text: t}, nil
 }
 
-func (c *Core) tipsCommand() Command {
-	return Command{
+func (c *Core) tipsCommand() family {
+	return family{
 		Name: "tips", Summary: "browse the practice repository",
 		Usage:    []string{"tips [top|recent] [#tag] [page:N]", "tips removed [page:N]"},
 		Examples: []string{"tips", "tips recent", "tips #testing", "tips removed"},
 		Notes:    "`tips removed` lists the tips people took out of the repository, with who did, for facilitators to review and `/cop restore`.",
-		Handler:  HandlerFunc(c.tips),
+		Handler:  handlerFunc(c.tips),
 	}
 }
 
-func (c *Core) tips(ctx context.Context, req *Request) (bot.Reply, error) {
+func (c *Core) tips(ctx context.Context, req *request) (bot.Reply, error) {
 	tags := req.Args.Tags()
 	if len(tags) > 1 {
 		return bot.Reply{}, usagef("tips", "Browse one tag at a time; `/cop search` combines several.")
@@ -150,9 +150,9 @@ func tipLine(tip knowledge.Tip) bot.Text {
 }
 
 // tipNumber consumes the tip number that starts a command's arguments.
-func tipNumber(req *Request) (int, error) {
+func tipNumber(req *request) (int, error) {
 	t, ok := req.Args.Shift()
-	if ok && (t.Kind == Word || t.Kind == Tag) {
+	if ok && (t.Kind == wordToken || t.Kind == tagToken) {
 		if n, ok := itemNumber(t.Text); ok {
 			return n, nil
 		}
@@ -168,9 +168,9 @@ func tipNotFound(err error, number int) error {
 }
 
 // pageOption consumes page:N.
-func pageOption(a *Args) (int, error) {
+func pageOption(a *commandArgs) (int, error) {
 	page := 1
-	for _, t := range a.take(func(t Token) bool { return t.Kind == Word && strings.HasPrefix(strings.ToLower(t.Text), "page:") }) {
+	for _, t := range a.take(func(t token) bool { return t.Kind == wordToken && strings.HasPrefix(strings.ToLower(t.Text), "page:") }) {
 		n, err := strconv.Atoi(t.Text[len("page:"):])
 		if err != nil || n < 1 || n > 20 {
 			return 0, &knowledge.InvalidError{Msg: "Pages go from `page:1` to `page:20`."}
@@ -193,7 +193,7 @@ func plural(n int, one, many string) string {
 
 // reader is the member of a request as the repository sees them: a guest
 // comes with the channels the platform says they are in.
-func (c *Core) reader(ctx context.Context, req *Request) (knowledge.Reader, error) {
+func (c *Core) reader(ctx context.Context, req *request) (knowledge.Reader, error) {
 	r := knowledge.Reader{Member: req.Member}
 	if !req.Member.IsGuest {
 		return r, nil

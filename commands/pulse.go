@@ -11,8 +11,8 @@ import (
 	"github.com/copbot/copbot/knowledge"
 )
 
-func (c *Core) statsCommand() Command {
-	return Command{
+func (c *Core) statsCommand() family {
+	return family{
 		Name:     "stats",
 		Summary:  "the community's pulse, each figure against the period before (facilitators)",
 		Usage:    []string{"stats [7d|30d|90d] [all]"},
@@ -23,11 +23,11 @@ func (c *Core) statsCommand() Command {
 			fmt.Sprintf("fading by half every %d days: newcomer, participant (%g points), contributor (%g), core (%g).",
 				knowledge.HalfLifeDays, knowledge.LevelThresholds[knowledge.LevelParticipant],
 				knowledge.LevelThresholds[knowledge.LevelContributor], knowledge.LevelThresholds[knowledge.LevelCore]),
-		Handler: HandlerFunc(c.stats),
+		Handler: handlerFunc(c.stats),
 	}
 }
 
-func (c *Core) stats(ctx context.Context, req *Request) (bot.Reply, error) {
+func (c *Core) stats(ctx context.Context, req *request) (bot.Reply, error) {
 	if !req.Member.IsFacilitator {
 		return bot.Reply{}, knowledge.ErrForbidden
 	}
@@ -36,9 +36,9 @@ func (c *Core) stats(ctx context.Context, req *Request) (bot.Reply, error) {
 	for req.Args.Len() > 0 {
 		t, _ := req.Args.Shift()
 		switch w := strings.ToLower(t.Text); {
-		case t.Kind == Word && (w == "all" || w == "everyone"):
+		case t.Kind == wordToken && (w == "all" || w == "everyone"):
 			opts.WithFacilitators = true
-		case (t.Kind == Word || t.Kind == Quoted) && !periodSet:
+		case (t.Kind == wordToken || t.Kind == quotedToken) && !periodSet:
 			p, err := knowledge.ParsePeriod(w)
 			if err != nil {
 				return bot.Reply{}, err

@@ -14,8 +14,8 @@ import (
 	"github.com/copbot/copbot/knowledge"
 )
 
-func (c *Core) digestCommand() Command {
-	return Command{
+func (c *Core) digestCommand() family {
+	return family{
 		Name:     "digest",
 		Summary:  "preview the weekly digest (facilitators)",
 		Usage:    []string{"digest preview"},
@@ -27,7 +27,7 @@ func (c *Core) digestCommand() Command {
 	}
 }
 
-func (c *Core) digestPreview(ctx context.Context, req *Request) (bot.Reply, error) {
+func (c *Core) digestPreview(ctx context.Context, req *request) (bot.Reply, error) {
 	if !req.Member.IsFacilitator {
 		return bot.Reply{}, knowledge.ErrForbidden
 	}

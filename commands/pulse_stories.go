@@ -14,15 +14,15 @@ import (
 	"github.com/copbot/copbot/knowledge"
 )
 
-// StoryPlanInterval is how often the leader looks for members to ask
+// storyPlanInterval is how often the leader looks for members to ask
 // "Did this change how you work?".
-const StoryPlanInterval = 5 * time.Minute
+const storyPlanInterval = 5 * time.Minute
 
 // storiesShown is how many stories /cop stories lists.
 const storiesShown = 20
 
-func (c *Core) storyCommand() Command {
-	return Command{
+func (c *Core) storyCommand() family {
+	return family{
 		Name:     "story",
 		Summary:  "tell in one line how the community changed how you work",
 		Usage:    []string{"story <one line>", "story skip"},
@@ -31,11 +31,11 @@ func (c *Core) storyCommand() Command {
 			"once: \"Did this change how you work?\" Answering is optional; `/cop story <line>` answers, `/cop story skip` " +
 			"declines, and you can tell a story unasked too. Facilitators read them with `/cop stories`.",
 		FreeText: true,
-		Handler:  HandlerFunc(c.story),
+		Handler:  handlerFunc(c.story),
 	}
 }
 
-func (c *Core) story(ctx context.Context, req *Request) (bot.Reply, error) {
+func (c *Core) story(ctx context.Context, req *request) (bot.Reply, error) {
 	text := restAfterFirstWord(req.Event.Text)
 	if strings.EqualFold(text, "skip") {
 		skipped, err := c.store.SkipStory(ctx, req.Member)
@@ -61,15 +61,15 @@ func (c *Core) story(ctx context.Context, req *Request) (bot.Reply, error) {
 	return bot.Reply{Text: t.Append(bot.Plain("; facilitators see it with the community's numbers."))}, nil
 }
 
-func (c *Core) storiesCommand() Command {
-	return Command{
+func (c *Core) storiesCommand() family {
+	return family{
 		Name: "stories", Summary: "the stories members told (facilitators)",
 		Usage: []string{"stories"}, Examples: []string{"stories"},
-		Handler: HandlerFunc(c.stories),
+		Handler: handlerFunc(c.stories),
 	}
 }
 
-func (c *Core) stories(ctx context.Context, req *Request) (bot.Reply, error) {
+func (c *Core) stories(ctx context.Context, req *request) (bot.Reply, error) {
 	if req.Args.Len() > 0 {
 		return bot.Reply{}, usagef("stories", "`/cop stories` takes nothing more; to tell one, use `/cop story <one line>`.")
 	}

@@ -34,7 +34,7 @@ func repeatKey(text string) (string, bool) {
 
 // runOnce runs a repeatable command unless it repeats the member's last
 // one of a moment ago; then it says so, with what it answered then.
-func (c *Core) runOnce(ctx context.Context, req *Request, key string, run func() (bot.Reply, error)) (bot.Reply, error) {
+func (c *Core) runOnce(ctx context.Context, req *request, key string, run func() (bot.Reply, error)) (bot.Reply, error) {
 	rep, err := c.store.ClaimCommand(ctx, req.Member, key)
 	if err != nil {
 		return bot.Reply{}, err

@@ -9,36 +9,36 @@ import (
 	"github.com/copbot/copbot/knowledge"
 )
 
-// Request is one /cop command to serve, with who sent it and where.
-type Request struct {
+// request is one /cop command to serve, with who sent it and where.
+type request struct {
 	Event     *bot.Event
 	Community knowledge.Community
 	Member    knowledge.Member
 	// Args are the command's tokens after the family (and, within a family's
 	// subcommand handler, after the subcommand).
-	Args *Args
+	Args *commandArgs
 	// Path is the family and subcommand words consumed so far, e.g. "mentor offer".
 	Path string
 }
 
-// Handler serves one command family or subcommand, in the manner of
+// handler serves one command family or subcommand, in the manner of
 // net/http.Handler. Errors that are the user's (UsageError, InvalidError,
 // ErrForbidden, ErrNotFound) become friendly replies; anything else is
 // logged and answered with an apology.
-type Handler interface {
-	ServeCommand(ctx context.Context, req *Request) (bot.Reply, error)
+type handler interface {
+	ServeCommand(ctx context.Context, req *request) (bot.Reply, error)
 }
 
-// HandlerFunc lets a function serve as a Handler.
-type HandlerFunc func(ctx context.Context, req *Request) (bot.Reply, error)
+// handlerFunc lets a function serve as a Handler.
+type handlerFunc func(ctx context.Context, req *request) (bot.Reply, error)
 
 // ServeCommand calls f.
-func (f HandlerFunc) ServeCommand(ctx context.Context, req *Request) (bot.Reply, error) {
+func (f handlerFunc) ServeCommand(ctx context.Context, req *request) (bot.Reply, error) {
 	return f(ctx, req)
 }
 
-// Command describes one family of /cop for routing and for help.
-type Command struct {
+// family describes one family of /cop for routing and for help.
+type family struct {
 	Name    string
 	Summary string
 	// Usage lines, each without the leading "/cop ".
@@ -51,17 +51,17 @@ type Command struct {
 	// and # in it are the member's, not grammar, so an unclosed quote is
 	// no error.
 	FreeText bool
-	Handler  Handler
+	Handler  handler
 }
 
-// Router sends a command to its family's handler.
-type Router struct {
-	cmds map[string]Command
+// router sends a command to its family's handler.
+type router struct {
+	cmds map[string]family
 }
 
-// NewRouter routes to the given families.
-func NewRouter(cmds ...Command) *Router {
-	r := &Router{cmds: map[string]Command{}}
+// newRouter routes to the given families.
+func newRouter(cmds ...family) *router {
+	r := &router{cmds: map[string]family{}}
 	for _, c := range cmds {
 		r.cmds[c.Name] = c
 	}
@@ -69,7 +69,7 @@ func NewRouter(cmds ...Command) *Router {
 }
 
 // Lookup returns a family by name.
-func (r *Router) Lookup(name string) (Command, bool) {
+func (r *router) Lookup(name string) (family, bool) {
 	c, ok := r.cmds[name]
 	return c, ok
 }
@@ -77,7 +77,7 @@ func (r *Router) Lookup(name string) (Command, bool) {
 // Grammar lists every family with its subcommands, in alphabetical order,
 // for adapters that mirror the grammar in a platform's own command form
 // (Discord's application command) and for the tests that keep them level.
-func (r *Router) Grammar() map[string][]string {
+func (r *router) Grammar() map[string][]string {
 	g := map[string][]string{}
 	for name, c := range r.cmds {
 		subs := []string{}
@@ -95,7 +95,7 @@ func (r *Router) Grammar() map[string][]string {
 }
 
 // Names lists the families in alphabetical order.
-func (r *Router) Names() []string {
+func (r *router) Names() []string {
 	names := make([]string, 0, len(r.cmds))
 	for n := range r.cmds {
 		names = append(names, n)
@@ -106,13 +106,13 @@ func (r *Router) Names() []string {
 
 // FreeText reports whether the command the text starts with reads its
 // text as typed.
-func (r *Router) FreeText(text string) bool {
+func (r *router) FreeText(text string) bool {
 	name, _ := splitFirstWord(text)
 	return r.cmds[strings.ToLower(name)].FreeText
 }
 
 // ServeCommand routes on the first word; no word means help.
-func (r *Router) ServeCommand(ctx context.Context, req *Request) (bot.Reply, error) {
+func (r *router) ServeCommand(ctx context.Context, req *request) (bot.Reply, error) {
 	name, ok := req.Args.ShiftWord()
 	if !ok {
 		if req.Args.Len() > 0 {
@@ -130,10 +130,10 @@ func (r *Router) ServeCommand(ctx context.Context, req *Request) (bot.Reply, err
 
 // Subcommands routes on the next word to a family's subcommands. The
 // handler for "" serves the family with no subcommand given, if present.
-type Subcommands map[string]HandlerFunc
+type Subcommands map[string]handlerFunc
 
 // ServeCommand routes to the named subcommand.
-func (s Subcommands) ServeCommand(ctx context.Context, req *Request) (bot.Reply, error) {
+func (s Subcommands) ServeCommand(ctx context.Context, req *request) (bot.Reply, error) {
 	family := req.Path
 	name, ok := req.Args.ShiftWord()
 	if !ok {
