@@ -21,11 +21,11 @@ func (c *Core) facilitatorCommand() family {
 		},
 		Notes: "Workspace admins and owners (Slack) and members with Manage Server (Discord) are facilitators " +
 			"automatically. Facilitators can add and remove others.",
-		Handler: Subcommands{
+		Handler: subcommands{
 			"":       c.facilitatorList,
 			"list":   c.facilitatorList,
-			"add":    c.facilitatorAdd,
-			"remove": c.facilitatorRemove,
+			"add":    forFacilitators(c.facilitatorAdd),
+			"remove": forFacilitators(c.facilitatorRemove),
 		},
 	}
 }
@@ -62,9 +62,6 @@ func (c *Core) facilitatorRemove(ctx context.Context, req *request) (bot.Reply, 
 func (c *Core) changeFacilitators(ctx context.Context, req *request,
 	change func(context.Context, knowledge.Member, []knowledge.Member) ([]bool, error), done, unchanged string,
 ) (bot.Reply, error) {
-	if !req.Member.IsFacilitator {
-		return bot.Reply{}, knowledge.ErrForbidden
-	}
 	mentions := req.Args.Mentions()
 	if len(mentions) == 0 || req.Args.Len() > 0 {
 		return bot.Reply{}, usagef("facilitator", "Mention the members, for example `/cop "+req.Path+" @ada`.")

@@ -39,7 +39,7 @@ func (c *Core) mentorCommand() family {
 			"private conversation, where the mentor accepts or declines; with no mentor free you wait in line and are " +
 			"introduced as soon as one is. Some days later copbot asks how it goes (`/cop config mentor-followup-days`). " +
 			"Either of you ends a pairing with feedback and a rating; the mentor's slot goes to the next in line.",
-		Handler: Subcommands{
+		Handler: subcommands{
 			"":        c.mentorStatus,
 			"status":  c.mentorStatus,
 			"request": c.mentorRequest,
@@ -50,7 +50,7 @@ func (c *Core) mentorCommand() family {
 			"decline": c.mentorDecline,
 			"end":     c.mentorEnd,
 			"list":    c.mentorList,
-			"pair":    c.mentorPair,
+			"pair":    forFacilitators(c.mentorPair),
 			// invitation answers copbot's invitation to mentor (pulse).
 			"invitation": c.mentorInvitation,
 		},
@@ -320,9 +320,6 @@ func (c *Core) mentorEnd(ctx context.Context, req *request) (bot.Reply, error) {
 }
 
 func (c *Core) mentorPair(ctx context.Context, req *request) (bot.Reply, error) {
-	if !req.Member.IsFacilitator {
-		return bot.Reply{}, knowledge.ErrForbidden
-	}
 	mentions := req.Args.Mentions()
 	if len(mentions) != 2 {
 		return bot.Reply{}, mentorUsage("Mention the mentor, then the mentee: `/cop mentor pair @ada @bob testing`.")

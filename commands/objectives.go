@@ -42,14 +42,14 @@ func (c *Core) objectiveCommand() family {
 			"When a whole period of the cadence passes without a check-in, copbot reminds the owner in the channel where the " +
 			"objective was added (or by direct message), and flags an objective once when it passes its due date. " +
 			"`pause` stops reminders until a day, for holidays. Dates are in the community's time zone (`/cop config timezone`).",
-		Handler: Subcommands{
+		Handler: subcommands{
 			"":       c.objectiveList,
 			"list":   c.objectiveList,
-			"add":    c.objectiveAdd,
+			"add":    forFacilitators(c.objectiveAdd),
 			"show":   c.objectiveShow,
-			"edit":   c.objectiveEdit,
-			"close":  c.objectiveClose,
-			"reopen": c.objectiveReopen,
+			"edit":   forFacilitators(c.objectiveEdit),
+			"close":  forFacilitators(c.objectiveClose),
+			"reopen": forFacilitators(c.objectiveReopen),
 			"pause":  c.objectivePause,
 			"resume": c.objectivePause,
 		},
@@ -57,9 +57,6 @@ func (c *Core) objectiveCommand() family {
 }
 
 func (c *Core) objectiveAdd(ctx context.Context, req *request) (bot.Reply, error) {
-	if !req.Member.IsFacilitator {
-		return bot.Reply{}, knowledge.ErrForbidden
-	}
 	spec, problems, err := c.parseObjectiveSpec(ctx, req)
 	if err != nil {
 		return bot.Reply{}, err
@@ -104,9 +101,6 @@ func (c *Core) objectiveAdd(ctx context.Context, req *request) (bot.Reply, error
 }
 
 func (c *Core) objectiveEdit(ctx context.Context, req *request) (bot.Reply, error) {
-	if !req.Member.IsFacilitator {
-		return bot.Reply{}, knowledge.ErrForbidden
-	}
 	number, err := objectiveNumber(req)
 	if err != nil {
 		return bot.Reply{}, err
@@ -199,9 +193,6 @@ func (c *Core) objectiveShow(ctx context.Context, req *request) (bot.Reply, erro
 }
 
 func (c *Core) objectiveClose(ctx context.Context, req *request) (bot.Reply, error) {
-	if !req.Member.IsFacilitator {
-		return bot.Reply{}, knowledge.ErrForbidden
-	}
 	number, err := objectiveNumber(req)
 	if err != nil {
 		return bot.Reply{}, err
@@ -260,9 +251,6 @@ func (c *Core) reachedOutcome(ctx context.Context, req *request, number int) (st
 }
 
 func (c *Core) objectiveReopen(ctx context.Context, req *request) (bot.Reply, error) {
-	if !req.Member.IsFacilitator {
-		return bot.Reply{}, knowledge.ErrForbidden
-	}
 	number, err := objectiveNumber(req)
 	if err != nil {
 		return bot.Reply{}, err

@@ -23,14 +23,11 @@ func (c *Core) statsCommand() family {
 			fmt.Sprintf("fading by half every %d days: newcomer, participant (%g points), contributor (%g), core (%g).",
 				knowledge.HalfLifeDays, knowledge.LevelThresholds[knowledge.LevelParticipant],
 				knowledge.LevelThresholds[knowledge.LevelContributor], knowledge.LevelThresholds[knowledge.LevelCore]),
-		Handler: handlerFunc(c.stats),
+		Handler: forFacilitators(c.stats),
 	}
 }
 
 func (c *Core) stats(ctx context.Context, req *request) (bot.Reply, error) {
-	if !req.Member.IsFacilitator {
-		return bot.Reply{}, knowledge.ErrForbidden
-	}
 	opts := &knowledge.StatsOptions{}
 	period, periodSet := knowledge.PeriodMonth, false
 	for req.Args.Len() > 0 {

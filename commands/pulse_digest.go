@@ -23,14 +23,11 @@ func (c *Core) digestCommand() family {
 		Notes: "Every Monday at 09:00 (the community's `timezone`) copbot posts a digest of the week to the channel set " +
 			"with `/cop config digest-channel #channel`: the most-voted tips, new tags, objectives' progress and new " +
 			"mentoring pairings (their topics, not who). A quiet week gets no digest. The preview shows the last seven days.",
-		Handler: Subcommands{"preview": c.digestPreview},
+		Handler: subcommands{"preview": forFacilitators(c.digestPreview)},
 	}
 }
 
 func (c *Core) digestPreview(ctx context.Context, req *request) (bot.Reply, error) {
-	if !req.Member.IsFacilitator {
-		return bot.Reply{}, knowledge.ErrForbidden
-	}
 	if req.Args.Len() > 0 {
 		return bot.Reply{}, usagef("digest", "`/cop digest preview` takes nothing more.")
 	}
@@ -38,7 +35,7 @@ func (c *Core) digestPreview(ctx context.Context, req *request) (bot.Reply, erro
 	if err != nil {
 		return bot.Reply{}, err
 	}
-	d, next, err := c.store.DigestPreview(ctx, req.Community.ID)
+	d, next, err := c.store.DigestPreview(ctx, req.Member)
 	if err != nil {
 		return bot.Reply{}, err
 	}

@@ -37,6 +37,19 @@ func (f handlerFunc) ServeCommand(ctx context.Context, req *request) (bot.Reply,
 	return f(ctx, req)
 }
 
+// forFacilitators refuses members who are not facilitators before h reads
+// their input, so they are not coached on a command they may not use. The
+// right is the store's (knowledge.MayFacilitate), checked again by every
+// store method it guards; this only orders the answers.
+func forFacilitators(h handlerFunc) handlerFunc {
+	return func(ctx context.Context, req *request) (bot.Reply, error) {
+		if err := knowledge.MayFacilitate(req.Member); err != nil {
+			return bot.Reply{}, err
+		}
+		return h(ctx, req)
+	}
+}
+
 // family describes one family of /cop for routing and for help.
 type family struct {
 	Name    string
@@ -81,7 +94,7 @@ func (r *router) Grammar() map[string][]string {
 	g := map[string][]string{}
 	for name, c := range r.cmds {
 		subs := []string{}
-		if s, ok := c.Handler.(Subcommands); ok {
+		if s, ok := c.Handler.(subcommands); ok {
 			for n := range s {
 				if n != "" {
 					subs = append(subs, n)
@@ -128,12 +141,12 @@ func (r *router) ServeCommand(ctx context.Context, req *request) (bot.Reply, err
 	return c.Handler.ServeCommand(ctx, req)
 }
 
-// Subcommands routes on the next word to a family's subcommands. The
+// subcommands routes on the next word to a family's subcommands. The
 // handler for "" serves the family with no subcommand given, if present.
-type Subcommands map[string]handlerFunc
+type subcommands map[string]handlerFunc
 
 // ServeCommand routes to the named subcommand.
-func (s Subcommands) ServeCommand(ctx context.Context, req *request) (bot.Reply, error) {
+func (s subcommands) ServeCommand(ctx context.Context, req *request) (bot.Reply, error) {
 	family := req.Path
 	name, ok := req.Args.ShiftWord()
 	if !ok {
@@ -156,7 +169,7 @@ func (s Subcommands) ServeCommand(ctx context.Context, req *request) (bot.Reply,
 	return h(ctx, req)
 }
 
-func (s Subcommands) list() string {
+func (s subcommands) list() string {
 	var names []string
 	for n := range s {
 		if n != "" {

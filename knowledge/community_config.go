@@ -161,8 +161,8 @@ func (s *Store) Config(ctx context.Context, communityID int64) (Config, error) {
 // SetConfig changes one setting and returns the stored value. Only
 // facilitators may change settings.
 func (s *Store) SetConfig(ctx context.Context, by Member, key, value string) (string, error) {
-	if !by.IsFacilitator {
-		return "", ErrForbidden
+	if err := MayFacilitate(by); err != nil {
+		return "", err
 	}
 	st, ok := LookupSetting(key)
 	if !ok {

@@ -21,8 +21,8 @@ func (s *Store) AddFacilitator(ctx context.Context, by, target Member) (bool, er
 // facilitators may, and bots cannot be. It reports, for each, whether they
 // became one (false: they were one already).
 func (s *Store) AddFacilitators(ctx context.Context, by Member, targets []Member) ([]bool, error) {
-	if !by.IsFacilitator {
-		return nil, ErrForbidden
+	if err := MayFacilitate(by); err != nil {
+		return nil, err
 	}
 	var bots []string
 	for _, t := range targets {
@@ -79,8 +79,8 @@ const adminFresh = "30 days"
 // community is never left without one. It reports, for each, whether they
 // were one.
 func (s *Store) RemoveFacilitators(ctx context.Context, by Member, targets []Member) ([]bool, error) {
-	if !by.IsFacilitator {
-		return nil, ErrForbidden
+	if err := MayFacilitate(by); err != nil {
+		return nil, err
 	}
 	var admins []string
 	ids := make([]int64, len(targets))

@@ -214,10 +214,10 @@ func (s *Store) EndPairing(ctx context.Context, by Member, number *int, feedback
 			if err != nil || res.Withdrawn {
 				return err
 			}
-		} else if p, err = pairingByNumber(ctx, m, m.communityID, *number); err != nil && (by.IsFacilitator || !errors.As(err, new(*InvalidError))) {
+		} else if p, err = pairingByNumber(ctx, m, m.communityID, *number); err != nil && (MayFacilitate(by) == nil || !errors.As(err, new(*InvalidError))) {
 			return err
 		}
-		if !by.IsFacilitator && (err != nil || p.Mentor.ID != by.ID && p.Mentee.ID != by.ID) {
+		if err != nil || mayEndPairing(by, p) != nil {
 			// The same answer whether the pairing exists or not: who is
 			// paired with whom is theirs to tell.
 			return invalidf("You're not in pairing %d; only its mentor, its mentee and facilitators can end it. "+

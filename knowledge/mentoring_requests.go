@@ -117,8 +117,8 @@ func (m *mentoringTx) newRequest(ctx context.Context, menteeID int64, topics []s
 // used (its topics replaced when topics are given); without one, topics are
 // needed.
 func (s *Store) PairByHand(ctx context.Context, by, mentor, mentee Member, topics []string, channelID string) (Pairing, error) {
-	if !by.IsFacilitator {
-		return Pairing{}, ErrForbidden
+	if err := MayFacilitate(by); err != nil {
+		return Pairing{}, err
 	}
 	if mentor.ID == mentee.ID {
 		return Pairing{}, invalidf("%s can't mentor themselves; name two different people.", mentor.DisplayName)

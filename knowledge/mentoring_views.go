@@ -56,8 +56,8 @@ type MentoringOverview struct {
 // MentoringOverview reads open pairings, the waitlist in order and the
 // mentors at capacity. Facilitators only.
 func (s *Store) MentoringOverview(ctx context.Context, by Member) (MentoringOverview, error) {
-	if !by.IsFacilitator {
-		return MentoringOverview{}, ErrForbidden
+	if err := MayFacilitate(by); err != nil {
+		return MentoringOverview{}, err
 	}
 	var o MentoringOverview
 	if err := s.pool.QueryRow(ctx, `SELECT now()`).Scan(&o.AsOf); err != nil {

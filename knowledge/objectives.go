@@ -75,8 +75,8 @@ type NewObjective struct {
 // Only facilitators may; every problem with the description is reported at
 // once and nothing is written.
 func (s *Store) AddObjective(ctx context.Context, by Member, n NewObjective) (Objective, error) {
-	if !by.IsFacilitator {
-		return Objective{}, ErrForbidden
+	if err := MayFacilitate(by); err != nil {
+		return Objective{}, err
 	}
 	n.Title, n.Unit, n.Tag = strings.TrimSpace(n.Title), strings.TrimSpace(n.Unit), NormalizeTag(n.Tag)
 	if n.Unit == "" {
@@ -182,8 +182,8 @@ type ObjectiveEdit struct {
 // EditObjective changes an objective's description. Only facilitators may.
 // Its history is not touched: check-ins stay as they were made.
 func (s *Store) EditObjective(ctx context.Context, by Member, number int, e ObjectiveEdit) (Objective, error) {
-	if !by.IsFacilitator {
-		return Objective{}, ErrForbidden
+	if err := MayFacilitate(by); err != nil {
+		return Objective{}, err
 	}
 	loc, err := s.location(ctx, s.pool, by.CommunityID)
 	if err != nil {
@@ -242,8 +242,8 @@ func (s *Store) EditObjective(ctx context.Context, by Member, number int, e Obje
 // facilitators may; closing one as achieved below its target is a
 // *BelowTargetError unless confirmed.
 func (s *Store) CloseObjective(ctx context.Context, by Member, number int, outcome string, confirmed bool) (Objective, error) {
-	if !by.IsFacilitator {
-		return Objective{}, ErrForbidden
+	if err := MayFacilitate(by); err != nil {
+		return Objective{}, err
 	}
 	if outcome != ObjectiveAchieved && outcome != ObjectiveDropped {
 		return Objective{}, invalidf("Close it as `achieved` or `dropped`.")
@@ -280,8 +280,8 @@ func (e *BelowTargetError) Error() string {
 
 // ReopenObjective opens a closed objective again. Only facilitators may.
 func (s *Store) ReopenObjective(ctx context.Context, by Member, number int) (Objective, error) {
-	if !by.IsFacilitator {
-		return Objective{}, ErrForbidden
+	if err := MayFacilitate(by); err != nil {
+		return Objective{}, err
 	}
 	return s.changeObjective(ctx, by.CommunityID, number, func(tx pgx.Tx, o *Objective) error {
 		if o.Open() {
@@ -309,8 +309,8 @@ func (s *Store) PauseReminders(ctx context.Context, by Member, number int, until
 		}
 	}
 	return s.changeObjective(ctx, by.CommunityID, number, func(tx pgx.Tx, o *Objective) error {
-		if !by.IsFacilitator && o.OwnerID != by.ID {
-			return ErrForbidden
+		if err := mayTendObjective(by, *o); err != nil {
+			return err
 		}
 		_, err := tx.Exec(ctx, `UPDATE objectives SET paused_until = $3 WHERE community_id = $1 AND id = $2`,
 			by.CommunityID, o.ID, until)

@@ -2,7 +2,6 @@ package knowledge
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -58,7 +57,7 @@ func (s *Store) CheckIn(ctx context.Context, by Member, number int, c NewCheckin
 		if err != nil {
 			return err
 		}
-		if err := s.mayCheckIn(ctx, tx, by, o); err != nil {
+		if err := mayCheckIn(ctx, tx, by, o); err != nil {
 			return err
 		}
 		if !o.Open() {
@@ -82,25 +81,6 @@ func (s *Store) CheckIn(ctx context.Context, by Member, number int, c NewCheckin
 		return err
 	})
 	return p, err
-}
-
-// ErrNotOwner says a member may not check in on someone else's objective.
-var ErrNotOwner = fmt.Errorf("check in on another's objective: %w", ErrForbidden)
-
-func (s *Store) mayCheckIn(ctx context.Context, db querier, by Member, o Objective) error {
-	if by.IsFacilitator || by.ID == o.OwnerID {
-		return nil
-	}
-	var who string
-	err := db.QueryRow(ctx, `SELECT value FROM community_settings WHERE community_id = $1 AND key = 'checkin-by'`,
-		by.CommunityID).Scan(&who)
-	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
-		return fmt.Errorf("read checkin-by: %w", err)
-	}
-	if who == CheckinByAnyone {
-		return nil
-	}
-	return ErrNotOwner
 }
 
 // Progress returns an objective's history and where it stands now.

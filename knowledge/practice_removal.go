@@ -17,14 +17,6 @@ type Removal struct {
 	TellAuthor string
 }
 
-// mayRemove is the right to take a tip out, and to bring it back: its
-// author, the member who saved it with /cop save, and facilitators. A
-// member who only voted for it takes back their vote, nothing more: one
-// reaction must not let anyone empty the repository.
-func mayRemove(by Member, t Tip) bool {
-	return by.IsFacilitator || t.AuthorID != nil && *t.AuthorID == by.ID || t.SavedBy != nil && *t.SavedBy == by.ID
-}
-
 // RemoveTip takes a tip out of the repository (mayRemove), remembering
 // who did; /cop restore brings it back. Others get ErrForbidden.
 func (s *Store) RemoveTip(ctx context.Context, by Member, number int) (Removal, error) {
@@ -42,8 +34,8 @@ func (s *Store) RemoveTip(ctx context.Context, by Member, number int) (Removal, 
 		case "deleted":
 			return invalidf("Tip %d's message was deleted, so it left the repository already.", number)
 		}
-		if !mayRemove(by, t) {
-			return ErrForbidden
+		if err := mayRemove(by, t); err != nil {
+			return err
 		}
 		if _, err := tx.Exec(ctx, `UPDATE tips SET removed_at = now(), removed_reason = 'removed', removed_by = $3
 			WHERE community_id = $1 AND id = $2`, by.CommunityID, t.ID, by.ID); err != nil {
@@ -84,8 +76,8 @@ func (s *Store) RestoreTip(ctx context.Context, by Member, number int) (Tip, err
 		case "deleted":
 			return invalidf("Tip %d's message was deleted, so its text is gone and it cannot come back.", number)
 		}
-		if !by.IsFacilitator && (t.AuthorID == nil || *t.AuthorID != by.ID) {
-			return ErrForbidden
+		if err := mayRestore(by, t); err != nil {
+			return err
 		}
 		tip, err = scanTip(tx.QueryRow(ctx, `
 			UPDATE tips t SET removed_by = NULL,
@@ -110,8 +102,8 @@ type RemovedTip struct {
 // RemovedTips lists the tips people removed, last removed first; only
 // facilitators may see them.
 func (s *Store) RemovedTips(ctx context.Context, by Member, offset, limit int) ([]RemovedTip, bool, error) {
-	if !by.IsFacilitator {
-		return nil, false, ErrForbidden
+	if err := MayFacilitate(by); err != nil {
+		return nil, false, err
 	}
 	limit = max(1, min(limit, 50))
 	rows, err := s.pool.Query(ctx, `

@@ -199,8 +199,8 @@ func (s *Store) changeVisibleTip(ctx context.Context, communityID int64, number 
 // only. It reports whether the channel's policy changed; name is the
 // channel's name where known, for listing the policies.
 func (s *Store) SetChannelPolicy(ctx context.Context, by Member, channelID, name, policy string) (bool, error) {
-	if !by.IsFacilitator {
-		return false, ErrForbidden
+	if err := MayFacilitate(by); err != nil {
+		return false, err
 	}
 	var tag pgconn.CommandTag
 	var err error

@@ -115,8 +115,8 @@ type StatsOptions struct {
 // community's quarter reads the period-wide figures that job keeps (see
 // RefreshPeriodFigures).
 func (s *Store) Stats(ctx context.Context, by Member, p Period, opts *StatsOptions) (Stats, error) {
-	if !by.IsFacilitator {
-		return Stats{}, ErrForbidden
+	if err := MayFacilitate(by); err != nil {
+		return Stats{}, err
 	}
 	if opts == nil {
 		opts = &StatsOptions{}

@@ -318,8 +318,12 @@ func progressAt(o Objective, entries []Entry, t time.Time, loc *time.Location) P
 }
 
 // DigestPreview is the digest a community would get now, of the last
-// seven days, and when its next digest is due.
-func (s *Store) DigestPreview(ctx context.Context, communityID int64) (Digest, time.Time, error) {
+// seven days, and when its next digest is due. Facilitators only.
+func (s *Store) DigestPreview(ctx context.Context, by Member) (Digest, time.Time, error) {
+	if err := MayFacilitate(by); err != nil {
+		return Digest{}, time.Time{}, err
+	}
+	communityID := by.CommunityID
 	loc, err := s.location(ctx, s.pool, communityID)
 	if err != nil {
 		return Digest{}, time.Time{}, err

@@ -154,8 +154,8 @@ func (s *Store) SkipStory(ctx context.Context, by Member) (bool, error) {
 
 // Stories lists a community's stories, newest first. Facilitators only.
 func (s *Store) Stories(ctx context.Context, by Member, limit int) ([]Story, error) {
-	if !by.IsFacilitator {
-		return nil, ErrForbidden
+	if err := MayFacilitate(by); err != nil {
+		return nil, err
 	}
 	rows, err := s.pool.Query(ctx, `SELECT `+storyColumns+` WHERE st.community_id = $1
 		ORDER BY st.created_at DESC, st.id DESC LIMIT $2`, by.CommunityID, limit)

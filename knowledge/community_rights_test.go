@@ -1,0 +1,112 @@
+package knowledge_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/copbot/copbot/knowledge"
+)
+
+// TestStore_Rights calls every method that checks a right (community_rights.go)
+// first as a member who lacks it, who must be refused, then as one who has
+// it, who must succeed: the store is the one place rights are checked, so
+// this table is the list of them.
+func TestStore_Rights(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	p := newPractice(t, s, "slack", "T1")
+	// admin is a facilitator (a workspace admin); bob wrote tip 1 and
+	// mentors cy; ada owns objective 1.
+	admin, ada, bob, cy := p.member(t, "admin"), p.member(t, "ada"), p.member(t, "bob"), p.member(t, "cy")
+	tip, err := s.SaveTip(ctx, bob, knowledge.NewTip{Text: "Pin your tool versions", ChannelID: "C1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.OfferMentoring(ctx, bob, knowledge.MentorOffer{Topics: []string{"testing"}}); err != nil {
+		t.Fatal(err)
+	}
+	due := time.Now().AddDate(0, 3, 0)
+	title := "Share five testing tips"
+	var pairing int
+
+	for _, r := range []struct {
+		right            string
+		refused, allowed func() error
+	}{
+		{"configure", func() error { _, err := s.SetConfig(ctx, ada, "save-emoji", "star"); return err },
+			func() error { _, err := s.SetConfig(ctx, admin, "save-emoji", "star"); return err }},
+		{"exclude a channel", func() error { _, err := s.SetChannelPolicy(ctx, ada, "C9", "random", "exclude"); return err },
+			func() error { _, err := s.SetChannelPolicy(ctx, admin, "C9", "random", "exclude"); return err }},
+		{"add a facilitator", func() error { _, err := s.AddFacilitators(ctx, ada, []knowledge.Member{ada}); return err },
+			func() error { _, err := s.AddFacilitators(ctx, admin, []knowledge.Member{cy}); return err }},
+		{"remove a facilitator", func() error { _, err := s.RemoveFacilitators(ctx, ada, []knowledge.Member{cy}); return err },
+			func() error { _, err := s.RemoveFacilitators(ctx, admin, []knowledge.Member{cy}); return err }},
+		{"add an objective", func() error {
+			_, err := s.AddObjective(ctx, ada, knowledge.NewObjective{Title: title, Target: 5, Due: due})
+			return err
+		}, func() error {
+			_, err := s.AddObjective(ctx, admin, knowledge.NewObjective{Title: title, Target: 5, Due: due, Owner: &ada})
+			return err
+		}},
+		{"edit an objective", func() error {
+			_, err := s.EditObjective(ctx, ada, 1, knowledge.ObjectiveEdit{Title: &title})
+			return err
+		},
+			func() error {
+				_, err := s.EditObjective(ctx, admin, 1, knowledge.ObjectiveEdit{Title: &title})
+				return err
+			}},
+		{"pause an objective's reminders", func() error { _, err := s.PauseReminders(ctx, bob, 1, &due); return err },
+			func() error { _, err := s.PauseReminders(ctx, ada, 1, &due); return err }},
+		{"check in", func() error {
+			_, err := s.CheckIn(ctx, bob, 1, knowledge.NewCheckin{Amount: knowledge.Amount{Value: 1, Delta: true}})
+			return err
+		}, func() error {
+			_, err := s.CheckIn(ctx, ada, 1, knowledge.NewCheckin{Amount: knowledge.Amount{Value: 1, Delta: true}})
+			return err
+		}},
+		{"close an objective", func() error { _, err := s.CloseObjective(ctx, ada, 1, knowledge.ObjectiveDropped, true); return err },
+			func() error { _, err := s.CloseObjective(ctx, admin, 1, knowledge.ObjectiveDropped, true); return err }},
+		{"reopen an objective", func() error { _, err := s.ReopenObjective(ctx, ada, 1); return err },
+			func() error { _, err := s.ReopenObjective(ctx, admin, 1); return err }},
+		{"remove a tip", func() error { _, err := s.RemoveTip(ctx, ada, tip.Number); return err },
+			func() error { _, err := s.RemoveTip(ctx, bob, tip.Number); return err }},
+		{"list removed tips", func() error { _, _, err := s.RemovedTips(ctx, ada, 0, 10); return err },
+			func() error { _, _, err := s.RemovedTips(ctx, admin, 0, 10); return err }},
+		{"restore a tip", func() error { _, err := s.RestoreTip(ctx, ada, tip.Number); return err },
+			func() error { _, err := s.RestoreTip(ctx, bob, tip.Number); return err }},
+		{"pair by hand", func() error { _, err := s.PairByHand(ctx, ada, bob, cy, []string{"testing"}, "C1"); return err },
+			func() error {
+				pr, err := s.PairByHand(ctx, admin, bob, cy, []string{"testing"}, "C1")
+				pairing = pr.Number
+				return err
+			}},
+		{"read the mentoring overview", func() error { _, err := s.MentoringOverview(ctx, ada); return err },
+			func() error { _, err := s.MentoringOverview(ctx, admin); return err }},
+		{"read the pulse", func() error { _, err := s.Stats(ctx, ada, knowledge.PeriodMonth, nil); return err },
+			func() error { _, err := s.Stats(ctx, admin, knowledge.PeriodMonth, nil); return err }},
+		{"read stories", func() error { _, err := s.Stories(ctx, ada, 10); return err },
+			func() error { _, err := s.Stories(ctx, admin, 10); return err }},
+		{"preview the digest", func() error { _, _, err := s.DigestPreview(ctx, ada); return err },
+			func() error { _, _, err := s.DigestPreview(ctx, admin); return err }},
+	} {
+		if err := r.refused(); !errors.Is(err, knowledge.ErrForbidden) {
+			t.Errorf("%s: a member without the right got %v; want ErrForbidden", r.right, err)
+		}
+		if err := r.allowed(); err != nil {
+			t.Errorf("%s: a member with the right got %v", r.right, err)
+		}
+	}
+
+	// Ending a pairing is its mentor's, its mentee's and facilitators'; to
+	// anyone else the answer is the same whether it exists or not.
+	var inv *knowledge.InvalidError
+	if _, err := s.EndPairing(ctx, ada, &pairing, "", nil); !errors.As(err, &inv) {
+		t.Errorf("a member ended someone else's pairing: %v", err)
+	}
+	if _, err := s.EndPairing(ctx, cy, &pairing, "", nil); err != nil {
+		t.Errorf("the mentee could not end their pairing: %v", err)
+	}
+}
