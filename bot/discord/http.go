@@ -3,13 +3,10 @@ package discord
 import (
 	"bytes"
 	"context"
-	"crypto/ed25519"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"time"
 	"unicode/utf8"
 
@@ -21,9 +18,6 @@ import (
 
 // maxBody is the largest interaction copbot reads.
 const maxBody = 1 << 20
-
-// maxSkew is how far a request's signed timestamp may be from now.
-const maxSkew = 5 * time.Minute
 
 // Routes mounts the HTTP interactions endpoint, POST /discord/interactions,
 // when the adapter has the application's public key.
@@ -96,28 +90,6 @@ func (a *Adapter) reject(w http.ResponseWriter, status int, reason string) {
 	a.metrics.eventRejected(reason)
 	a.log.Debug("discord interaction refused", slog.String("reason", reason))
 	http.Error(w, http.StatusText(status), status)
-}
-
-// verify checks the Ed25519 signature over timestamp and body, then the
-// timestamp's age; it returns why a request is refused, or "".
-func (a *Adapter) verify(hdr http.Header, body []byte) string {
-	sig, err := hex.DecodeString(hdr.Get("X-Signature-Ed25519"))
-	ts := hdr.Get("X-Signature-Timestamp")
-	if err != nil || len(sig) != ed25519.SignatureSize || ts == "" {
-		return "bad_signature"
-	}
-	msg := make([]byte, 0, len(ts)+len(body))
-	if !ed25519.Verify(a.publicKey, append(append(msg, ts...), body...), sig) {
-		return "bad_signature"
-	}
-	sec, err := strconv.ParseInt(ts, 10, 64)
-	if err != nil {
-		return "bad_signature"
-	}
-	if age := a.opts.Now().Sub(time.Unix(sec, 0)); age > maxSkew || age < -maxSkew {
-		return "stale"
-	}
-	return ""
 }
 
 func writeJSON(w http.ResponseWriter, v any) {
