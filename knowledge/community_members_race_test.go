@@ -5,8 +5,9 @@ import (
 	"fmt"
 	"sync"
 	"testing"
-	"time"
 
+	"github.com/copbot/copbot/internal/dbtest"
+	"github.com/copbot/copbot/internal/wait"
 	"github.com/copbot/copbot/knowledge"
 )
 
@@ -34,22 +35,10 @@ func holdMember(t *testing.T, p *practice, platformUserID string) (commit func()
 // on a lock: the statement under test has met the open insert.
 func waitForLockWaiter(t *testing.T, p *practice) {
 	t.Helper()
-	ctx := context.Background()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		var n int
-		if err := p.s.Pool().QueryRow(ctx, `
-			SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		if n > 0 {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("nothing waited on the open insert within 10 s")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	wait.Until(t, "a statement to wait on the open insert", func() bool {
+		return dbtest.Count(t, p.s.Pool(), `
+			SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`) > 0
+	})
 }
 
 // TestStore_MemberCreatedWhileWaiting: under READ COMMITTED, a statement
@@ -180,8 +169,7 @@ func TestStore_NewMembersReactAndActAtOnce(t *testing.T) {
 			t.Fatalf("round %d: %d captures queued, want 1", round, len(items))
 		}
 		if tip := p.capture(t, items[0], "a tip", "bob"); tip.Votes != members {
-			var voters int
-			_ = s.Pool().QueryRow(ctx, `SELECT count(*) FROM tip_votes WHERE community_id = $1`, p.c.ID).Scan(&voters)
+			voters := dbtest.Count(t, s.Pool(), `SELECT count(*) FROM tip_votes WHERE community_id = $1`, p.c.ID)
 			t.Fatalf("round %d: tip has %d votes (%d vote rows), want %d", round, tip.Votes, voters, members)
 		}
 	}

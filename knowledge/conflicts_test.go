@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/copbot/copbot/internal/dbtest"
 	"github.com/copbot/copbot/knowledge"
 )
 
@@ -47,10 +48,9 @@ func TestStore_InsertOrSkipUnderConcurrency(t *testing.T) {
 				t.Error(err)
 			}
 		})
-		var grants int
-		if err := s.Pool().QueryRow(ctx, `SELECT count(*) FROM tip_tag_grants WHERE community_id = $1 AND tag = 'ops'`,
-			p.c.ID).Scan(&grants); err != nil || grants != 1 {
-			t.Fatalf("%d grants of #ops (%v); want the one of whoever tagged first", grants, err)
+		if grants := dbtest.Count(t, s.Pool(), `SELECT count(*) FROM tip_tag_grants WHERE community_id = $1 AND tag = 'ops'`,
+			p.c.ID); grants != 1 {
+			t.Fatalf("%d grants of #ops; want the one of whoever tagged first", grants)
 		}
 	})
 

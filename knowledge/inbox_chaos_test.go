@@ -21,6 +21,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/copbot/copbot/internal/dbtest"
+	"github.com/copbot/copbot/internal/wait"
 	"github.com/copbot/copbot/knowledge"
 )
 
@@ -882,17 +884,15 @@ func (w *chaosWorld) run(ctx context.Context, seed uint64, plan chaosPlan) {
 	close(redelivering)
 	// The processes go on until they have applied and captured what
 	// there is, or for 20 seconds at most; settle does the rest.
-	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+	wait.Within(20*time.Second, func() bool {
 		var busy bool
 		if err := w.stores[0].Pool().QueryRow(ctx, `
 			SELECT EXISTS (SELECT FROM inbox) OR EXISTS (SELECT FROM river_job WHERE kind = 'capture_tips' AND state = 'available')`).Scan(&busy); err != nil {
 			w.fail("%v", err)
-			break
+			return true
 		}
-		if !busy {
-			break
-		}
-	}
+		return !busy
+	})
 	close(stop)
 	background.Wait()
 }
@@ -1210,13 +1210,7 @@ type chaosTip struct {
 func (w *chaosWorld) check(ctx context.Context) {
 	t := w.t
 	pool := w.stores[0].Pool()
-	count := func(sql string) int {
-		var n int
-		if err := pool.QueryRow(ctx, sql).Scan(&n); err != nil {
-			t.Fatalf("%s: %v", sql, err)
-		}
-		return n
-	}
+	count := func(sql string) int { return dbtest.Count(t, pool, sql) }
 	if n := count(`SELECT count(*) FROM inbox`); n != 0 {
 		t.Errorf("%d events left in the inbox", n)
 	}

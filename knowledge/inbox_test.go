@@ -11,6 +11,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/copbot/copbot/internal/dbtest"
 	"github.com/copbot/copbot/knowledge"
 )
 
@@ -349,9 +350,8 @@ func TestStore_CompleteCaptures(t *testing.T) {
 	if len(numbers) != 5 {
 		t.Errorf("%d tips saved, want 5 (the gone message's tip is dropped)", len(numbers))
 	}
-	var pending int
-	if err := s.Pool().QueryRow(ctx, `SELECT count(*) FROM tips WHERE community_id = $1 AND state = 'pending'`, p.c.ID).Scan(&pending); err != nil || pending != 0 {
-		t.Errorf("%d tips still pending (%v), want none", pending, err)
+	if pending := dbtest.Count(t, s.Pool(), `SELECT count(*) FROM tips WHERE community_id = $1 AND state = 'pending'`, p.c.ID); pending != 0 {
+		t.Errorf("%d tips still pending, want none", pending)
 	}
 	left, err := s.StillPending(ctx, items)
 	if err != nil || len(left) != 0 {
@@ -434,9 +434,8 @@ func TestStore_CaptureDropsPrivateMessages(t *testing.T) {
 	if len(saved) != 1 || saved[0].Item.ChannelID != "C-allowed" {
 		t.Fatalf("saved %+v; want only the tip of the allowed private channel", saved)
 	}
-	var tips int
-	if err := s.Pool().QueryRow(ctx, `SELECT count(*) FROM tips WHERE community_id = $1`, p.c.ID).Scan(&tips); err != nil || tips != 1 {
-		t.Fatalf("%d tips (%v); want the other one dropped", tips, err)
+	if tips := dbtest.Count(t, s.Pool(), `SELECT count(*) FROM tips WHERE community_id = $1`, p.c.ID); tips != 1 {
+		t.Fatalf("%d tips; want the other one dropped", tips)
 	}
 }
 
@@ -457,8 +456,7 @@ func TestStore_DeletedWhileCaptured(t *testing.T) {
 	if err != nil || len(saved) != 0 {
 		t.Fatalf("saved %+v, %v; want nothing", saved, err)
 	}
-	var n int
-	if err := s.Pool().QueryRow(ctx, `SELECT count(*) FROM tips WHERE text <> ''`).Scan(&n); err != nil || n != 0 {
-		t.Fatalf("%d tips with text (%v); want the deleted message's text nowhere", n, err)
+	if n := dbtest.Count(t, s.Pool(), `SELECT count(*) FROM tips WHERE text <> ''`); n != 0 {
+		t.Fatalf("%d tips with text; want the deleted message's text nowhere", n)
 	}
 }

@@ -10,12 +10,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/copbot/copbot/internal/fakeclock"
 	"github.com/copbot/copbot/knowledge"
 )
 
 // plan runs the reminder planner at the given time and returns what it
 // queued, as "title reason period", sorted.
-func plan(t *testing.T, s *knowledge.Store, clock *fakeClock, at string) []string {
+func plan(t *testing.T, s *knowledge.Store, clock *fakeclock.Clock, at string) []string {
 	t.Helper()
 	now, err := time.Parse(time.RFC3339, at)
 	if err != nil {

@@ -9,31 +9,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/copbot/copbot/internal/fakeclock"
 	"github.com/copbot/copbot/knowledge"
 )
 
-// fakeClock is a clock a test moves by hand.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock(s *knowledge.Store, t time.Time) *fakeClock {
-	c := &fakeClock{t: t}
+// newClock puts the store on a clock the test moves by hand.
+func newClock(s *knowledge.Store, t time.Time) *fakeclock.Clock {
+	c := fakeclock.New(t)
 	s.SetClock(c.Now)
 	return c
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
 }
 
 func date(s string) time.Time {

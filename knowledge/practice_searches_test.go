@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/copbot/copbot/internal/dbtest"
 	"github.com/copbot/copbot/knowledge"
 )
 
@@ -33,9 +34,8 @@ func TestStore_PruneSearches(t *testing.T) {
 	if after.Searches != before.Searches || before.Searches.Before == 0 {
 		t.Errorf("the quarter's searches went from %+v to %+v", before.Searches, after.Searches)
 	}
-	var left int
-	if err := s.Pool().QueryRow(ctx, `SELECT count(*) FROM searches WHERE community_id = $1 AND at < $2`,
-		h.c.ID, at("2026-09-02 12:00")).Scan(&left); err != nil || left != 0 {
-		t.Errorf("%d searches older than 180 days left (%v)", left, err)
+	if left := dbtest.Count(t, s.Pool(), `SELECT count(*) FROM searches WHERE community_id = $1 AND at < $2`,
+		h.c.ID, at("2026-09-02 12:00")); left != 0 {
+		t.Errorf("%d searches older than 180 days left", left)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/copbot/copbot/internal/dbtest"
 	"github.com/copbot/copbot/knowledge"
 )
 
@@ -29,8 +30,7 @@ func TestStore_Stats_KeptFigures(t *testing.T) {
 	s := newStore(t)
 	h := pulseCommunity(t, s)
 	admin := h.facilitator("admin")
-	clock := pulseNow
-	s.SetClock(func() time.Time { return clock })
+	clock := newClock(s, pulseNow)
 	all := &knowledge.StatsOptions{WithFacilitators: true}
 	stats := func(opts *knowledge.StatsOptions) knowledge.Stats {
 		t.Helper()
@@ -60,7 +60,7 @@ func TestStore_Stats_KeptFigures(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.tip("t-late", "bob", "2027-03-01 12:10", false, false, "testing")
-	clock = pulseNow.Add(30 * time.Minute)
+	clock.Set(pulseNow.Add(30 * time.Minute))
 	for _, tc := range []struct {
 		opts *knowledge.StatsOptions
 		live knowledge.Stats
@@ -89,14 +89,13 @@ func TestStore_Stats_KeptFigures(t *testing.T) {
 	if st := stats(all); !st.FiguresAsOf.Equal(pulseNow) {
 		t.Errorf("with facilitators, after ada became one: figures as of %v, want still kept", st.FiguresAsOf)
 	}
-	var queued int
-	if err := s.Pool().QueryRow(ctx, `SELECT count(*) FROM river_job WHERE kind = $1 AND state = 'available'`,
-		knowledge.RefreshEngagementArgs{}.Kind()).Scan(&queued); err != nil || queued != 1 {
-		t.Errorf("%d refreshes queued (%v), want 1", queued, err)
+	if queued := dbtest.Count(t, s.Pool(), `SELECT count(*) FROM river_job WHERE kind = $1 AND state = 'available'`,
+		knowledge.RefreshEngagementArgs{}.Kind()); queued != 1 {
+		t.Errorf("%d refreshes queued, want 1", queued)
 	}
 	h.exec(`DELETE FROM facilitators WHERE community_id = $1 AND member_id = $2`, h.c.ID, h.members["ada"])
 
-	clock = pulseNow.Add(3 * time.Hour)
+	clock.Set(pulseNow.Add(3 * time.Hour))
 	st := stats(nil)
 	if !st.FiguresAsOf.IsZero() || st.TipsSaved.Now != live.TipsSaved.Now+1 {
 		t.Errorf("three hours after the refresh: figures as of %v, %+v tips saved; want counted live, %d",

@@ -1,0 +1,41 @@
+package dbtest
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Querier is what a pool, a connection and a transaction have in common,
+// for the helpers that read a test's database.
+type Querier interface {
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// Count runs a query that returns one number (a count(*), a sum) and
+// returns it, failing tb when the query fails. It is for tests that check
+// storage itself: rows left behind, jobs queued, what no store method
+// tells.
+func Count(tb testing.TB, db Querier, query string, args ...any) int {
+	tb.Helper()
+	var n int
+	if err := db.QueryRow(context.Background(), query, args...).Scan(&n); err != nil {
+		tb.Fatalf("dbtest: %s: %v", strings.Join(strings.Fields(query), " "), err)
+	}
+	return n
+}
+
+// Rows counts the rows of each table, as "inbox 0, members 2", for a test
+// that checks what a request wrote, or that it wrote nothing at all: the
+// store has no way to say that no table holds anything.
+func Rows(tb testing.TB, db Querier, tables ...string) string {
+	tb.Helper()
+	counts := make([]string, len(tables))
+	for i, table := range tables {
+		counts[i] = fmt.Sprintf("%s %d", table, Count(tb, db, "SELECT count(*) FROM "+pgx.Identifier{table}.Sanitize()))
+	}
+	return strings.Join(counts, ", ")
+}
