@@ -31,8 +31,11 @@ func (c *Core) addWorkers(w *river.Workers) {
 	river.AddWorker(w, &restemWorker{core: c})
 }
 
-// jobCommunity returns the platform's name for a job's community; a
-// community that is gone cancels the job, since no retry brings it back.
+// jobCommunity returns the platform's name for a job's community: every job
+// that sends something finds its community this way, by the id in its
+// arguments (captures excepted: a batch's items carry theirs, read in the
+// query that claims them). A community that is gone cancels the job, since
+// no retry brings it back.
 func (c *Core) jobCommunity(ctx context.Context, id int64) (bot.CommunityRef, error) {
 	community, err := c.store.CommunityByID(ctx, id)
 	if errors.Is(err, knowledge.ErrNotFound) {
@@ -60,8 +63,11 @@ func (w *restemWorker) Work(ctx context.Context, job *river.Job[knowledge.Restem
 	return nil
 }
 
-// periodicJobs are the core's recurring jobs; river runs them on its leader
-// only, so several copbot processes never run one twice.
+// periodicJobs are every recurring job of the core with its interval, the
+// one place they are declared; river runs them on its leader only, so
+// several copbot processes never run one twice, and runs each once at
+// start. Each planner finds what is due by the store's clock, so its
+// interval is only how late a reminder, digest or question may be.
 func periodicJobs() []*river.PeriodicJob {
 	every := func(d time.Duration, args river.JobArgs) *river.PeriodicJob {
 		return river.NewPeriodicJob(river.PeriodicInterval(d),
@@ -69,10 +75,10 @@ func periodicJobs() []*river.PeriodicJob {
 			&river.PeriodicJobOpts{RunOnStart: true})
 	}
 	return []*river.PeriodicJob{
-		every(time.Hour, pruneArgs{}),
-		every(reminderPlanInterval, planRemindersArgs{}),
-		every(knowledge.DigestPlanInterval, planDigestsArgs{}),
-		every(storyPlanInterval, planStoriesArgs{}),
-		every(knowledge.EngagementRefreshInterval, refreshAllArgs{}),
+		every(time.Hour, pruneArgs{}),              // old inbox rows, searches and repeated commands
+		every(10*time.Minute, planRemindersArgs{}), // objective reminders due
+		every(10*time.Minute, planDigestsArgs{}),   // weekly digests due (Monday 09:00 local)
+		every(5*time.Minute, planStoriesArgs{}),    // "Did this change how you work?" questions due
+		every(time.Hour, refreshAllArgs{}),         // engagement levels, kept figures, invitations to mentor
 	}
 }

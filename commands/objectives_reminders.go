@@ -11,9 +11,6 @@ import (
 	"github.com/copbot/copbot/knowledge"
 )
 
-// reminderPlanInterval is how often the leader looks for reminders to send.
-const reminderPlanInterval = 10 * time.Minute
-
 // planRemindersArgs is the periodic job that decides which reminders are
 // due; river runs periodic jobs on its leader only.
 type planRemindersArgs struct{}
@@ -42,7 +39,10 @@ type reminderWorker struct {
 
 func (w *reminderWorker) Work(ctx context.Context, job *river.Job[knowledge.ReminderArgs]) error {
 	c, args := w.core, job.Args
-	ref := bot.CommunityRef{Platform: bot.Platform(args.Platform), ExternalID: args.ExternalID}
+	ref, err := c.jobCommunity(ctx, args.CommunityID)
+	if err != nil {
+		return err
+	}
 	p, claimed, err := c.store.ClaimReminder(ctx, args)
 	if err != nil || !claimed {
 		return heldSnooze(err)

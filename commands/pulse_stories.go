@@ -14,10 +14,6 @@ import (
 	"github.com/copbot/copbot/knowledge"
 )
 
-// storyPlanInterval is how often the leader looks for members to ask
-// "Did this change how you work?".
-const storyPlanInterval = 5 * time.Minute
-
 // storiesShown is how many stories /cop stories lists.
 const storiesShown = 20
 
@@ -118,11 +114,14 @@ type storyPromptWorker struct {
 
 func (w *storyPromptWorker) Work(ctx context.Context, job *river.Job[knowledge.StoryPromptArgs]) error {
 	c, args := w.core, job.Args
+	ref, err := c.jobCommunity(ctx, args.CommunityID)
+	if err != nil {
+		return err
+	}
 	p, claimed, err := c.store.ClaimStoryPrompt(ctx, args)
 	if err != nil || !claimed {
 		return heldSnooze(err)
 	}
-	ref := bot.CommunityRef{Platform: bot.Platform(p.Community.Platform), ExternalID: p.Community.ExternalID}
 	var t bot.Text
 	if p.Subject == knowledge.StoryAboutPairing {
 		t = bot.Textf("Your mentoring with %s (pairing %d) has ended.", bot.Untrusted(p.Other), p.Number)

@@ -164,11 +164,6 @@ func (d *Drained) drop(reason string) {
 	d.Dropped[reason]++
 }
 
-// drainLockKey serialises inbox passes across copbot processes: events of
-// one message must apply in the order they arrived (an added then removed
-// reaction), and one pass at a time is fast enough for every community.
-const drainLockKey = int64(0x636f70626f7401)
-
 type inboxRow struct {
 	id          int64
 	communityID int64

@@ -14,8 +14,6 @@ import (
 const (
 	DigestWeekday = time.Monday
 	DigestHour    = 9
-	// DigestPlanInterval is how often the leader looks for digests due.
-	DigestPlanInterval = 10 * time.Minute
 )
 
 // digestShown bounds the tips and tags a digest names.

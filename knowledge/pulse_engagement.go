@@ -75,10 +75,6 @@ const liveEngagementTips = 20_000
 // that Stats asks for a refresh (the periodic one runs hourly).
 const staleEngagement = 2 * time.Hour
 
-// EngagementRefreshInterval is how often the leader refreshes every
-// community's engagement.
-const EngagementRefreshInterval = time.Hour
-
 // RefreshEngagementArgs is the job that refreshes one community's
 // engagement and, if it is large, the period figures stats keep, and then
 // decides its invitations to mentor.

@@ -206,10 +206,6 @@ func (StoryPromptArgs) Kind() string { return "story_prompt" }
 // days late is noise.
 func (StoryPromptArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{MaxAttempts: 4} }
 
-// storyPlanLock serialises planners, so that two never ask one member
-// about two subjects at once.
-const storyPlanLock = int64(0x636f70626f7402)
-
 // PlanStoryPrompts decides, at the store's clock, whom to ask the question:
 // the mentee of each pairing that ended after the mentor accepted it, and
 // each member who saved a tip within ReuseWindow of a search that showed
@@ -285,9 +281,8 @@ func (s *Store) PlanStoryPrompts(ctx context.Context) (int, error) {
 
 // StoryPrompt is a question to send: to whom, and about what.
 type StoryPrompt struct {
-	Community Community
-	Member    MemberRef
-	Subject   string
+	Member  MemberRef
+	Subject string
 	// Number is the pairing's or the tip's; Other is the mentor's name
 	// (a pairing) or the tip's first line (a tip).
 	Number int
@@ -305,17 +300,16 @@ func (s *Store) ClaimStoryPrompt(ctx context.Context, a StoryPromptArgs) (StoryP
 			  AND (sent_at IS NULL OR NOT delivered AND sent_at < $6)
 			RETURNING community_id, member_id, subject, subject_id
 		)
-		SELECT c.platform, c.external_id, m.id, m.platform_user_id, m.display_name,
+		SELECT m.id, m.platform_user_id, m.display_name,
 			COALESCE(p.number, t.number, 0),
 			COALESCE(COALESCE(NULLIF(mr.display_name, ''), mr.platform_user_id), split_part(t.text, E'\n', 1), '')
 		FROM claimed x
-		JOIN communities c ON c.id = x.community_id
 		JOIN members m ON m.community_id = x.community_id AND m.id = x.member_id
 		LEFT JOIN pairings p ON x.subject = 'pairing' AND p.community_id = x.community_id AND p.id = x.subject_id
 		LEFT JOIN members mr ON mr.community_id = p.community_id AND mr.id = p.mentor_id
 		LEFT JOIN tips t ON x.subject = 'tip' AND t.community_id = x.community_id AND t.id = x.subject_id`,
 		a.CommunityID, a.MemberID, a.Subject, a.SubjectID, s.now(), s.leaseStart()).Scan(
-		&p.Community.Platform, &p.Community.ExternalID, &p.Member.ID, &p.Member.PlatformUserID, &p.Member.DisplayName,
+		&p.Member.ID, &p.Member.PlatformUserID, &p.Member.DisplayName,
 		&p.Number, &p.Other)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return StoryPrompt{}, false, heldOrDone(ctx, s.pool, s.now(), `SELECT sent_at, delivered FROM story_prompts
@@ -324,7 +318,6 @@ func (s *Store) ClaimStoryPrompt(ctx context.Context, a StoryPromptArgs) (StoryP
 	if err != nil {
 		return StoryPrompt{}, false, fmt.Errorf("claim story question: %w", err)
 	}
-	p.Community.ID = a.CommunityID
 	return p, true, nil
 }
 

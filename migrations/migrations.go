@@ -23,6 +23,7 @@ const VersionTable = "copbot_schema_version"
 
 // lockKey is copbot's advisory lock for migrating: tern locks its own
 // steps, and this one keeps copbot's and river's schemas moving together.
+// The store's keys extend it by a byte (knowledge/store_locks.go).
 const lockKey = int64(0x636f70626f74) // "copbot"
 
 // Up applies every migration the database lacks: copbot's own, with tern,
