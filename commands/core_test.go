@@ -167,13 +167,8 @@ func TestCore_OtherReactionsWriteNothing(t *testing.T) {
 	if _, err := core.HandleEvent(ctx, ev); err != nil {
 		t.Fatal(err)
 	}
-	var members, tips, seen int
-	if err := pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM members), (SELECT count(*) FROM tips),
-		(SELECT count(*) FROM inbox) + (SELECT count(*) FROM events_seen)`).Scan(&members, &tips, &seen); err != nil {
-		t.Fatal(err)
-	}
-	if members+tips+seen != 0 {
-		t.Errorf("a non-save reaction wrote %d members, %d tips, %d event ids; want none", members, tips, seen)
+	if got := dbtest.Rows(t, pool, "members", "tips", "inbox", "events_seen"); got != "members 0, tips 0, inbox 0, events_seen 0" {
+		t.Errorf("a non-save reaction wrote %s; want nothing", got)
 	}
 }
 
@@ -196,9 +191,8 @@ func TestCore_CommandDeliveredTwiceRunsOnce(t *testing.T) {
 	if err != nil || !strings.Contains(again[0].Text.String(), "already ran that command") {
 		t.Fatalf("second delivery = %v, %v", again, err)
 	}
-	var tips int
-	if err := pool.QueryRow(ctx, "SELECT count(*) FROM tips").Scan(&tips); err != nil || tips != 1 {
-		t.Fatalf("%d tips (%v), want 1", tips, err)
+	if tips := dbtest.Count(t, pool, "SELECT count(*) FROM tips"); tips != 1 {
+		t.Fatalf("%d tips, want 1", tips)
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 
 	"github.com/copbot/copbot/bot"
 	"github.com/copbot/copbot/internal/dbtest"
+	"github.com/copbot/copbot/internal/wait"
 	"github.com/copbot/copbot/knowledge"
 )
 
@@ -117,16 +118,12 @@ func TestCore_CaptureGivesUpOnItsLastAttempt(t *testing.T) {
 		t.Fatal(err)
 	}
 	react("e1")
-	waitUntil(t, "the pending tip to be given up", func() bool {
-		var n int
-		_ = pool.QueryRow(ctx, `SELECT count(*) FROM tips`).Scan(&n)
-		return n == 0 && strings.Contains(logs.String(), "captures given up")
+	wait.Until(t, "the pending tip to be given up", func() bool {
+		return dbtest.Count(t, pool, `SELECT count(*) FROM tips`) == 0 && strings.Contains(logs.String(), "captures given up")
 	})
 	react("e2")
-	waitUntil(t, "a new capture", func() bool {
-		var n int
-		_ = pool.QueryRow(ctx, `SELECT count(*) FROM river_job WHERE kind = 'capture_tips'`).Scan(&n)
-		return n == 2
+	wait.Until(t, "a new capture", func() bool {
+		return dbtest.Count(t, pool, `SELECT count(*) FROM river_job WHERE kind = 'capture_tips'`) == 2
 	})
 }
 
@@ -166,23 +163,12 @@ func TestCore_LastAttemptLeavesNothingPending(t *testing.T) {
 		}
 	}
 	startBackground(t, core, nil)
-	waitUntil(t, "one tip saved and the other given up", func() bool {
+	wait.Until(t, "one tip saved and the other given up", func() bool {
 		var saved, pending int
 		_ = pool.QueryRow(ctx, `SELECT count(*) FILTER (WHERE state = 'saved' AND source_message = '1700.2'),
 			count(*) FILTER (WHERE state = 'pending') FROM tips`).Scan(&saved, &pending)
 		return saved == 1 && pending == 0
 	})
-}
-
-func waitUntil(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }
 
 // TestCore_VoteTakenBackAfterTheEmojiChanged: a vote cast with the save

@@ -3,42 +3,13 @@ package commands_test
 import (
 	"context"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/copbot/copbot/bot"
 	"github.com/copbot/copbot/commands"
 	"github.com/copbot/copbot/internal/dbtest"
+	"github.com/copbot/copbot/internal/wait"
 )
-
-// oneFetcher is an adapter of one platform that fetches any message and
-// counts its fetches and notices.
-type oneFetcher struct {
-	platform bot.Platform
-	mu       sync.Mutex
-	fetched  []string
-	notices  int
-}
-
-func (f *oneFetcher) Name() string                                 { return string(f.platform) }
-func (f *oneFetcher) Run(ctx context.Context, _ bot.Handler) error { <-ctx.Done(); return nil }
-
-func (f *oneFetcher) FetchMessage(_ context.Context, ref bot.CommunityRef, _, messageID, _ string) (bot.FetchedMessage, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if ref.Platform != f.platform {
-		panic("asked to fetch another platform's message")
-	}
-	f.fetched = append(f.fetched, messageID)
-	return bot.FetchedMessage{Text: "tip " + messageID, Author: bot.User{ID: "UA"}}, nil
-}
-
-func (f *oneFetcher) Notify(context.Context, bot.Notice) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.notices++
-	return nil
-}
 
 // TestCore_JobsGoToProcessesThatCanWorkThem: two copbot processes share a
 // database, one with only a Slack adapter and one with only Discord (as the
@@ -48,7 +19,11 @@ func (f *oneFetcher) Notify(context.Context, bot.Notice) error {
 func TestCore_JobsGoToProcessesThatCanWorkThem(t *testing.T) {
 	ctx := context.Background()
 	pool := dbtest.Pool(t)
-	slack, discord := &oneFetcher{platform: bot.Slack}, &oneFetcher{platform: bot.Discord}
+	messages := map[string]bot.FetchedMessage{
+		"s1": {Text: "tip s1", Author: bot.User{ID: "UA"}},
+		"d1": {Text: "tip d1", Author: bot.User{ID: "UA"}},
+	}
+	slack, discord := &fakeSlack{messages: messages}, &fakeSlack{platform: bot.Discord, messages: messages}
 	slackCore, slackLogs := newCore(t, pool, slack)
 	discordCore, discordLogs := newCore(t, pool, discord)
 	for i, ev := range []struct {
@@ -65,14 +40,10 @@ func TestCore_JobsGoToProcessesThatCanWorkThem(t *testing.T) {
 			t.Fatalf("event %d: %v", i, err)
 		}
 	}
-	waitUntil(t, "both captures", func() bool {
-		var n int
-		_ = pool.QueryRow(ctx, `SELECT count(*) FROM tips WHERE state = 'saved'`).Scan(&n)
-		slack.mu.Lock()
-		discord.mu.Lock()
-		defer slack.mu.Unlock()
-		defer discord.mu.Unlock()
-		return n == 2 && slack.notices == 2 && discord.notices == 2 // each reactor's confirmation and author's note
+	wait.Until(t, "both captures", func() bool {
+		n := dbtest.Count(t, pool, `SELECT count(*) FROM tips WHERE state = 'saved'`)
+		// each reactor's confirmation and author's note
+		return n == 2 && len(slack.sent("")) == 2 && len(discord.sent("")) == 2
 	})
 	if strings.Join(slack.fetched, ",") != "s1" || strings.Join(discord.fetched, ",") != "d1" {
 		t.Errorf("Slack fetched %v and Discord %v; want each its own platform's message", slack.fetched, discord.fetched)

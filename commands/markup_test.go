@@ -97,13 +97,7 @@ func TestCore_WhoANameMeans(t *testing.T) {
 		}
 		return replies[0].Text.String()
 	}
-	members := func() int {
-		var k int
-		if err := pool.QueryRow(ctx, `SELECT count(*) FROM members`).Scan(&k); err != nil {
-			t.Fatal(err)
-		}
-		return k
-	}
+	members := func() int { return dbtest.Count(t, pool, `SELECT count(*) FROM members`) }
 	run("UADMIN", "admin", "tips")
 	run("U1", "Sam", "tips")
 	run("U2", "sam", "tips")

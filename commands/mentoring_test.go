@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -17,49 +16,9 @@ import (
 	"github.com/copbot/copbot/bot"
 	"github.com/copbot/copbot/commands"
 	"github.com/copbot/copbot/internal/dbtest"
+	"github.com/copbot/copbot/internal/wait"
 	"github.com/copbot/copbot/knowledge"
 )
-
-// fakeChat is a Slack-like adapter that records the notices it is asked to
-// send and, when opens is set, opens group conversations too.
-type fakeChat struct {
-	mu      sync.Mutex
-	notices []bot.Notice
-	opened  [][]string // user ids of each conversation, then the channel it came from
-}
-
-func (f *fakeChat) Name() string                                 { return string(bot.Slack) }
-func (f *fakeChat) Run(ctx context.Context, _ bot.Handler) error { <-ctx.Done(); return nil }
-
-func (f *fakeChat) Notify(_ context.Context, n bot.Notice) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.notices = append(f.notices, n)
-	return nil
-}
-
-// sent returns the notices so far whose text contains s.
-func (f *fakeChat) sent(s string) []bot.Notice {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	var out []bot.Notice
-	for _, n := range f.notices {
-		if strings.Contains(n.Reply.Text.String(), s) {
-			out = append(out, n)
-		}
-	}
-	return out
-}
-
-// fakeGroupChat adds group conversations, as Slack's conversations.open does.
-type fakeGroupChat struct{ fakeChat }
-
-func (f *fakeGroupChat) OpenConversation(_ context.Context, _ bot.CommunityRef, from string, users []string, _ string) (string, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.opened = append(f.opened, append(slices.Clone(users), from))
-	return "G-" + strings.Join(users, "-"), nil
-}
 
 var slackT1 = bot.CommunityRef{Platform: bot.Slack, ExternalID: "T1"}
 
@@ -172,7 +131,7 @@ func TestCore_MentoringIntroduction(t *testing.T) {
 
 	t.Run("DirectMessagesWithoutConversations", func(t *testing.T) {
 		pool := dbtest.Pool(t)
-		slack := &fakeChat{}
+		slack := &fakeSlack{}
 		core, _ := newCore(t, pool, slack)
 		c := &chat{tb: t, core: core}
 		c.cmd("U1", "mentor offer testing")
@@ -202,7 +161,7 @@ func TestCore_MentoringIntroduction(t *testing.T) {
 func TestCore_MentoringFollowUpSurvivesRestart(t *testing.T) {
 	ctx := context.Background()
 	pool := dbtest.Pool(t)
-	slack := &fakeChat{}
+	slack := &fakeSlack{}
 	core, _ := newIdleCore(t, pool, slack)
 	first := startBackground(t, core, nil)
 	c := &chat{tb: t, core: core}
@@ -221,12 +180,8 @@ func TestCore_MentoringFollowUpSurvivesRestart(t *testing.T) {
 	}
 
 	startBackground(t, core, nil)
-	deadline := time.Now().Add(30 * time.Second)
-	for followUpJobs(t, pool, "completed") < 3 {
-		if time.Now().After(deadline) {
-			t.Fatalf("follow-ups did not run after the restart; %d completed", followUpJobs(t, pool, "completed"))
-		}
-		time.Sleep(100 * time.Millisecond)
+	if !wait.Within(wait.Timeout, func() bool { return followUpJobs(t, pool, "completed") >= 3 }) {
+		t.Fatalf("follow-ups did not run after the restart; %d completed", followUpJobs(t, pool, "completed"))
 	}
 	got := slack.sent("Have you met?")
 	var to []string
@@ -248,18 +203,13 @@ func TestCore_MentoringFollowUpSurvivesRestart(t *testing.T) {
 // followUpJobs counts the follow-up jobs in the given states.
 func followUpJobs(tb testing.TB, pool *pgxpool.Pool, states ...string) int {
 	tb.Helper()
-	var n int
-	err := pool.QueryRow(context.Background(), `SELECT count(*) FROM river_job
-		WHERE kind = 'mentoring_notices' AND args->'notices'->0->>'event' = 'followup' AND state = ANY($1)`, states).Scan(&n)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return n
+	return dbtest.Count(tb, pool, `SELECT count(*) FROM river_job
+		WHERE kind = 'mentoring_notices' AND args->'notices'->0->>'event' = 'followup' AND state = ANY($1)`, states)
 }
 
 func TestCore_MentoringWelcome(t *testing.T) {
 	pool := dbtest.Pool(t)
-	slack := &fakeChat{}
+	slack := &fakeSlack{}
 	core, _ := newCore(t, pool, slack)
 	c := &chat{tb: t, core: core}
 	welcomes := func(user string) []bot.Notice {
@@ -406,7 +356,7 @@ func (f *flakyGroupChat) Notify(ctx context.Context, n bot.Notice) error {
 	if fail {
 		return errors.New("chat.postMessage: 500")
 	}
-	return f.fakeChat.Notify(ctx, n)
+	return f.fakeSlack.Notify(ctx, n)
 }
 
 // TestCore_MentoringIntroductionRetried: an introduction whose post failed
@@ -432,7 +382,7 @@ func TestCore_MentoringIntroductionRetried(t *testing.T) {
 			c := &chat{tb: t, core: core}
 			c.cmd("U1", "mentor offer testing")
 			c.cmd("U2", "mentor request testing")
-			waitUntil(t, "the introduction", func() bool { return len(flaky.sent("Mentoring introduction")) == len(tt.to) })
+			wait.Until(t, "the introduction", func() bool { return len(flaky.sent("Mentoring introduction")) == len(tt.to) })
 			time.Sleep(300 * time.Millisecond) // nothing more may come
 			var to []string
 			for _, n := range flaky.sent("Mentoring introduction") {
@@ -457,7 +407,7 @@ func TestCore_MentoringIntroductionRetried(t *testing.T) {
 
 // failingOnce fails the first notice to one member, then works.
 type failingOnce struct {
-	fakeChat
+	fakeSlack
 	user    string
 	limited bool // a 429 rather than a 500
 	failed  atomic.Bool
@@ -470,7 +420,7 @@ func (f *failingOnce) Notify(ctx context.Context, n bot.Notice) error {
 		}
 		return errors.New("chat.postMessage: 500")
 	}
-	return f.fakeChat.Notify(ctx, n)
+	return f.fakeSlack.Notify(ctx, n)
 }
 
 // TestCore_NoticesReachEachRecipientOnce: a notice to two people that
@@ -485,7 +435,7 @@ func TestCore_NoticesReachEachRecipientOnce(t *testing.T) {
 		c.cmd("U2", "mentor request testing")
 		c.cmd("U1", "mentor accept 1")
 		c.cmd("UADMIN", "mentor end 1")
-		waitUntil(t, "the end notice to both", func() bool { return len(flaky.sent("has ended")) == 2 })
+		wait.Until(t, "the end notice to both", func() bool { return len(flaky.sent("has ended")) == 2 })
 		time.Sleep(300 * time.Millisecond) // nothing more may come
 		var to []string
 		for _, n := range flaky.sent("has ended") {
@@ -502,7 +452,7 @@ func TestCore_NoticesReachEachRecipientOnce(t *testing.T) {
 			core, _ := newCore(t, dbtest.Pool(t), flaky)
 			c := &chat{tb: t, core: core}
 			c.event(bot.MemberJoined, "U5", "")
-			waitUntil(t, "the welcome after a failed send", func() bool { return len(flaky.sent("Welcome")) == 1 })
+			wait.Until(t, "the welcome after a failed send", func() bool { return len(flaky.sent("Welcome")) == 1 })
 			time.Sleep(300 * time.Millisecond) // nothing more may come
 			if n := len(flaky.sent("Welcome")); n != 1 {
 				t.Errorf("%d welcomes; want one", n)
@@ -518,7 +468,7 @@ func TestCore_NoticesReachEachRecipientOnce(t *testing.T) {
 func TestCore_NoticeAfterAProcessDiedMidSend(t *testing.T) {
 	ctx := context.Background()
 	pool := dbtest.Pool(t)
-	fake := &fakeChat{}
+	fake := &fakeSlack{}
 	core, _ := newCore(t, pool, fake)
 	store, err := knowledge.NewStore(pool, slog.New(slog.DiscardHandler))
 	if err != nil {
@@ -538,7 +488,7 @@ func TestCore_NoticeAfterAProcessDiedMidSend(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.event(bot.MemberJoined, "U5", "")
-	waitUntil(t, "the welcome", func() bool { return len(fake.sent("Welcome")) == 1 })
+	wait.Until(t, "the welcome", func() bool { return len(fake.sent("Welcome")) == 1 })
 	time.Sleep(300 * time.Millisecond)
 	if n := len(fake.sent("Welcome")); n != 1 {
 		t.Errorf("%d welcomes; want one", n)

@@ -16,6 +16,7 @@ import (
 	"github.com/copbot/copbot/bot"
 	"github.com/copbot/copbot/commands"
 	"github.com/copbot/copbot/internal/dbtest"
+	"github.com/copbot/copbot/internal/fakeclock"
 	"github.com/copbot/copbot/knowledge"
 )
 
@@ -27,16 +28,7 @@ type process struct {
 	slack *fakeSlack
 }
 
-// testClock is a clock every process of a test shares.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *testClock) Set(t time.Time) { c.mu.Lock(); defer c.mu.Unlock(); c.t = t }
-
-func newProcess(tb testing.TB, pool *pgxpool.Pool, clock *testClock, notifier bot.Adapter) *process {
+func newProcess(tb testing.TB, pool *pgxpool.Pool, clock *fakeclock.Clock, notifier bot.Adapter) *process {
 	tb.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	store, err := knowledge.NewStore(pool, log)
@@ -69,30 +61,9 @@ func (p *process) command(tb testing.TB, id, text string) string {
 	return replies[0].Text.String()
 }
 
-// waitForReminders waits until no reminder job is left to run.
-func waitForReminders(tb testing.TB, pool *pgxpool.Pool, done func() bool) {
-	tb.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		var pending int
-		if err := pool.QueryRow(context.Background(), `SELECT count(*) FROM river_job
-			WHERE kind = ANY($1) AND state NOT IN ('completed', 'cancelled', 'discarded')`,
-			[]string{knowledge.ReminderArgs{}.Kind(), "plan_objective_reminders"}).Scan(&pending); err != nil {
-			tb.Fatal(err)
-		}
-		if pending == 0 && done() {
-			return
-		}
-		if time.Now().After(deadline) {
-			tb.Fatalf("reminders still pending after 20s (%d jobs)", pending)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 func TestReminders_TwoProcessesSendEachOnce(t *testing.T) {
 	pool := dbtest.Pool(t)
-	clock := &testClock{t: time.Date(2027, 1, 3, 12, 0, 0, 0, time.UTC)} // a Sunday
+	clock := fakeclock.New(time.Date(2027, 1, 3, 12, 0, 0, 0, time.UTC)) // a Sunday
 	a := newProcess(t, pool, clock, &fakeSlack{})
 	b := newProcess(t, pool, clock, &fakeSlack{})
 	const objectives = 6
@@ -116,16 +87,8 @@ func TestReminders_TwoProcessesSendEachOnce(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	notices := func() []bot.Notice {
-		var all []bot.Notice
-		for _, p := range []*process{a, b} {
-			p.slack.mu.Lock()
-			all = append(all, p.slack.notices...)
-			p.slack.mu.Unlock()
-		}
-		return all
-	}
-	waitForReminders(t, pool, func() bool { return len(notices()) >= objectives-1 })
+	notices := func() []bot.Notice { return append(a.slack.sent(""), b.slack.sent("")...) }
+	waitForJobs(t, pool, reminderJobs, func() bool { return len(notices()) >= objectives-1 })
 	time.Sleep(200 * time.Millisecond) // room for a duplicate to show
 
 	got := map[string]int{}
@@ -156,11 +119,8 @@ func TestReminders_TwoProcessesSendEachOnce(t *testing.T) {
 	if _, err := c.store.PlanReminders(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	waitForReminders(t, pool, func() bool { return true })
-	c.slack.mu.Lock()
-	restarted := len(c.slack.notices)
-	c.slack.mu.Unlock()
-	if n := len(notices()) + restarted; n != objectives-1 {
+	waitForJobs(t, pool, reminderJobs, func() bool { return true })
+	if n := len(notices()) + len(c.slack.sent("")); n != objectives-1 {
 		t.Errorf("%d reminders after a restart, want still %d", n, objectives-1)
 	}
 }
@@ -182,28 +142,32 @@ func (f *flakySlack) Notify(ctx context.Context, n bot.Notice) error {
 	return f.fakeSlack.Notify(ctx, n)
 }
 
+// failuresLeft is how many notices the fake has still to fail.
+func (f *flakySlack) failuresLeft() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.failures
+}
+
 func TestReminders_FailedDeliveryIsRetriedOnce(t *testing.T) {
 	pool := dbtest.Pool(t)
-	clock := &testClock{t: time.Date(2027, 1, 3, 12, 0, 0, 0, time.UTC)}
+	clock := fakeclock.New(time.Date(2027, 1, 3, 12, 0, 0, 0, time.UTC))
 	slack := &flakySlack{failures: 1}
 	p := newProcess(t, pool, clock, slack)
 	p.command(t, "add", `objective add "Goal" target 5 due 2027-06-30`)
 	clock.Set(time.Date(2027, 1, 11, 0, 5, 0, 0, time.UTC))
 	p.start(t, pool)
-	sent := func() int { slack.mu.Lock(); defer slack.mu.Unlock(); return len(slack.notices) }
-	waitForReminders(t, pool, func() bool { return sent() >= 1 })
+	sent := func() int { return len(slack.sent("")) }
+	waitForJobs(t, pool, reminderJobs, func() bool { return sent() >= 1 })
 	time.Sleep(100 * time.Millisecond)
-	slack.mu.Lock()
-	failures := slack.failures
-	slack.mu.Unlock()
-	if n := sent(); n != 1 || failures != 0 {
+	if n, failures := sent(), slack.failuresLeft(); n != 1 || failures != 0 {
 		t.Errorf("%d reminders delivered after one failure (failures left %d), want 1", n, failures)
 	}
 }
 
 func TestReminders_OverdueIsFlaggedByDirectMessage(t *testing.T) {
 	pool := dbtest.Pool(t)
-	clock := &testClock{t: time.Date(2027, 1, 3, 12, 0, 0, 0, time.UTC)}
+	clock := fakeclock.New(time.Date(2027, 1, 3, 12, 0, 0, 0, time.UTC))
 	slack := &fakeSlack{}
 	p := newProcess(t, pool, clock, slack)
 	ev := slackEvent(bot.Command, "add", "U1")
@@ -217,7 +181,7 @@ func TestReminders_OverdueIsFlaggedByDirectMessage(t *testing.T) {
 	if _, err := p.store.PlanReminders(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	waitForReminders(t, pool, func() bool { return true })
+	waitForJobs(t, pool, reminderJobs, func() bool { return true })
 	slack.mu.Lock()
 	defer slack.mu.Unlock()
 	if len(slack.notices) != 1 {

@@ -13,6 +13,7 @@ import (
 	"github.com/copbot/copbot/bot"
 	"github.com/copbot/copbot/commands"
 	"github.com/copbot/copbot/internal/dbtest"
+	"github.com/copbot/copbot/internal/wait"
 )
 
 // echoFetcher is a Slack-like adapter that can fetch any message at once.
@@ -82,17 +83,12 @@ func sendCaptures(b *testing.B, core *commands.Core, pool *pgxpool.Pool, offset,
 	acked := time.Since(start)
 	// Tips are numbered as they are saved: the counter is the count, read
 	// without scanning the table, so watching costs the run little.
-	for {
-		var saved int
-		if err := pool.QueryRow(ctx, "SELECT COALESCE(max(last_number), 0) FROM tip_counters").Scan(&saved); err != nil {
-			b.Fatal(err)
-		}
-		if saved >= offset+n {
-			return acked
-		}
-		if time.Since(start) > 5*time.Minute {
-			b.Fatalf("only %d of %d tips captured after 5 minutes", saved-offset, n)
-		}
-		time.Sleep(20 * time.Millisecond)
+	var saved int
+	if !wait.Within(5*time.Minute-time.Since(start), func() bool {
+		saved = dbtest.Count(b, pool, "SELECT COALESCE(max(last_number), 0) FROM tip_counters")
+		return saved >= offset+n
+	}) {
+		b.Fatalf("only %d of %d tips captured after 5 minutes", saved-offset, n)
 	}
+	return acked
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -12,25 +13,40 @@ import (
 	"github.com/copbot/copbot/bot"
 	"github.com/copbot/copbot/bot/console"
 	"github.com/copbot/copbot/internal/dbtest"
+	"github.com/copbot/copbot/internal/wait"
 )
 
-// fakeSlack is an adapter whose reaction events carry no text, like Slack's:
-// the core fetches the message. It answers with a rate limit first when told.
+// fakeSlack is the commands tests' recording adapter: a Slack (or, with
+// platform set, another platform) whose reaction events carry no text, so
+// the core fetches the message, and which keeps the message ids it was
+// asked for and the notices it was asked to send. It answers with a rate
+// limit first when told, and panics when asked for another platform's
+// message. Tests that need another answer embed it and override a method.
 type fakeSlack struct {
+	platform  bot.Platform // bot.Slack when empty
 	mu        sync.Mutex
 	messages  map[string]bot.FetchedMessage
 	rateLimit int // this many fetches answer 429 first
-	fetches   int
+	fetched   []string
 	notices   []bot.Notice
 }
 
-func (f *fakeSlack) Name() string                                 { return string(bot.Slack) }
+func (f *fakeSlack) Name() string {
+	if f.platform == "" {
+		return string(bot.Slack)
+	}
+	return string(f.platform)
+}
+
 func (f *fakeSlack) Run(ctx context.Context, _ bot.Handler) error { <-ctx.Done(); return nil }
 
-func (f *fakeSlack) FetchMessage(_ context.Context, _ bot.CommunityRef, _, messageID, _ string) (bot.FetchedMessage, error) {
+func (f *fakeSlack) FetchMessage(_ context.Context, ref bot.CommunityRef, _, messageID, _ string) (bot.FetchedMessage, error) {
+	if string(ref.Platform) != f.Name() {
+		panic("asked to fetch another platform's message")
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.fetches++
+	f.fetched = append(f.fetched, messageID)
 	if f.rateLimit > 0 {
 		f.rateLimit--
 		return bot.FetchedMessage{}, &bot.RateLimitedError{RetryAfter: time.Second}
@@ -47,6 +63,32 @@ func (f *fakeSlack) Notify(_ context.Context, n bot.Notice) error {
 	defer f.mu.Unlock()
 	f.notices = append(f.notices, n)
 	return nil
+}
+
+// sent returns the notices so far whose text contains s.
+func (f *fakeSlack) sent(s string) []bot.Notice {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []bot.Notice
+	for _, n := range f.notices {
+		if strings.Contains(n.Reply.Text.String(), s) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// fakeGroupChat adds group conversations, as Slack's conversations.open does.
+type fakeGroupChat struct {
+	fakeSlack
+	opened [][]string // user ids of each conversation, then the channel it came from
+}
+
+func (f *fakeGroupChat) OpenConversation(_ context.Context, _ bot.CommunityRef, from string, users []string, _ string) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.opened = append(f.opened, append(slices.Clone(users), from))
+	return "G-" + strings.Join(users, "-"), nil
 }
 
 func slackEvent(kind bot.EventKind, id, user string) *bot.Event {
@@ -76,21 +118,17 @@ func TestCore_CaptureFetchesTheMessage(t *testing.T) {
 	react("Ev3", "U1", "1700000000.000999") // a message that is gone
 
 	// The first fetch is rate limited; the job snoozes and tries again.
-	deadline := time.Now().Add(15 * time.Second)
-	for {
+	var fetches, notices int
+	if !wait.Within(wait.Timeout, func() bool {
 		if err := core.Settle(ctx, bot.CommunityRef{Platform: bot.Slack, ExternalID: "T1"}); err != nil {
 			t.Fatal(err)
 		}
 		slack.mu.Lock()
-		done := len(slack.notices) == 2 && slack.fetches >= 3 // the reactor's confirmation and the author's note
-		slack.mu.Unlock()
-		if done {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("capture did not finish: %d fetches, %d notices", slack.fetches, len(slack.notices))
-		}
-		time.Sleep(50 * time.Millisecond)
+		defer slack.mu.Unlock()
+		fetches, notices = len(slack.fetched), len(slack.notices)
+		return notices == 2 && fetches >= 3 // the reactor's confirmation and the author's note
+	}) {
+		t.Fatalf("capture did not finish: %d fetches, %d notices", fetches, notices)
 	}
 	n := slack.notices[0]
 	if n.UserID != "U1" || n.ChannelID != "C1" || n.Reply.Visibility != bot.Ephemeral || !strings.Contains(n.Reply.Text.String(), "Saved as tip 1") {

@@ -11,6 +11,8 @@ import (
 
 	"github.com/copbot/copbot/bot"
 	"github.com/copbot/copbot/internal/dbtest"
+	"github.com/copbot/copbot/internal/fakeclock"
+	"github.com/copbot/copbot/internal/wait"
 	"github.com/copbot/copbot/knowledge"
 )
 
@@ -18,35 +20,30 @@ import (
 // holds.
 func waitForJobs(tb testing.TB, pool *pgxpool.Pool, kinds []string, done func() bool) {
 	tb.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		var pending int
-		if err := pool.QueryRow(context.Background(), `SELECT count(*) FROM river_job
-			WHERE kind = ANY($1) AND state NOT IN ('completed', 'cancelled', 'discarded')`, kinds).Scan(&pending); err != nil {
-			tb.Fatal(err)
-		}
-		if pending == 0 && done() {
-			return
-		}
-		if time.Now().After(deadline) {
-			tb.Fatalf("%v still pending after 20s (%d jobs)", kinds, pending)
-		}
-		time.Sleep(20 * time.Millisecond)
+	var pending int
+	if !wait.Within(wait.Timeout, func() bool {
+		pending = dbtest.Count(tb, pool, `SELECT count(*) FROM river_job
+			WHERE kind = ANY($1) AND state NOT IN ('completed', 'cancelled', 'discarded')`, kinds)
+		return pending == 0 && done()
+	}) {
+		tb.Fatalf("%v still pending after %s (%d jobs)", kinds, wait.Timeout, pending)
 	}
 }
 
-var digestJobs = []string{knowledge.DigestArgs{}.Kind(), "plan_digests"}
+// The jobs of digests and of reminders, planners included.
+var (
+	digestJobs   = []string{knowledge.DigestArgs{}.Kind(), "plan_digests"}
+	reminderJobs = []string{knowledge.ReminderArgs{}.Kind(), "plan_objective_reminders"}
+)
 
+// digestTitle starts every digest.
+const digestTitle = "The week in the community"
+
+// digests are the digests the processes posted.
 func digests(ps ...*process) []bot.Notice {
 	var all []bot.Notice
 	for _, p := range ps {
-		p.slack.mu.Lock()
-		for _, n := range p.slack.notices {
-			if strings.Contains(n.Reply.Text.String(), "The week in the community") {
-				all = append(all, n)
-			}
-		}
-		p.slack.mu.Unlock()
+		all = append(all, p.slack.sent(digestTitle)...)
 	}
 	return all
 }
@@ -56,7 +53,7 @@ func digests(ps ...*process) []bot.Notice {
 // past the digest moment (Monday 09:00 in Berlin) of the week holding
 // them. Tips are stamped with the database's clock, so the week is the
 // real one.
-func digestWeek(t *testing.T, p *process, clock *testClock) {
+func digestWeek(t *testing.T, p *process, clock *fakeclock.Clock) {
 	t.Helper()
 	p.command(t, "cfg", "config digest-channel <#C9|digest>")
 	p.command(t, "tz", "config timezone Europe/Berlin")
@@ -78,7 +75,7 @@ func digestWeek(t *testing.T, p *process, clock *testClock) {
 func TestDigest_TwoProcessesPostOnce(t *testing.T) {
 	ctx := context.Background()
 	pool := dbtest.Pool(t)
-	clock := &testClock{t: time.Now()}
+	clock := fakeclock.New(time.Now())
 	a := newProcess(t, pool, clock, &fakeSlack{})
 	b := newProcess(t, pool, clock, &fakeSlack{})
 	digestWeek(t, a, clock)
@@ -130,25 +127,22 @@ func TestDigest_TwoProcessesPostOnce(t *testing.T) {
 
 func TestDigest_FailedPostIsRetriedOnce(t *testing.T) {
 	pool := dbtest.Pool(t)
-	clock := &testClock{t: time.Now()}
+	clock := fakeclock.New(time.Now())
 	slack := &flakySlack{failures: 1}
 	p := newProcess(t, pool, clock, slack)
 	digestWeek(t, p, clock)
 	p.start(t, pool)
-	posted := func() int { return len(digests(&process{slack: &slack.fakeSlack})) }
+	posted := func() int { return len(slack.sent(digestTitle)) }
 	waitForJobs(t, pool, digestJobs, func() bool { return posted() >= 1 })
 	time.Sleep(100 * time.Millisecond)
-	slack.mu.Lock()
-	failures := slack.failures
-	slack.mu.Unlock()
-	if n := posted(); n != 1 || failures != 0 {
+	if n, failures := posted(), slack.failuresLeft(); n != 1 || failures != 0 {
 		t.Errorf("%d digests posted after one failure (failures left %d), want 1", n, failures)
 	}
 }
 
 func TestDigest_Preview(t *testing.T) {
 	pool := dbtest.Pool(t)
-	clock := &testClock{t: time.Now()}
+	clock := fakeclock.New(time.Now())
 	p := newProcess(t, pool, clock, &fakeSlack{})
 	mustContain(t, p.command(t, "p0", "digest preview"), "It is off", "Nothing happened in these seven days")
 	p.command(t, "s1", "save Review the riskiest change first #review")

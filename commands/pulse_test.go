@@ -15,6 +15,7 @@ import (
 	"github.com/copbot/copbot/bot"
 	"github.com/copbot/copbot/commands"
 	"github.com/copbot/copbot/internal/dbtest"
+	"github.com/copbot/copbot/internal/wait"
 	"github.com/copbot/copbot/knowledge"
 )
 
@@ -34,20 +35,8 @@ func pulseCore(t *testing.T, pool *pgxpool.Pool, adapter bot.Adapter) (*knowledg
 // (the whole suite runs at once) a chain of jobs can take seconds.
 func waitForNotice(t *testing.T, slack *fakeSlack, s string) bot.Notice {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		slack.mu.Lock()
-		for _, n := range slack.notices {
-			if strings.Contains(n.Reply.Text.String(), s) {
-				slack.mu.Unlock()
-				return n
-			}
-		}
-		slack.mu.Unlock()
-		time.Sleep(10 * time.Millisecond)
-	}
-	t.Fatalf("no notice with %q came", s)
-	return bot.Notice{}
+	wait.Until(t, fmt.Sprintf("a notice with %q", s), func() bool { return len(slack.sent(s)) > 0 })
+	return slack.sent(s)[0]
 }
 
 func TestPulse_Stats(t *testing.T) {
