@@ -2,7 +2,6 @@ package slack
 
 import (
 	"bytes"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/copbot/copbot/internal/bodygate"
 	"github.com/copbot/copbot/internal/metricstest"
+	"github.com/copbot/copbot/internal/reqtest"
 )
 
 // TestHTTP_BusyGate: behind a gate whose one slot a stalled body holds, an
@@ -29,19 +29,7 @@ func TestHTTP_BusyGate(t *testing.T) {
 	defer srv.Close()
 
 	// A client that sends 9 KiB of a body it says is 1 MiB, then stalls.
-	stall, feed := io.Pipe()
-	go feed.Write([]byte(strings.Repeat("x", 9<<10)))
-	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/slack/events", stall)
-	req.ContentLength = 1 << 20
-	sign(req, testSecret, time.Now(), nil)
-	stalled := make(chan struct{})
-	go func() {
-		defer close(stalled)
-		if resp, err := http.DefaultClient.Do(req); err == nil {
-			resp.Body.Close()
-		}
-	}()
-	waitFor(t, "the stalled body to take the slot", func() bool { return gate.InUse() == 1 })
+	release := reqtest.Stall(t, gate, srv.URL+"/slack/events", func(req *http.Request) { sign(req, testSecret, time.Now(), nil) })
 
 	event := func(id string, pad int) (int, string) {
 		body := reactionPayload(id, "reaction_added", "U1", "bulb", "C1", "1700000000.000100", "U2")
@@ -65,9 +53,7 @@ func TestHTTP_BusyGate(t *testing.T) {
 		t.Errorf("a small event while the slot is held = %d %q; want 200", status, answer)
 	}
 
-	feed.CloseWithError(io.ErrUnexpectedEOF) // the stalled client gives up
-	<-stalled
-	waitFor(t, "the slot to be given back", func() bool { return gate.InUse() == 0 })
+	release()
 	if status, answer := event("EvBig2", 16<<10); status != http.StatusOK {
 		t.Errorf("a 16 KiB event with the slot free = %d %q; want 200", status, answer)
 	}

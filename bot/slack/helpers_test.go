@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -20,7 +19,9 @@ import (
 	"github.com/copbot/copbot/commands"
 	"github.com/copbot/copbot/internal/dbtest"
 	"github.com/copbot/copbot/internal/loadgen"
+	"github.com/copbot/copbot/internal/reqtest"
 	"github.com/copbot/copbot/internal/slackfake"
+	"github.com/copbot/copbot/internal/storetest"
 	"github.com/copbot/copbot/internal/testlog"
 	"github.com/copbot/copbot/knowledge"
 )
@@ -36,6 +37,7 @@ type harness struct {
 	slack   *slackfake.Server
 	adapter *Adapter
 	core    *commands.Core
+	store   *knowledge.Store
 	pool    *pgxpool.Pool
 	srv     *httptest.Server
 	logs    *testlog.Buffer
@@ -67,11 +69,11 @@ func newHarness(tb testing.TB, ho *harnessOpts) *harness {
 		tb.Fatal(err)
 	}
 	h.adapter = a
-	store, err := knowledge.NewStore(h.pool, log)
+	h.store, err = knowledge.NewStore(h.pool, log)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	h.core = commands.NewCore(store, log, a)
+	h.core = commands.NewCore(h.store, log, a)
 	var handler bot.Handler = h.core
 	if ho.wrap != nil {
 		handler = ho.wrap(handler)
@@ -148,13 +150,7 @@ func (h *harness) request(tb testing.TB, path, contentType string, body []byte) 
 // do sends a request and returns its status and body.
 func do(tb testing.TB, req *http.Request) (int, string) {
 	tb.Helper()
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	return reqtest.Do(tb, req)
 }
 
 // event posts a signed Events API payload; retry > 0 adds Slack's retry
@@ -202,24 +198,12 @@ func reactionPayload(eventID, kind, user, emoji, channel, ts, author string) []b
 	return loadgen.SlackReaction("T1", eventID, kind, user, emoji, channel, ts, author)
 }
 
-// waitFor polls cond until it holds or 15 s pass.
-func waitFor(tb testing.TB, what string, cond func() bool) {
-	tb.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			tb.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
+// slackT1 is the workspace the tests' deliveries come from.
+var slackT1 = bot.CommunityRef{Platform: bot.Slack, ExternalID: "T1"}
 
-// savedTips counts the community's saved tips.
-func savedTips(tb testing.TB, pool *pgxpool.Pool) int {
+// tips returns T1's saved tips by number, read through the store as the
+// core reads them.
+func (h *harness) tips(tb testing.TB) []knowledge.Tip {
 	tb.Helper()
-	var n int
-	if err := pool.QueryRow(context.Background(), "SELECT count(*) FROM tips WHERE state = 'saved'").Scan(&n); err != nil {
-		tb.Fatal(err)
-	}
-	return n
+	return storetest.Tips(tb, h.store, slackT1)
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/copbot/copbot/bot"
 	"github.com/copbot/copbot/internal/slackfake"
+	"github.com/copbot/copbot/internal/wait"
 )
 
 // callbackOf wraps an inner event in the outer payload Slack delivers.
@@ -151,7 +152,7 @@ func TestRun_LearnsPrivateChannels(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	ran := make(chan error, 1)
 	go func() { ran <- h.adapter.Run(ctx, h.core) }()
-	waitFor(t, "the private channels to be learned", func() bool { return h.adapter.channels.private("C9", "", "") })
+	wait.Until(t, "the private channels to be learned", func() bool { return h.adapter.channels.private("C9", "", "") })
 	cancel()
 	if err := <-ran; err != nil {
 		t.Errorf("Run: %v", err)
@@ -162,12 +163,15 @@ func TestRun_LearnsPrivateChannels(t *testing.T) {
 
 	// The core leaves reactions in private channels out of the repository
 	// unless a facilitator allows the channel.
+	runJobs(t, h.core)
 	if status, _ := h.event(t, reactionPayload("EvPriv", "reaction_added", "U2", "bulb", "C9", "1700000000.000100", "U1"), 0); status != 200 {
 		t.Fatalf("status %d", status)
 	}
-	var tips int
-	if err := h.pool.QueryRow(context.Background(), "SELECT count(*) FROM tips").Scan(&tips); err != nil || tips != 0 {
-		t.Errorf("%d tips (%v) from a reaction in a private channel; want none", tips, err)
+	if err := h.core.Settle(context.Background(), slackT1); err != nil {
+		t.Fatal(err)
+	}
+	if tips := h.tips(t); len(tips) != 0 {
+		t.Errorf("%d tips from a reaction in a private channel; want none", len(tips))
 	}
 }
 
