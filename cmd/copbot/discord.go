@@ -44,10 +44,9 @@ func runDiscord(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return &usageError{msg: "usage: copbot discord register [--guild ID]"}
 	}
 	fs := flag.NewFlagSet("discord register", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	guild := fs.String("guild", "", "register in this guild only (immediate); default: globally")
-	if err := fs.Parse(args[1:]); err != nil {
-		return &usageError{msg: err.Error()}
+	if err := parseFlags(fs, args[1:], stdout, "copbot discord register [--guild ID]"); err != nil {
+		return err
 	}
 	if fs.NArg() > 0 {
 		return &usageError{msg: fmt.Sprintf("unexpected arguments %q; usage: copbot discord register [--guild ID]", fs.Args())}

@@ -27,19 +27,29 @@ type exportDoc struct {
 	Tips      []knowledge.ExportedTip `json:"tips"`
 }
 
-// usageError is a wrong command line: exit status 2, like bad configuration.
-type usageError struct{ msg string }
-
-func (e *usageError) Error() string { return e.msg }
-
 func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	const synopsis = "copbot export [--community] COMMUNITY [--format json|md|csv] [--include-removed]"
 	fs := flag.NewFlagSet("export", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	community := fs.String("community", "", "community to export: slack:<team id>, discord:<guild id> or console")
+	community := fs.String("community", "", "community to export: slack:<team id>, discord:<guild id> or console (or give it as an argument)")
 	format := fs.String("format", "json", "json, md or csv")
 	includeRemoved := fs.Bool("include-removed", false, "include tips that left the repository")
-	if err := fs.Parse(args); err != nil {
-		return &usageError{msg: err.Error()}
+	if err := parseFlags(fs, args, stdout, synopsis); err != nil {
+		return err
+	}
+	// The community may come as the argument, before or after the flags.
+	rest := fs.Args()
+	if *community == "" && len(rest) > 0 {
+		*community, rest = rest[0], rest[1:]
+		if err := parseFlags(fs, rest, stdout, synopsis); err != nil {
+			return err
+		}
+		rest = fs.Args()
+	}
+	if len(rest) > 0 {
+		return &usageError{msg: fmt.Sprintf("unexpected arguments %q; usage: %s", rest, synopsis)}
+	}
+	if *community == "" {
+		return &usageError{msg: "which community? usage: " + synopsis}
 	}
 	ref, err := bot.ParseCommunityRef(*community)
 	if err != nil {
@@ -70,12 +80,15 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 }
 
 func runImport(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	const synopsis = "copbot import [--community COMMUNITY] [--file F]"
 	fs := flag.NewFlagSet("import", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	community := fs.String("community", "", "community to import into (default: the file's)")
 	file := fs.String("file", "-", "JSON file written by copbot export, - for standard input")
-	if err := fs.Parse(args); err != nil {
-		return &usageError{msg: err.Error()}
+	if err := parseFlags(fs, args, stdout, synopsis); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return &usageError{msg: fmt.Sprintf("unexpected arguments %q; usage: %s", fs.Args(), synopsis)}
 	}
 	in := stdin
 	if *file != "-" {

@@ -6,12 +6,14 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strings"
 	"syscall"
 	_ "time/tzdata" // community time zones must work on minimal images
 
@@ -27,7 +29,7 @@ Usage:
   copbot dev        open a local console (a throwaway database unless DATABASE_URL is set)
   copbot serve      run the Slack and Discord adapters and the HTTP server
   copbot migrate    apply database migrations to DATABASE_URL
-  copbot export --community slack:T0123 [--format json|md|csv] [--include-removed]
+  copbot export [--community] slack:T0123 [--format json|md|csv] [--include-removed]
                     write a community's practice repository to standard output
   copbot import [--community ID] [--file F]
                     read a JSON export back (idempotent)
@@ -55,11 +57,17 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var err error
 	switch args[0] {
 	case "dev":
-		err = runDev(ctx, stdin, stdout, stderr)
+		if err = noFlags("copbot dev: open a local console (a throwaway database unless DATABASE_URL is set)", args[1:], stdout); err == nil {
+			err = runDev(ctx, stdin, stdout, stderr)
+		}
 	case "serve":
-		err = runServe(ctx, stderr)
+		if err = noFlags("copbot serve: run the Slack and Discord adapters and the HTTP server (configured from the environment; see the README)", args[1:], stdout); err == nil {
+			err = runServe(ctx, stderr)
+		}
 	case "migrate":
-		err = runMigrate(ctx, stdout)
+		if err = noFlags("copbot migrate: apply database migrations to DATABASE_URL", args[1:], stdout); err == nil {
+			err = runMigrate(ctx, stdout)
+		}
 	case "export":
 		err = runExport(ctx, args[1:], stdout, stderr)
 	case "import":
@@ -74,7 +82,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "copbot: unknown command %q\n\n%s", args[0], usage)
 		return 2
 	}
-	if err == nil {
+	if err == nil || errors.Is(err, errHelp) {
 		return 0
 	}
 	fmt.Fprintf(stderr, "copbot %s: %v\n", args[0], err)
@@ -117,4 +125,45 @@ func isTerminal(f any) bool {
 	}
 	fi, err := file.Stat()
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// errHelp is a subcommand's -h or --help: its usage went to standard
+// output, and copbot exits with status 0.
+var errHelp = errors.New("help requested")
+
+// usageError is a wrong command line: exit status 2, like bad configuration.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+// parseFlags parses a subcommand's flags. -h prints its synopsis and flags
+// to stdout and returns errHelp; a wrong flag is a usageError that repeats
+// the synopsis.
+func parseFlags(fs *flag.FlagSet, args []string, stdout io.Writer, synopsis string) error {
+	fs.SetOutput(io.Discard)
+	err := fs.Parse(args)
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintf(stdout, "usage: %s\n", synopsis)
+		fs.SetOutput(stdout)
+		fs.PrintDefaults()
+		return errHelp
+	}
+	if err != nil {
+		return &usageError{msg: fmt.Sprintf("%v; usage: %s", err, synopsis)}
+	}
+	return nil
+}
+
+// noFlags is parseFlags for a subcommand that takes no flags or arguments;
+// synopsis is "copbot name: what it does".
+func noFlags(synopsis string, args []string, stdout io.Writer) error {
+	name, _, _ := strings.Cut(synopsis, ":")
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	if err := parseFlags(fs, args, stdout, synopsis); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return &usageError{msg: fmt.Sprintf("%s takes no arguments; got %q", name, fs.Args())}
+	}
+	return nil
 }
