@@ -291,10 +291,7 @@ func (c *Core) confirm(ctx context.Context, saved []knowledge.CapturedTip) {
 		n := s.Tip.Number
 		var notices []bot.Notice
 		if s.Item.ReactorID != "" {
-			t := bot.Textf("Saved as tip %d; add tags with `/cop tag %d #tag`.", n, n)
-			if len(s.Tip.Tags) > 0 {
-				t = bot.Textf("Saved as tip %d, tagged %s; add more with `/cop tag %d #tag`.", n, bot.Untrusted(hashTags(s.Tip.Tags)), n)
-			}
+			t := savedText(s.Tip)
 			notices = append(notices, bot.Notice{Community: ref, ChannelID: s.Item.ChannelID, UserID: s.Item.ReactorID, Reply: bot.Reply{Text: t}})
 		}
 		if s.TellAuthor != "" {

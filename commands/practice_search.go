@@ -11,8 +11,8 @@ import (
 func (c *Core) searchCommand() family {
 	return family{
 		Name: "search", Summary: "find tips, best first",
-		Usage:    []string{"search <words> [#tag] [from:@user] [page:N]"},
-		Examples: []string{"search flaky tests", `search "code review" #onboarding`, "search from:@ada"},
+		Usage:    []string{"search <words> [#tag] [from:@user|from:me] [page:N]"},
+		Examples: []string{"search flaky tests", `search "code review" #onboarding`, "search from:@ada", "search from:me"},
 		Notes: "Words are matched by their stem (\"testing\" finds \"tests\") in the text and tags. " +
 			"Put phrases in quotes and exclude a word with -word.",
 		Handler: handlerFunc(c.search),
@@ -33,11 +33,11 @@ func (c *Core) search(ctx context.Context, req *request) (bot.Reply, error) {
 	// The author: by name in the search as shown (and in the next page's
 	// hint), by id in the next page's button, since a name may have spaces.
 	var shownAuthor, runAuthor string
-	if from := req.Args.Keyed("from"); len(from) > 0 {
-		if len(from) > 1 || from[0].Kind != mentionToken {
-			return bot.Reply{}, usagef("search", "Name one author, like `from:@ada`.")
+	if from, ok := fromOption(req.Args); ok {
+		if len(from) != 1 {
+			return bot.Reply{}, usagef("search", "Name one author, like `from:@ada` or `from:me`.")
 		}
-		author, err := c.member(ctx, req, from[0])
+		author, err := c.author(ctx, req, from[0])
 		if err != nil {
 			return bot.Reply{}, err
 		}
@@ -70,4 +70,35 @@ func (c *Core) search(ctx context.Context, req *request) (bot.Reply, error) {
 	}
 	head := bot.Textf("Tips matching “%s”, best first:", bot.Untrusted(what))
 	return c.tipList(head, tips, more, page, "search "+with(runAuthor), "search "+what), nil
+}
+
+// author reads the value of from:, which names a member as a mention
+// (from:@ada), by name without the @ (from:ada) or as from:me.
+func (c *Core) author(ctx context.Context, req *request, t token) (knowledge.Member, error) {
+	switch {
+	case t.ID == "" && (strings.EqualFold(t.Name, "me") || t.Kind == wordToken && strings.EqualFold(t.Text, "me")):
+		return req.Member, nil
+	case t.Kind == wordToken:
+		t = token{Kind: mentionToken, Text: "@" + t.Text, Name: t.Text}
+	case t.Kind != mentionToken:
+		return knowledge.Member{}, usagef("search", "Name one author, like `from:@ada` or `from:me`.")
+	}
+	return c.member(ctx, req, t)
+}
+
+// fromOption consumes every from: and returns their values: from:@ada is
+// parsed as a keyed mention, from:ada and from:me as words (their value
+// after the colon), and a bare from: has none.
+func fromOption(a *commandArgs) ([]token, bool) {
+	from := a.Keyed("from")
+	found := len(from) > 0
+	for _, t := range a.take(func(t token) bool {
+		return t.Kind == wordToken && t.Key == "" && len(t.Text) >= len("from:") && strings.EqualFold(t.Text[:len("from:")], "from:")
+	}) {
+		found = true
+		if v := t.Text[len("from:"):]; v != "" {
+			from = append(from, token{Kind: wordToken, Text: v})
+		}
+	}
+	return from, found
 }

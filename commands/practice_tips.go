@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -35,22 +36,27 @@ func (c *Core) save(ctx context.Context, req *request) (bot.Reply, error) {
 	if err != nil {
 		return bot.Reply{}, err
 	}
-	t := bot.Textf("Saved as tip %d.", tip.Number)
+	return bot.Reply{Text: savedText(tip)}, nil
+}
+
+// savedText confirms a new tip, saved by /cop save or by a reaction, in
+// the same words.
+func savedText(tip knowledge.Tip) bot.Text {
 	if len(tip.Tags) == 0 {
-		t = t.Append(bot.Textf(" Add tags with `/cop tag %d #testing`.", tip.Number))
-	} else {
-		t = t.Append(bot.Textf(" Tags: %s.", bot.Untrusted(hashTags(tip.Tags))))
+		return bot.Textf("Saved as tip %d; add tags with `/cop tag %d #tag`.", tip.Number, tip.Number)
 	}
-	return bot.Reply{Text: t}, nil
+	return bot.Textf("Saved as tip %d, tagged %s; add more with `/cop tag %d #tag`.", tip.Number,
+		bot.Untrusted(hashTags(tip.Tags)), tip.Number)
 }
 
 func (c *Core) tipsCommand() family {
 	return family{
 		Name: "tips", Summary: "browse the practice repository",
-		Usage:    []string{"tips [top|recent] [#tag] [page:N]", "tips removed [page:N]"},
-		Examples: []string{"tips", "tips recent", "tips #testing", "tips removed"},
-		Notes:    "`tips removed` lists the tips people took out of the repository, with who did, for facilitators to review and `/cop restore`.",
-		Handler:  handlerFunc(c.tips),
+		Usage:    []string{"tips [top|recent|mine] [#tag] [page:N]", "tips removed [page:N]"},
+		Examples: []string{"tips", "tips recent", "tips #testing", "tips mine", "tips removed"},
+		Notes: "`tips mine` lists the tips you wrote, newest first. " +
+			"`tips removed` lists the tips people took out of the repository, with who did, for facilitators to review and `/cop restore`.",
+		Handler: handlerFunc(c.tips),
 	}
 }
 
@@ -66,12 +72,12 @@ func (c *Core) tips(ctx context.Context, req *request) (bot.Reply, error) {
 	order := knowledge.BrowseTop
 	if w, ok := req.Args.ShiftWord(); ok {
 		switch w = strings.ToLower(w); w {
-		case knowledge.BrowseTop, knowledge.BrowseRecent:
+		case knowledge.BrowseTop, knowledge.BrowseRecent, knowledge.BrowseMine:
 			order = w
 		case "removed":
 			return c.removedTips(ctx, req, tags, page)
 		default:
-			return bot.Reply{}, usageTextf("tips", "“%s” is not an order; use `top`, `recent` or (facilitators) `removed`.", bot.Untrusted(w))
+			return bot.Reply{}, usageTextf("tips", "“%s” is not an order; use `top`, `recent`, `mine` or (facilitators) `removed`.", bot.Untrusted(w))
 		}
 	}
 	if req.Args.Len() > 0 {
@@ -93,6 +99,12 @@ func (c *Core) tips(ctx context.Context, req *request) (bot.Reply, error) {
 	if tag != "" {
 		what = "#" + tag
 	}
+	if order == knowledge.BrowseMine {
+		what = "Your tips"
+		if tag != "" {
+			what += " tagged #" + tag
+		}
+	}
 	cmd := "tips " + order
 	if tag != "" {
 		cmd += " #" + tag
@@ -101,12 +113,16 @@ func (c *Core) tips(ctx context.Context, req *request) (bot.Reply, error) {
 		return bot.Reply{Text: bot.Textf("There is no page %d: the tips end before it. `/cop %s` shows the first.", page, bot.Untrusted(cmd))}, nil
 	}
 	if len(tips) == 0 {
+		if order == knowledge.BrowseMine {
+			return bot.Reply{Text: bot.Textf("%s: none yet. A message of yours becomes a tip when someone reacts to it with the save emoji, or with `/cop save`.", bot.Untrusted(what))}, nil
+		}
 		if tag != "" {
 			return bot.Reply{Text: bot.Textf("No tips are tagged %s yet.", bot.Untrusted(what))}, nil
 		}
 		return bot.Reply{Text: bot.Plain("The repository is empty so far. React to a useful message with the save emoji, or use `/cop save`.")}, nil
 	}
-	head := bot.Textf("%s, %s first:", bot.Untrusted(what), map[string]string{knowledge.BrowseTop: "best", knowledge.BrowseRecent: "newest"}[order])
+	head := bot.Textf("%s, %s first:", bot.Untrusted(what), map[string]string{knowledge.BrowseTop: "best",
+		knowledge.BrowseRecent: "newest", knowledge.BrowseMine: "newest"}[order])
 	return c.tipList(head, tips, more, page, cmd, cmd), nil
 }
 
@@ -140,8 +156,15 @@ func tipLine(tip knowledge.Tip) bot.Text {
 	if tip.Votes > 0 {
 		t = t.Append(bot.Textf(" · %d %s", tip.Votes, plural(tip.Votes, "vote", "votes")))
 	}
-	if len(tip.Tags) > 0 {
-		t = t.Append(bot.Textf(" · %s", bot.Untrusted(hashTags(tip.Tags))))
+	// Tags the line shows as #hashtags already are not repeated.
+	var tags []string
+	for _, tag := range tip.Tags {
+		if !slices.Contains(knowledge.Hashtags(first), tag) {
+			tags = append(tags, tag)
+		}
+	}
+	if len(tags) > 0 {
+		t = t.Append(bot.Textf(" · %s", bot.Untrusted(hashTags(tags))))
 	}
 	if tip.Permalink != "" {
 		t = t.Append(bot.Textf(" · %s", bot.LinkTo{Label: "source", URL: tip.Permalink}))

@@ -143,18 +143,24 @@ func (s *Store) Search(ctx context.Context, communityID int64, q SearchQuery) (t
 const (
 	BrowseTop    = "top"
 	BrowseRecent = "recent"
+	// BrowseMine is the reader's own tips (those they wrote), newest first.
+	BrowseMine = "mine"
 )
 
 // Tips browses the visible tips reader may see, best-voted or newest
-// first, optionally by tag.
+// first, or their own, optionally by tag.
 func (s *Store) Tips(ctx context.Context, reader Reader, order, tag string, offset, limit int) ([]Tip, bool, error) {
 	channels, err := s.readable(ctx, reader)
 	if err != nil {
 		return nil, false, err
 	}
 	orderBy := "t.votes DESC, t.id DESC"
-	if order == BrowseRecent {
+	if order == BrowseRecent || order == BrowseMine {
 		orderBy = "t.saved_at DESC, t.id DESC"
+	}
+	var author *int64
+	if order == BrowseMine {
+		author = &reader.ID
 	}
 	var tags []string
 	if tag != "" {
@@ -165,7 +171,8 @@ func (s *Store) Tips(ctx context.Context, reader Reader, order, tag string, offs
 		SELECT `+tipColumns+` FROM tips t
 		WHERE t.community_id = $1 AND t.state = 'saved' AND t.removed_at IS NULL
 		  AND ($2::text[] IS NULL OR t.tags @> $2) AND ($5::text[] IS NULL OR t.channel_id = ANY($5))
-		ORDER BY `+orderBy+` OFFSET $3 LIMIT $4`, reader.CommunityID, tags, offset, limit+1, channels)
+		  AND ($6::bigint IS NULL OR t.author_id = $6)
+		ORDER BY `+orderBy+` OFFSET $3 LIMIT $4`, reader.CommunityID, tags, offset, limit+1, channels, author)
 	if err != nil {
 		return nil, false, fmt.Errorf("browse tips: %w", err)
 	}
