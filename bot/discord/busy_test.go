@@ -1,7 +1,6 @@
 package discord
 
 import (
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/copbot/copbot/internal/bodygate"
 	"github.com/copbot/copbot/internal/metricstest"
+	"github.com/copbot/copbot/internal/reqtest"
 )
 
 // TestRoutes_HTTPInteractionBusy: behind a gate whose one slot a stalled
@@ -28,22 +28,7 @@ func TestRoutes_HTTPInteractionBusy(t *testing.T) {
 	defer srv.Close()
 
 	// A client that sends 9 KiB of a body it says is 1 MiB, then stalls.
-	stall, feed := io.Pipe()
-	go feed.Write([]byte(strings.Repeat("x", 9<<10)))
-	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/discord/interactions", stall)
-	req.ContentLength = 1 << 20
-	stalled := make(chan struct{})
-	go func() {
-		defer close(stalled)
-		if resp, err := http.DefaultClient.Do(req); err == nil {
-			resp.Body.Close()
-		}
-	}()
-	for deadline := time.Now().Add(5 * time.Second); gate.InUse() == 0; time.Sleep(5 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("the stalled body took no slot within 5s")
-		}
-	}
+	release := reqtest.Stall(t, gate, srv.URL+"/discord/interactions", nil)
 
 	help := func(pad int) []byte {
 		_, _, p := interaction(2, adaID, "1024", slash(`[{"name": "help", "type": 1}]`))
@@ -63,13 +48,7 @@ func TestRoutes_HTTPInteractionBusy(t *testing.T) {
 		t.Errorf("a small interaction while the slot is held = %d %.200q; want 200", status, answer)
 	}
 
-	feed.CloseWithError(io.ErrUnexpectedEOF) // the stalled client gives up
-	<-stalled
-	for deadline := time.Now().Add(5 * time.Second); gate.InUse() != 0; time.Sleep(5 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("the slot was not given back within 5s of the client leaving")
-		}
-	}
+	release()
 	if status, answer := postSigned(t, srv.URL, h.key, "application/json", help(16<<10)); status != http.StatusOK {
 		t.Errorf("a 16 KiB interaction with the slot free = %d %.200q; want 200", status, answer)
 	}

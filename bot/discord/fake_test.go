@@ -11,8 +11,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
+	"github.com/copbot/copbot/internal/wait"
 	"github.com/gorilla/websocket"
 )
 
@@ -243,16 +243,11 @@ func (f *fakeDiscord) sent(method, prefix string) []fakeRequest {
 // waitSent waits until n requests match, and returns them.
 func (f *fakeDiscord) waitSent(method, prefix string, n int) []fakeRequest {
 	f.t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		if got := f.sent(method, prefix); len(got) >= n {
-			return got
-		}
-		if time.Now().After(deadline) {
-			f.t.Fatalf("fake Discord: %d %s %s* requests after 15s, want %d", len(f.sent(method, prefix)), method, prefix, n)
-		}
-		time.Sleep(10 * time.Millisecond)
+	var got []fakeRequest
+	if !wait.Within(wait.Timeout, func() bool { got = f.sent(method, prefix); return len(got) >= n }) {
+		f.t.Fatalf("fake Discord: %d %s %s* requests after %s, want %d", len(got), method, prefix, wait.Timeout, n)
 	}
+	return got
 }
 
 // isMessage says whether a request creates or edits a message (or answers an interaction with one).

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -11,6 +12,8 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/copbot/copbot/bot"
+	"github.com/copbot/copbot/internal/storetest"
+	"github.com/copbot/copbot/internal/wait"
 )
 
 func asAdmin(h *harness, text string) string {
@@ -85,21 +88,21 @@ func TestAdapter_ReactionsCaptureTips(t *testing.T) {
 	h.fake.Dispatch("MESSAGE_UPDATE", fmt.Sprintf(`{"id": "600000000000000003", "channel_id": %q, "guild_id": %q,
 		"embeds": [{"type": "link", "url": "https://example.com"}]}`, general, guildID)) // a link preview, not an edit
 	h.fake.Dispatch("MESSAGE_DELETE", fmt.Sprintf(`{"id": "600000000000000003", "channel_id": %q, "guild_id": %q}`, general, guildID))
-	waitFor(t, "edit and deletion", func() bool {
+	wait.Until(t, "edit and deletion", func() bool {
 		tips := h.tips()
 		return len(tips) == 2 && tips[0].Text == "Quarantine flaky tests, fix two a day #testing" && tips[1].Text == ""
 	})
 
 	// A newcomer is recorded as a member.
 	h.fake.Dispatch("GUILD_MEMBER_ADD", fmt.Sprintf(`{"guild_id": %q, %s`, guildID, strings.TrimPrefix(member("500000000000000077", "Newt"), "{")))
-	waitFor(t, "member join", func() bool {
-		var n int
-		h.pool.QueryRow(context.Background(), `SELECT count(*) FROM members WHERE platform_user_id = '500000000000000077' AND display_name = 'Newt'`).Scan(&n)
-		return n == 1
+	wait.Until(t, "member join", func() bool {
+		m, ok := storetest.Member(t, h.store, guildRef, "500000000000000077")
+		return ok && m.DisplayName == "Newt"
 	})
 }
 
-// recorder notes the ids of the events the core was given.
+// recorder stands between the adapter and the core and notes the ids of
+// the events the core has handled.
 type recorder struct {
 	bot.Handler
 	mu  sync.Mutex
@@ -107,10 +110,25 @@ type recorder struct {
 }
 
 func (r *recorder) HandleEvent(ctx context.Context, ev *bot.Event) ([]bot.Reply, error) {
+	replies, err := r.Handler.HandleEvent(ctx, ev)
 	r.mu.Lock()
 	r.ids = append(r.ids, ev.ID)
 	r.mu.Unlock()
-	return r.Handler.HandleEvent(ctx, ev)
+	return replies, err
+}
+
+// handled returns the ids of the events handled so far.
+func (r *recorder) handled() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.ids)
+}
+
+// count is how many events the core has handled.
+func (r *recorder) count() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.ids)
 }
 
 func TestAdapter_ResumeAfterDroppedConnection(t *testing.T) {
@@ -134,7 +152,7 @@ func TestAdapter_ResumeAfterDroppedConnection(t *testing.T) {
 	h.fake.dropConn()
 	h.fake.waitReady("resumed")
 	h.fake.Dispatch("MESSAGE_REACTION_ADD", reactionAdd(bobID, "Bob", general, "600000000000000001", unicodeEmoji("💡")))
-	waitFor(t, "second vote", func() bool { tips := h.tips(); return len(tips) == 1 && tips[0].Votes == 2 })
+	wait.Until(t, "second vote", func() bool { tips := h.tips(); return len(tips) == 1 && tips[0].Votes == 2 })
 
 	h.fake.mu.Lock()
 	resumes, identifies := h.fake.resumes, len(h.fake.identifies)
@@ -142,9 +160,8 @@ func TestAdapter_ResumeAfterDroppedConnection(t *testing.T) {
 	if identifies != 1 || len(resumes) != 1 || resumes[0]["session_id"] != "session-1" || resumes[0]["seq"] != float64(seq) {
 		t.Errorf("identifies = %d, resumes = %v; want one IDENTIFY, then a RESUME of session-1 at seq %d", identifies, resumes, seq)
 	}
-	rec.mu.Lock()
-	ids := append([]string(nil), rec.ids...)
-	rec.mu.Unlock()
+	wait.Until(t, "the core to have handled three events", func() bool { return rec.count() >= 3 })
+	ids := rec.handled()
 	first := fmt.Sprintf("message_reaction_add:session-1:%d", seq)
 	var seen int
 	for _, id := range ids {
@@ -219,7 +236,7 @@ func TestAdapter_ClearsAndBulkDeletions(t *testing.T) {
 		h.fake.Dispatch("MESSAGE_REACTION_ADD", reactionAdd(adaID, "Ada", general, id, unicodeEmoji("💡")))
 		h.fake.Dispatch("MESSAGE_REACTION_ADD", reactionAdd(cyID, "Cy", general, id, unicodeEmoji("💡")))
 	}
-	waitFor(t, "four tips with two votes each", func() bool {
+	wait.Until(t, "four tips with two votes each", func() bool {
 		tips := h.tips()
 		return len(tips) == 4 && tips[0].Votes+tips[1].Votes+tips[2].Votes+tips[3].Votes == 8
 	})
@@ -243,7 +260,7 @@ func TestAdapter_ClearsAndBulkDeletions(t *testing.T) {
 		general, guildID))
 	h.fake.Dispatch("MESSAGE_DELETE_BULK", fmt.Sprintf(`{"ids": ["600000000000000014", "600000000000000099"], "channel_id": %q, "guild_id": %q}`,
 		general, guildID))
-	waitFor(t, "clears and the bulk deletion", func() bool {
+	wait.Until(t, "clears and the bulk deletion", func() bool {
 		tips := byNumber()
 		return tips[numberOf["Tip number 1"]].Votes == 0 && tips[numberOf["Tip number 2"]].Votes == 2 &&
 			tips[numberOf["Tip number 3"]].Votes == 0 && tips[numberOf["Tip number 4"]].Text == ""
@@ -254,7 +271,7 @@ func TestAdapter_ClearsAndBulkDeletions(t *testing.T) {
 
 	h.fake.Dispatch("CHANNEL_DELETE", fmt.Sprintf(`{"id": %q, "type": 0, "guild_id": %q, "name": "general", "position": 0, "permission_overwrites": []}`,
 		general, guildID))
-	waitFor(t, "the channel's deletion", func() bool { return byNumber()[numberOf["Tip number 2"]].Text == "" })
+	wait.Until(t, "the channel's deletion", func() bool { return byNumber()[numberOf["Tip number 2"]].Text == "" })
 }
 
 // TestAdapter_FindChannel: a typed #name is found among the server's
@@ -264,7 +281,7 @@ func TestAdapter_FindChannel(t *testing.T) {
 	h := newHarness(t, harnessOptions{})
 	h.run()
 	ref := bot.CommunityRef{Platform: bot.Discord, ExternalID: guildID}
-	waitFor(t, "the guild's channels", func() bool {
+	wait.Until(t, "the guild's channels", func() bool {
 		_, found, _ := h.adapter.FindChannel(context.Background(), ref, "General")
 		return found
 	})

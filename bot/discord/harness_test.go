@@ -9,13 +9,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/copbot/copbot/bot"
 	"github.com/copbot/copbot/commands"
 	"github.com/copbot/copbot/internal/dbtest"
+	"github.com/copbot/copbot/internal/storetest"
 	"github.com/copbot/copbot/internal/testlog"
+	"github.com/copbot/copbot/internal/wait"
 	"github.com/copbot/copbot/knowledge"
 )
 
@@ -28,6 +29,7 @@ type harness struct {
 	fake    *fakeDiscord
 	adapter *Adapter
 	core    *commands.Core
+	store   *knowledge.Store
 	pool    *pgxpool.Pool
 	logs    *testlog.Buffer
 	key     ed25519.PrivateKey
@@ -66,11 +68,11 @@ func newHarness(t testing.TB, ho harnessOptions) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	store, err := knowledge.NewStore(h.pool, log)
+	h.store, err = knowledge.NewStore(h.pool, log)
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.core = commands.NewCore(store, log, h.adapter)
+	h.core = commands.NewCore(h.store, log, h.adapter)
 	runJobs(t, h.core, log)
 	t.Cleanup(func() {
 		if t.Failed() {
@@ -129,46 +131,29 @@ type savedTip struct {
 	ChannelName                 string
 }
 
-// waitTips polls until want saved tips exist, and returns them by number.
+// waitTips waits until want saved tips exist, and returns them by number.
 func (h *harness) waitTips(want int) []savedTip {
 	h.t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		tips := h.tips()
-		if len(tips) >= want {
-			return tips
-		}
-		if time.Now().After(deadline) {
-			h.t.Fatalf("%d saved tips after 20s, want %d", len(tips), want)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-func (h *harness) tips() []savedTip {
-	h.t.Helper()
-	rows, err := h.pool.Query(context.Background(), `SELECT number, text, permalink, author_name, votes, channel_name
-		FROM tips WHERE state = 'saved' ORDER BY number`)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	tips, err := pgx.CollectRows(rows, pgx.RowToStructByPos[savedTip])
-	if err != nil {
-		h.t.Fatal(err)
+	var tips []savedTip
+	if !wait.Within(wait.Timeout, func() bool { tips = h.tips(); return len(tips) >= want }) {
+		h.t.Fatalf("%d saved tips after %s, want %d", len(tips), wait.Timeout, want)
 	}
 	return tips
 }
 
-// waitFor polls cond until it holds.
-func waitFor(t testing.TB, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not after 20s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
+// guildRef is the community of the fake Discord's guild.
+var guildRef = bot.CommunityRef{Platform: bot.Discord, ExternalID: guildID}
+
+// tips returns the guild's saved tips by number, removed ones included,
+// read through the store as the core reads them.
+func (h *harness) tips() []savedTip {
+	h.t.Helper()
+	var tips []savedTip
+	for _, t := range storetest.Tips(h.t, h.store, guildRef) {
+		tips = append(tips, savedTip{Number: t.Number, Text: t.Text, Permalink: t.Permalink, AuthorName: t.AuthorName,
+			Votes: t.Votes, ChannelName: t.ChannelName})
 	}
+	return tips
 }
 
 func contains(s string, subs ...string) bool {

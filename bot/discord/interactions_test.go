@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -16,6 +15,8 @@ import (
 	"time"
 
 	"github.com/copbot/copbot/bot"
+	"github.com/copbot/copbot/internal/reqtest"
+	"github.com/copbot/copbot/internal/storetest"
 )
 
 var interactionSeq = 800000000000000000
@@ -136,9 +137,7 @@ func TestAdapter_ButtonRunsItsCommand(t *testing.T) {
 	if cb.Type != 4 || !strings.Contains(cb.Data.Content, "Tip number") || len(cb.Data.Components) != 0 {
 		t.Errorf("click answered %+v; want page 2 of the search without a further button", cb)
 	}
-	var n int
-	h.pool.QueryRow(context.Background(), `SELECT count(*) FROM members WHERE platform_user_id = $1`, bobID).Scan(&n)
-	if n != 1 {
+	if _, ok := storetest.Member(t, h.store, guildRef, bobID); !ok {
 		t.Error("the click was not served as the member who pressed the button")
 	}
 }
@@ -162,13 +161,7 @@ func TestRoutes_HTTPInteractions(t *testing.T) {
 		req.Header.Set("X-Signature-Ed25519", hex.EncodeToString(sig))
 		req.Header.Set("X-Signature-Timestamp", stamp)
 		req.Header.Set("Content-Type", "application/json")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
+		return reqtest.Do(t, req)
 	}
 	now := time.Now()
 	ping := fmt.Sprintf(`{"id": "800000000000000500", "application_id": %q, "type": 1, "token": "dG9rZW4", "version": 1, "user": {"id": %q, "username": "ada", "discriminator": "0"}}`, appID, adaID)

@@ -10,6 +10,8 @@ import (
 
 	"github.com/copbot/copbot/bot"
 	"github.com/copbot/copbot/internal/dbtest"
+	"github.com/copbot/copbot/internal/storetest"
+	"github.com/copbot/copbot/internal/wait"
 )
 
 type gaugeValue struct{ v float64 }
@@ -89,7 +91,7 @@ func TestAdapter_DatabaseDownSpoolsEvents(t *testing.T) {
 	h.fake.Dispatch("MESSAGE_REACTION_ADD", reactionAdd(bobID, "Bob", general, "600000000000000001", unicodeEmoji("💡")))
 	h.fake.Dispatch("MESSAGE_REACTION_ADD", reactionAdd(modID, "Mod", general, "600000000000000002", unicodeEmoji("💡")))
 	h.fake.Dispatch("MESSAGE_REACTION_REMOVE", fmt.Sprintf(`{"user_id": %q, "channel_id": %q, "message_id": "600000000000000001", "guild_id": %q, "emoji": {"id": null, "name": "💡"}, "burst": false, "type": 0}`, bobID, general, guildID))
-	waitFor(t, "four events spooled", func() bool {
+	wait.Until(t, "four events spooled", func() bool {
 		files, _ := filepath.Glob(filepath.Join(spoolDir, "*"+spoolExt))
 		return len(files) == 4
 	})
@@ -104,7 +106,7 @@ func TestAdapter_DatabaseDownSpoolsEvents(t *testing.T) {
 	if err := cluster.Restart(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "spool replayed", func() bool {
+	wait.Until(t, "spool replayed", func() bool {
 		files, _ := filepath.Glob(filepath.Join(spoolDir, "*"+spoolExt))
 		return len(files) == 0
 	})
@@ -132,9 +134,8 @@ func TestAdapter_ReplaysWhatAPreviousRunSpooled(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.run()
-	waitFor(t, "the spooled join recorded", func() bool {
-		var n int
-		h.pool.QueryRow(context.Background(), `SELECT count(*) FROM members WHERE display_name = 'Early'`).Scan(&n)
-		return n == 1
+	wait.Until(t, "the spooled join recorded", func() bool {
+		m, ok := storetest.Member(t, h.store, guildRef, "500000000000000042")
+		return ok && m.DisplayName == "Early"
 	})
 }
