@@ -1,12 +1,12 @@
 package main
 
 import (
-	"io"
 	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/copbot/copbot/internal/dbtest"
+	"github.com/copbot/copbot/internal/reqtest"
 )
 
 // TestServe_AdminListener: with COPBOT_ADMIN_ADDR, health, readiness,
@@ -48,16 +48,11 @@ func TestServe_AdminListener(t *testing.T) {
 				{"POST", "http://" + addr + "/slack/events", http.StatusUnauthorized}, // there, and unsigned
 			} {
 				req, _ := http.NewRequest(tc.method, tc.url, strings.NewReader("{}"))
-				resp, err := http.DefaultClient.Do(req)
-				if err != nil {
-					t.Fatal(err)
+				status, body := reqtest.Do(t, req)
+				if status != tc.want {
+					t.Errorf("%s %s = %d; want %d\n%s", tc.method, tc.url, status, tc.want, body)
 				}
-				body, _ := io.ReadAll(resp.Body)
-				resp.Body.Close()
-				if resp.StatusCode != tc.want {
-					t.Errorf("%s %s = %d; want %d\n%s", tc.method, tc.url, resp.StatusCode, tc.want, body)
-				}
-				if strings.HasSuffix(tc.url, "/metrics") && resp.StatusCode == http.StatusOK && !strings.Contains(string(body), "go_goroutines") {
+				if strings.HasSuffix(tc.url, "/metrics") && status == http.StatusOK && !strings.Contains(body, "go_goroutines") {
 					t.Errorf("admin /metrics lacks the runtime's figures:\n%s", body)
 				}
 			}

@@ -12,9 +12,11 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/copbot/copbot/internal/dbtest"
 	"github.com/copbot/copbot/internal/loadgen"
 	"github.com/copbot/copbot/internal/pgtemp"
 	"github.com/copbot/copbot/internal/slackfake"
+	"github.com/copbot/copbot/internal/wait"
 )
 
 // The fault tests run the real copbot against a durable throwaway
@@ -112,20 +114,18 @@ func (s *sender) retry(t *testing.T, addr string, from int) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for i := from; i < s.tried; i++ {
-		for !s.acked[i] {
-			if status, _ := react(addr, i); status/100 == 2 {
-				s.acked[i] = true
-			} else if time.Now().After(deadline) {
-				t.Fatalf("event %d still not acknowledged after 30s (status %d)", i, status)
-			} else {
-				time.Sleep(100 * time.Millisecond)
-			}
+		status := 0
+		if !s.acked[i] && !wait.Within(time.Until(deadline), func() bool { status, _ = react(addr, i); return status/100 == 2 }) {
+			t.Fatalf("event %d still not acknowledged after 30s (status %d)", i, status)
 		}
+		s.acked[i] = true
 	}
 }
 
 // waitCaptured waits until every event up to n is a saved tip, then checks
-// that each message is exactly one tip with one vote.
+// that each message is exactly one tip with one vote. It reads storage
+// itself, not the store: what a crash may leave behind (a second row, a tip
+// still pending, an event that was never acknowledged) is what it checks.
 func (r *faultRig) waitCaptured(n int) {
 	t := r.t
 	t.Helper()
@@ -136,19 +136,12 @@ func (r *faultRig) waitCaptured(n int) {
 	}
 	defer conn.Close(ctx)
 	// River's rescuer looks for jobs a dead process left running every 30 s.
-	deadline := time.Now().Add(120 * time.Second)
-	for {
-		var saved int
-		if err := conn.QueryRow(ctx, `SELECT count(*) FROM tips WHERE state = 'saved'`).Scan(&saved); err != nil {
-			t.Fatal(err)
-		}
-		if saved >= n {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d of %d acknowledged reactions captured after 120s\n%s", saved, n, r.unfinished(ctx, conn))
-		}
-		time.Sleep(50 * time.Millisecond)
+	var saved int
+	if !wait.Within(120*time.Second, func() bool {
+		saved = dbtest.Count(t, conn, `SELECT count(*) FROM tips WHERE state = 'saved'`)
+		return saved >= n
+	}) {
+		t.Fatalf("%d of %d acknowledged reactions captured after 120s\n%s", saved, n, r.unfinished(ctx, conn))
 	}
 	var tips, messages, wrongVotes, numbers int
 	err = conn.QueryRow(ctx, `SELECT count(*), count(DISTINCT source_message), count(*) FILTER (WHERE votes <> 1),

@@ -18,6 +18,7 @@ import (
 
 	"github.com/copbot/copbot/internal/dbtest"
 	"github.com/copbot/copbot/internal/loadgen"
+	"github.com/copbot/copbot/internal/wait"
 )
 
 // TestServe_LogsHoldNoSecrets makes the real `copbot serve` fail calls
@@ -101,9 +102,7 @@ func TestServe_LogsHoldNoSecrets(t *testing.T) {
 
 	// The failing API has seen the first calls; the response URL's three
 	// tries (with backoff) and the fallbacks follow within seconds.
-	for deadline := time.Now().Add(20 * time.Second); calls.Load() < 4 && time.Now().Before(deadline); {
-		time.Sleep(100 * time.Millisecond)
-	}
+	wait.Within(20*time.Second, func() bool { return calls.Load() >= 4 }) // the checks below say what went missing
 	time.Sleep(3 * time.Second)
 	stderr, _ := stop()
 

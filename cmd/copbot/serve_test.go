@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"os"
@@ -16,6 +15,8 @@ import (
 
 	"github.com/copbot/copbot/internal/dbtest"
 	"github.com/copbot/copbot/internal/loadgen"
+	"github.com/copbot/copbot/internal/reqtest"
+	"github.com/copbot/copbot/internal/wait"
 )
 
 // freeAddr returns a loopback address with a port nobody listens on.
@@ -74,32 +75,26 @@ func startServe(t *testing.T, env ...string) (addr string, stop func() (stderr s
 			return errb.String(), fmt.Errorf("copbot serve did not stop within 30s of SIGTERM")
 		}
 	}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		resp, err := http.Get(health)
-		if err == nil {
+	var err error
+	if !wait.Within(wait.Timeout, func() bool {
+		var resp *http.Response
+		if resp, err = http.Get(health); err == nil {
 			resp.Body.Close()
-			return addr, stop
 		}
-		if time.Now().After(deadline) {
-			out, _ := stop()
-			t.Fatalf("copbot serve did not answer /healthz within 30s: %v\nstderr: %s", err, out)
-		}
-		time.Sleep(50 * time.Millisecond)
+		return err == nil
+	}) {
+		out, _ := stop()
+		t.Fatalf("copbot serve did not answer /healthz within %s: %v\nstderr: %s", wait.Timeout, err, out)
 	}
+	return addr, stop
 }
 
 func TestServe_HealthReadinessAndGracefulStop(t *testing.T) {
 	addr, stop := startServe(t, "DATABASE_URL="+dbtest.URL(t))
 	for _, path := range []string{"/healthz", "/readyz"} {
-		resp, err := http.Get("http://" + addr + path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			t.Errorf("GET %s = %d %s, want 200", path, resp.StatusCode, body)
+		req, _ := http.NewRequest(http.MethodGet, "http://"+addr+path, nil)
+		if status, body := reqtest.Do(t, req); status != http.StatusOK {
+			t.Errorf("GET %s = %d %s, want 200", path, status, body)
 		}
 	}
 	// The metrics name the pool, the inbox and, once the leader has run the
@@ -108,39 +103,35 @@ func TestServe_HealthReadinessAndGracefulStop(t *testing.T) {
 		`copbot_db_pool_connections{state="max"}`, "copbot_inbox_events 0", "copbot_inbox_oldest_seconds 0",
 		`copbot_jobs_total{kind="prune_inbox",outcome="completed"} 1`, "go_goroutines", "process_resident_memory_bytes",
 	}
-	var body string
-	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(100 * time.Millisecond) {
-		body = get(t, "http://"+addr+"/metrics")
-		missing := ""
+	var body, missing string
+	if !wait.Within(wait.Timeout, func() bool {
+		body, missing = get(t, "http://"+addr+"/metrics"), ""
 		for _, w := range want {
 			if !strings.Contains(body, w) {
 				missing = w
 			}
 		}
-		if missing == "" {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("/metrics lacks %q after 20s:\n%s", missing, body)
-		}
+		return missing == ""
+	}) {
+		t.Fatalf("/metrics lacks %q after %s:\n%s", missing, wait.Timeout, body)
 	}
 	if stderr, err := stop(); err != nil {
 		t.Errorf("copbot serve after SIGTERM: %v, want exit status 0\nstderr: %s", err, stderr)
 	}
 }
 
+// get fetches url and returns the body of its 200 answer.
 func get(t *testing.T, url string) string {
 	t.Helper()
-	resp, err := http.Get(url)
+	req, err := http.NewRequest(http.MethodGet, url, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil || resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET %s = %d, %v", url, resp.StatusCode, err)
+	status, body := reqtest.Do(t, req)
+	if status != http.StatusOK {
+		t.Fatalf("GET %s = %d\n%s", url, status, body)
 	}
-	return string(body)
+	return body
 }
 
 func TestServe_SlackHTTPMode(t *testing.T) {
@@ -154,13 +145,7 @@ func TestServe_SlackHTTPMode(t *testing.T) {
 		if signed {
 			loadgen.SignSlack(req.Header, secret, time.Now(), body)
 		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
+		return reqtest.Do(t, req)
 	}
 	if status, got := post(true); status != http.StatusOK || got != "serve-challenge" {
 		t.Errorf("signed url_verification = %d %q; want the challenge", status, got)
