@@ -48,12 +48,12 @@ func (c *Core) errorReply(ctx context.Context, req *request, err error) bot.Repl
 	case errors.As(err, &usage):
 		t := usage.Text
 		if len(t) == 0 {
-			t = bot.Plain(usage.Msg)
+			t = bot.Plain(c.dated(usage.Msg))
 		}
 		if cmd, ok := c.router.Lookup(usage.Topic); ok && len(cmd.Usage) > 0 {
 			t = t.Line("Usage:")
 			for _, u := range cmd.Usage {
-				t = t.Line("  `/cop %s`", u)
+				t = t.Line("  `/cop %s`", c.dated(u))
 			}
 		}
 		return bot.Reply{Text: t}

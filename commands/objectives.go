@@ -30,9 +30,9 @@ func (c *Core) objectiveCommand() family {
 		Summary: "the community's goals and their progress (facilitators set them)",
 		Usage:   objectiveUsage,
 		Examples: []string{
-			`objective add "Share five new teaching strategies" target 5 unit strategies due 2027-06-30 #teaching`,
+			`objective add "Share five new teaching strategies" target 5 unit strategies due {+7m} #teaching`,
 			"objective show 1",
-			"objective pause 1 until 2027-01-06",
+			"objective pause 1 until {+14d}",
 		},
 		Notes: "Facilitators add, edit, close and reopen objectives; the owner (or anyone, see `/cop config checkin-by`) " +
 			"posts progress with `/cop checkin`. With a #tag, every tip saved with that tag counts +1, and stops counting if the tip is removed.\n" +
@@ -68,7 +68,7 @@ func (c *Core) objectiveAdd(ctx context.Context, req *request) (bot.Reply, error
 		problems = append(problems, "Add a target: `target 5`.")
 	}
 	if spec.due == nil && !mentions(problems, "The due date") {
-		problems = append(problems, "Add a due date: `due 2027-06-30`.")
+		problems = append(problems, c.dated("Add a due date: `due {+7m}`."))
 	}
 	if len(problems) > 0 {
 		return bot.Reply{}, objectiveProblems("add", problems)
@@ -112,7 +112,7 @@ func (c *Core) objectiveEdit(ctx context.Context, req *request) (bot.Reply, erro
 	e := knowledge.ObjectiveEdit{Title: spec.title, Target: spec.target, Unit: spec.unit, Due: spec.due,
 		Tag: spec.tag, Owner: spec.owner, Cadence: spec.cadence}
 	if len(problems) == 0 && e == (knowledge.ObjectiveEdit{}) {
-		problems = append(problems, "Say what to change, like `due 2027-09-30` or `target 8`.")
+		problems = append(problems, c.dated("Say what to change, like `due {+9m}` or `target 8`."))
 	}
 	if len(problems) > 0 {
 		return bot.Reply{}, objectiveProblems("edit", problems)
@@ -152,7 +152,7 @@ func (c *Core) objectiveList(ctx context.Context, req *request) (bot.Reply, erro
 			msg += " `/cop objective list all` shows closed ones too."
 		}
 		if req.Member.IsFacilitator {
-			msg += " Add one with `/cop objective add \"<title>\" target 5 due 2027-06-30`."
+			msg += c.dated(" Add one with `/cop objective add \"<title>\" target 5 due {+7m}`.")
 		}
 		return bot.Reply{Text: bot.Plain(msg)}, nil
 	}
@@ -278,7 +278,7 @@ func (c *Core) objectivePause(ctx context.Context, req *request) (bot.Reply, err
 	if !resume {
 		v, found, has := req.Args.Option("until")
 		if !found || !has || req.Args.Len() > 0 {
-			return bot.Reply{}, usagef("", fmt.Sprintf("Say until when: `/cop objective pause %d until 2027-01-06`.", number))
+			return bot.Reply{}, usagef("", fmt.Sprintf("Say until when: `/cop objective pause %d until {+14d}`.", number))
 		}
 		d, err := knowledge.ParseDate(v.Text)
 		if err != nil {

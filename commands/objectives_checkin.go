@@ -37,10 +37,14 @@ func (c *Core) checkin(ctx context.Context, req *request) (bot.Reply, error) {
 	if !ok {
 		return bot.Reply{}, usagef("checkin", fmt.Sprintf("How far along is it? Give a value or a change, like `/cop checkin %d +1` or `/cop checkin %d 4`.", number, number))
 	}
-	amount, err := knowledge.ParseAmount(t.Text)
-	if err != nil || t.Kind != wordToken {
+	if t.Kind != wordToken {
 		return bot.Reply{}, usageTextf("checkin", "“%s” is not a number. Check in a value like `/cop checkin %d 4` or a change like `/cop checkin %d +1`, then your note.",
 			bot.Untrusted(t.Text), number, number)
+	}
+	amount, err := knowledge.ParseAmount(t.Text)
+	if err != nil {
+		return bot.Reply{}, usageTextf("checkin", "%s Check in a value like `/cop checkin %d 4` or a change like `/cop checkin %d +1`, then your note.",
+			bot.Untrusted(err.Error()), number, number)
 	}
 	note := afterFields(req.Event.Text, 3)
 	p, err := c.store.CheckIn(ctx, req.Member, number, knowledge.NewCheckin{Amount: amount, Note: note})

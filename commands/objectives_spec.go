@@ -31,7 +31,7 @@ func (c *Core) parseObjectiveSpec(ctx context.Context, req *request) (objectiveS
 		case !found:
 			return "", false
 		case !has || (v.Kind != wordToken && v.Kind != quotedToken):
-			problem("Put a value after `%s`, like `%s %s`.", name, name, example)
+			problem("Put a value after `%s`, like `%s %s`.", name, name, c.dated(example))
 			return "", false
 		}
 		return v.Text, true
@@ -45,7 +45,7 @@ func (c *Core) parseObjectiveSpec(ctx context.Context, req *request) (objectiveS
 			spec.target = &a.Value
 		}
 	}
-	if s, ok := word("due", "2027-06-30"); ok {
+	if s, ok := word("due", "{+7m}"); ok {
 		if d, err := knowledge.ParseDate(s); err != nil {
 			problem("The due date: %s", err)
 		} else {

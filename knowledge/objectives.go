@@ -297,20 +297,30 @@ func (s *Store) ReopenObjective(ctx context.Context, by Member, number int) (Obj
 }
 
 // PauseReminders stops reminders of an objective until the end of the
-// given day (nil resumes them at once). Its owner and facilitators may.
+// given day (nil resumes them at once), at the latest its due day: after
+// it the objective is flagged overdue, which a pause must not silence.
+// Resuming reminders that are not paused is an InvalidError that says so.
+// Its owner and facilitators may.
 func (s *Store) PauseReminders(ctx context.Context, by Member, number int, until *time.Time) (Objective, error) {
-	if until != nil {
-		loc, err := s.location(ctx, s.pool, by.CommunityID)
-		if err != nil {
-			return Objective{}, err
-		}
-		if until.Before(dayOf(s.now(), loc)) {
-			return Objective{}, invalidf("%s has passed already (time zone %s); pause until today or later.", until.Format(DateLayout), loc)
-		}
+	loc, err := s.location(ctx, s.pool, by.CommunityID)
+	if err != nil {
+		return Objective{}, err
+	}
+	today := dayOf(s.now(), loc)
+	if until != nil && until.Before(today) {
+		return Objective{}, invalidf("%s has passed already (time zone %s); pause until today or later.", until.Format(DateLayout), loc)
 	}
 	return s.changeObjective(ctx, by.CommunityID, number, func(tx pgx.Tx, o *Objective) error {
 		if err := mayTendObjective(by, *o); err != nil {
 			return err
+		}
+		if until != nil && until.After(o.Due) {
+			return invalidf("Objective %d is due on %s, and after that day I flag it as overdue: pause until %s at the latest, "+
+				"or move its due date with `/cop objective edit %d due <YYYY-MM-DD>`.", o.Number, o.Due.Format(DateLayout),
+				o.Due.Format(DateLayout), o.Number)
+		}
+		if until == nil && (o.PausedUntil == nil || o.PausedUntil.Before(today)) {
+			return invalidf("Reminders for objective %d are not paused; there is nothing to resume.", o.Number)
 		}
 		_, err := tx.Exec(ctx, `UPDATE objectives SET paused_until = $3 WHERE community_id = $1 AND id = $2`,
 			by.CommunityID, o.ID, until)
