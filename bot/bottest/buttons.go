@@ -34,7 +34,7 @@ func exerciseButtons(t *testing.T, s Setup, start func(*testing.T) *session) {
 	}{
 		{"OnAnAnswer", func(t *testing.T, ss *session, r bot.Reply) {
 			ss.rec.answerWith(answeredWith(bot.Reply{Text: r.Text, Buttons: r.Buttons, Visibility: bot.InChannel}))
-			ss.p.Do(t, Act{Kind: bot.Command, User: s.User, Text: "mentor request"})
+			ss.p.Do(t, Act{Kind: bot.Command, User: s.User, Text: "mentor request testing"})
 		}, s.Other, s.Channel},
 		{"OnANotice", func(t *testing.T, ss *session, r bot.Reply) {
 			r.Visibility = bot.InChannel
@@ -44,9 +44,9 @@ func exerciseButtons(t *testing.T, s Setup, start func(*testing.T) *session) {
 			ss.notify(t, bot.Notice{UserID: s.User, Reply: r})
 		}, s.User, ""},
 	}
+	ss := start(t)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ss := start(t)
 			n := len(ss.p.Sent(t))
 			tt.send(t, ss, reply(tt.name))
 			m, _ := ss.find(ss.sentAfter(t, n, "the buttons", ss.containing(tt.name)), tt.name)

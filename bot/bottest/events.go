@@ -10,15 +10,15 @@ import (
 var eventKinds = []bot.EventKind{bot.Command, bot.ReactionAdded, bot.ReactionRemoved, bot.MemberJoined,
 	bot.MessageEdited, bot.MessageDeleted, bot.ChannelDeleted}
 
-// exerciseEvents has each kind of event happen on the platform and checks
-// the event the handler gets.
+// exerciseEvents has each kind of event happen on the platform, in turn
+// (the channel's deletion last), and checks the event the handler gets.
 func exerciseEvents(t *testing.T, s Setup, start func(*testing.T) *session) {
+	ss := start(t)
 	for _, kind := range eventKinds {
 		t.Run(kind.String(), func(t *testing.T) {
 			if lacks(t, s, Event(kind)) {
 				return
 			}
-			ss := start(t)
 			act := Act{Kind: kind, User: s.User}
 			switch kind {
 			case bot.Command:

@@ -2,7 +2,6 @@ package bottest
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"sync"
 	"testing"
@@ -11,8 +10,9 @@ import (
 	"github.com/copbot/copbot/internal/wait"
 )
 
-// Exercise runs every conformance check against the adapter h starts, each
-// as a subtest with an adapter and a fake platform of its own:
+// Exercise runs every conformance check against the adapter h starts, as
+// subtests; each group of them has an adapter and a fake platform of its
+// own:
 //
 //   - Events: a /cop command, a reaction added and removed, a member
 //     joining, a message edited and deleted and a channel deleted, sent as
@@ -167,14 +167,4 @@ func (ss *session) notify(t *testing.T, n bot.Notice) {
 	if err := ss.notifier(t).Notify(context.Background(), n); err != nil {
 		t.Fatalf("Notify(%+v): %v", n.Reply.Text.String(), err)
 	}
-}
-
-func (w Where) String() string {
-	switch {
-	case w.Channel == "":
-		return fmt.Sprintf("a direct message to %s", w.User)
-	case w.User == "":
-		return fmt.Sprintf("everyone in %s", w.Channel)
-	}
-	return fmt.Sprintf("only %s, in %s", w.User, w.Channel)
 }

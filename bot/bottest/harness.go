@@ -1,6 +1,7 @@
 package bottest
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -129,6 +130,17 @@ type Where struct {
 	// User is the only member who sees it (in Channel, or in a direct
 	// message with copbot); "" when everyone in Channel does.
 	User string
+}
+
+// String says who sees the message, for failure reports.
+func (w Where) String() string {
+	switch {
+	case w.Channel == "":
+		return fmt.Sprintf("a direct message to %s", w.User)
+	case w.User == "":
+		return fmt.Sprintf("everyone in %s", w.Channel)
+	}
+	return fmt.Sprintf("only %s, in %s", w.User, w.Channel)
 }
 
 // Part is one piece of a message's text as the platform took it.

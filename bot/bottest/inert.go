@@ -70,14 +70,13 @@ func wantEffects(t *testing.T, s Setup) []string {
 // people's text as they typed it.
 func exerciseInertness(t *testing.T, s Setup, start func(*testing.T) *session) {
 	reply := hostileReply(s)
+	ss := start(t)
 	t.Run("InANotice", func(t *testing.T) {
-		ss := start(t)
 		n := len(ss.p.Sent(t))
 		ss.notify(t, bot.Notice{ChannelID: s.Channel, Reply: bot.Reply{Text: reply.Text, Visibility: bot.InChannel}})
 		checkInert(t, ss, ss.sentAfter(t, n, "the notice", ss.containing("Usage:")))
 	})
 	t.Run("InAnAnswer", func(t *testing.T) {
-		ss := start(t)
 		ss.rec.answerWith(answeredWith(reply))
 		n := len(ss.p.Sent(t))
 		ss.p.Do(t, Act{Kind: bot.Command, User: s.User, Text: "tips"})

@@ -12,9 +12,10 @@ import (
 )
 
 // The lengths of the long replies Exercise sends, in characters as copbot
-// writes them: longer than any one message or block of Slack and Discord,
-// and (huge) than a Slack message's text.
-const longReply, hugeReply = 20_000, 100_000
+// writes them: longer than any one message or block of Slack and Discord
+// (long, 12,000, which escaping may double), and longer than a Slack
+// message's text can be (huge).
+const longReply, hugeReply = 12_000, 100_000
 
 // exerciseLongReplies sends long replies, with and without buttons, as a
 // notice and as an answer, and checks that they are split within the
@@ -22,6 +23,7 @@ const longReply, hugeReply = 20_000, 100_000
 // and in order, every letter and digit, every button, copbot's mentions
 // and no other effect.
 func exerciseLongReplies(t *testing.T, s Setup, start func(*testing.T) *session) {
+	ss := start(t)
 	for _, size := range []struct {
 		name string
 		n    int
@@ -42,14 +44,12 @@ func exerciseLongReplies(t *testing.T, s Setup, start func(*testing.T) *session)
 						r.Buttons = buttons
 					}
 					t.Run("AsANotice", func(t *testing.T) {
-						ss := start(t)
 						n := len(ss.p.Sent(t))
 						ss.notify(t, bot.Notice{ChannelID: s.Channel, Reply: bot.Reply{Text: r.Text, Buttons: r.Buttons, Visibility: bot.InChannel}})
 						ms := ss.sentAfter(t, n, "the long notice", long.complete(ss))
 						long.check(t, ss, r, ms, func(w Where) bool { return w == Where{Channel: s.Channel} })
 					})
 					t.Run("AsAnAnswer", func(t *testing.T) {
-						ss := start(t)
 						ss.rec.answerWith(answeredWith(r))
 						n := len(ss.p.Sent(t))
 						ss.p.Do(t, Act{Kind: bot.Command, User: s.User, Text: "tips"})

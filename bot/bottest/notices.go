@@ -29,9 +29,9 @@ func exerciseNotices(t *testing.T, s Setup, start func(*testing.T) *session) {
 		{"ForAMemberDirectly", bot.Notice{UserID: s.Other},
 			func(w Where) bool { return w == Where{User: s.Other} }, Where{User: s.Other}.String()},
 	}
+	ss := start(t)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ss := start(t)
 			n := len(ss.p.Sent(t))
 			marker := "notice-" + tt.name
 			tt.notice.Reply.Text = bot.Textf("%s for %s", marker, bot.Untrusted("people"))
