@@ -316,18 +316,11 @@ func TestCore_MentorCommands(t *testing.T) {
 // mentoringSnapshot digests the mentoring tables and the job queue.
 func mentoringSnapshot(tb testing.TB, pool *pgxpool.Pool) string {
 	tb.Helper()
-	var out string
-	err := pool.QueryRow(context.Background(), `SELECT concat_ws(' | ',
-		(SELECT string_agg(x::text, ',' ORDER BY x::text) FROM mentors x),
-		(SELECT string_agg(x::text, ',' ORDER BY x::text) FROM mentoring_requests x),
-		(SELECT string_agg(x::text, ',' ORDER BY x::text) FROM pairings x),
-		(SELECT string_agg(x::text, ',' ORDER BY x::text) FROM mentoring_counters x),
-		(SELECT string_agg(id::text || kind, ',' ORDER BY id) FROM river_job))`).Scan(&out)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return out
+	return dbtest.Snapshot(tb, pool, mentoringTables...)
 }
+
+// mentoringTables are what a mentoring command may change.
+var mentoringTables = []string{"mentors", "mentoring_requests", "pairings", "mentoring_counters", "river_job"}
 
 // flakyGroupChat opens a conversation but fails to add its members the
 // first time (as Discord can after the thread exists), and fails the first

@@ -122,17 +122,7 @@ func TestStore_ConcurrentRequests(t *testing.T) {
 // refused command changed nothing.
 func snapshot(t *testing.T, s *knowledge.Store) string {
 	t.Helper()
-	var out string
-	err := s.Pool().QueryRow(context.Background(), `SELECT concat_ws(' | ',
-		(SELECT string_agg(x::text, ',' ORDER BY x::text) FROM mentors x),
-		(SELECT string_agg(x::text, ',' ORDER BY x::text) FROM mentoring_requests x),
-		(SELECT string_agg(x::text, ',' ORDER BY x::text) FROM pairings x),
-		(SELECT string_agg(x::text, ',' ORDER BY x::text) FROM mentoring_counters x),
-		(SELECT string_agg(id::text || kind, ',' ORDER BY id) FROM river_job))`).Scan(&out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
+	return dbtest.Snapshot(t, s.Pool(), "mentors", "mentoring_requests", "pairings", "mentoring_counters", "river_job")
 }
 
 func TestStore_MentoringBadInputChangesNothing(t *testing.T) {

@@ -61,3 +61,24 @@ func rows(tb testing.TB, db Querier, tables []string) (string, int) {
 	}
 	return strings.Join(counts, ", "), total
 }
+
+// Snapshot digests the rows of each table, as text in a fixed order, so
+// that a test can show that a refused command changed nothing by comparing
+// the snapshots taken before and after it. Jobs (river_job) are digested
+// by id and kind only: a worker changes the rest as it runs.
+func Snapshot(tb testing.TB, db Querier, tables ...string) string {
+	tb.Helper()
+	digests := make([]string, len(tables))
+	for i, table := range tables {
+		if table == "river_job" {
+			digests[i] = `(SELECT string_agg(id::text || kind, ',' ORDER BY id) FROM river_job)`
+			continue
+		}
+		digests[i] = `(SELECT string_agg(x::text, ',' ORDER BY x::text) FROM ` + pgx.Identifier{table}.Sanitize() + ` x)`
+	}
+	var out string
+	if err := db.QueryRow(context.Background(), `SELECT concat_ws(' | ', `+strings.Join(digests, ", ")+`)`).Scan(&out); err != nil {
+		tb.Fatalf("dbtest: snapshot of %s: %v", strings.Join(tables, ", "), err)
+	}
+	return out
+}
