@@ -132,12 +132,7 @@ func TestDigest_FailedPostIsRetriedOnce(t *testing.T) {
 	p := newProcess(t, pool, clock, slack)
 	digestWeek(t, p, clock)
 	p.start(t, pool)
-	posted := func() int { return len(slack.sent(digestTitle)) }
-	waitForJobs(t, pool, digestJobs, func() bool { return posted() >= 1 })
-	time.Sleep(100 * time.Millisecond)
-	if n, failures := posted(), slack.failuresLeft(); n != 1 || failures != 0 {
-		t.Errorf("%d digests posted after one failure (failures left %d), want 1", n, failures)
-	}
+	slack.sentOnce(t, pool, digestJobs, digestTitle, "digests posted")
 }
 
 func TestDigest_Preview(t *testing.T) {
