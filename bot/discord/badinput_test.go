@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
@@ -58,10 +57,7 @@ func ephemeral(content string) string {
 func TestRoutes_HTTPInteractionBadInput(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	h := newHarness(t, harnessOptions{options: func(o *Options) { o.Registerer = reg }})
-	mux := http.NewServeMux()
-	h.adapter.Routes(mux, h)
-	srv := httptest.NewServer(mux)
-	defer srv.Close()
+	srv := h.serve(nil)
 
 	save := func(text string) []byte {
 		_, _, p := interaction(2, adaID, "1024", slash(`[{"name": "save", "type": 1, "options": [{"name": "text", "type": 3, "value": `+text+`}]}]`))
@@ -144,10 +140,7 @@ func TestRoutes_HTTPInteractionBadInput(t *testing.T) {
 // takes 40,000) keeps every character; one more is refused with the limit.
 func TestRoutes_HTTPInteractionFortyThousandCharacters(t *testing.T) {
 	h := newHarness(t, harnessOptions{})
-	mux := http.NewServeMux()
-	h.adapter.Routes(mux, h)
-	srv := httptest.NewServer(mux)
-	defer srv.Close()
+	srv := h.serve(nil)
 	text := func(n int) string { return strings.Repeat("Ünïcödé ☕ <@1> ", n/15) + strings.Repeat("x", n%15) }
 	post := func(s string) (int, string) {
 		_, _, p := interaction(2, adaID, "1024", slash(`[{"name": "save", "type": 1, "options": [{"name": "text", "type": 3, "value": `+strconv.Quote(s)+`}]}]`))

@@ -2,7 +2,6 @@ package discord
 
 import (
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -21,11 +20,8 @@ import (
 func TestRoutes_HTTPInteractionBusy(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	h := newHarness(t, harnessOptions{options: func(o *Options) { o.Registerer = reg }})
-	mux := http.NewServeMux()
-	h.adapter.Routes(mux, h)
 	gate := bodygate.New(1, 8<<10)
-	srv := httptest.NewServer(gate.Handler(mux))
-	defer srv.Close()
+	srv := h.serve(gate.Handler)
 
 	// A client that sends 9 KiB of a body it says is 1 MiB, then stalls.
 	release := reqtest.Stall(t, gate, srv.URL+"/discord/interactions", nil)

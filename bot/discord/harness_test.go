@@ -5,6 +5,8 @@ import (
 	"crypto/ed25519"
 	"encoding/hex"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -88,6 +90,21 @@ func (h *harness) HandleEvent(ctx context.Context, ev *bot.Event) ([]bot.Reply, 
 		time.Sleep(h.slow)
 	}
 	return h.core.HandleEvent(ctx, ev)
+}
+
+// serve puts the adapter's HTTP routes, with the harness as their core, on
+// a test server that closes when the test ends; through, when not nil,
+// stands in front of them (a gate).
+func (h *harness) serve(through func(http.Handler) http.Handler) *httptest.Server {
+	mux := http.NewServeMux()
+	h.adapter.Routes(mux, h)
+	var handler http.Handler = mux
+	if through != nil {
+		handler = through(mux)
+	}
+	srv := httptest.NewServer(handler)
+	h.t.Cleanup(srv.Close)
+	return srv
 }
 
 // run starts the gateway and waits for READY.

@@ -144,10 +144,7 @@ func TestAdapter_ButtonRunsItsCommand(t *testing.T) {
 
 func TestRoutes_HTTPInteractions(t *testing.T) {
 	h := newHarness(t, harnessOptions{})
-	mux := http.NewServeMux()
-	h.adapter.Routes(mux, h)
-	srv := httptest.NewServer(mux)
-	defer srv.Close()
+	srv := h.serve(nil)
 	_, wrongKey, _ := ed25519.GenerateKey(nil)
 
 	post := func(key ed25519.PrivateKey, ts time.Time, body string, tamper bool) (int, string) {

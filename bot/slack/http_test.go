@@ -41,13 +41,18 @@ func TestHTTP_SlashCommand(t *testing.T) {
 	}
 }
 
-func TestHTTP_SlowCommandAnswersAtResponseURL(t *testing.T) {
-	slow := func(next bot.Handler) bot.Handler {
+// slowBy makes the core take d over each event, for a harness's wrap.
+func slowBy(d time.Duration) func(bot.Handler) bot.Handler {
+	return func(next bot.Handler) bot.Handler {
 		return bot.HandlerFunc(func(ctx context.Context, ev *bot.Event) ([]bot.Reply, error) {
-			time.Sleep(300 * time.Millisecond)
+			time.Sleep(d)
 			return next.HandleEvent(ctx, ev)
 		})
 	}
+}
+
+func TestHTTP_SlowCommandAnswersAtResponseURL(t *testing.T) {
+	slow := slowBy(300 * time.Millisecond)
 	h := newHarness(t, &harnessOpts{wrap: slow, options: Options{CommandBudget: 50 * time.Millisecond}})
 	start := time.Now()
 	status, body := h.command(t, "U1", "help")
@@ -378,12 +383,7 @@ func TestHTTP_ReactionInAPrivateCChannel(t *testing.T) {
 // reaches the member as an ephemeral message instead. The command ran, and
 // a member who sees no answer types it again.
 func TestHTTP_LateReplyReachesTheMember(t *testing.T) {
-	slow := func(next bot.Handler) bot.Handler {
-		return bot.HandlerFunc(func(ctx context.Context, ev *bot.Event) ([]bot.Reply, error) {
-			time.Sleep(100 * time.Millisecond)
-			return next.HandleEvent(ctx, ev)
-		})
-	}
+	slow := slowBy(100 * time.Millisecond)
 	for _, tt := range []struct {
 		name       string
 		fail       int
