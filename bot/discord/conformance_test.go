@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -27,8 +28,9 @@ import (
 )
 
 // TestConformance holds the Discord adapter to the contract every adapter
-// keeps (bottest.Exercise): gateway dispatches, interactions and signed
-// HTTP interactions in, the fake Discord's REST API out.
+// keeps (bottest.Exercise): commands at the signed HTTP interactions
+// endpoint, presses and events over the gateway, the fake Discord's REST
+// API (and the endpoint's answers) out.
 func TestConformance(t *testing.T) { bottest.Exercise(t, discordHarness{}) }
 
 // maxRows is the most rows of components Discord takes on one message.
@@ -51,7 +53,7 @@ func (discordHarness) Setup() bottest.Setup {
 // its HTTP interactions endpoint.
 func (discordHarness) Start(t *testing.T, h bot.Handler) bottest.Platform {
 	fake := newFakeDiscord(t)
-	pub, _, err := ed25519.GenerateKey(nil)
+	pub, key, err := ed25519.GenerateKey(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +85,8 @@ func (discordHarness) Start(t *testing.T, h bot.Handler) bottest.Platform {
 		}
 	})
 	fake.waitReady("identified")
-	p := &discordPlatform{a: a, fake: fake, url: srv.URL, interactions: map[string]bottest.Where{}, dms: map[string]string{}}
+	p := &discordPlatform{a: a, fake: fake, url: srv.URL, key: key, dms: map[string]string{},
+		interactions: map[string]bottest.Where{}, deferred: map[string]int{}}
 	for _, u := range []string{adaID, bobID, newcomerID} {
 		p.dms["9"+u[1:]] = u // the fake's direct-message channels
 	}
@@ -94,6 +97,7 @@ type discordPlatform struct {
 	a    *Adapter
 	fake *fakeDiscord
 	url  string
+	key  ed25519.PrivateKey // the application's, which signs interactions
 	// dms maps the fake's direct-message channels to their members.
 	dms map[string]string
 
@@ -102,6 +106,16 @@ type discordPlatform struct {
 	// interactions say, by token, who used each interaction and where,
 	// which is who sees its ephemeral answers.
 	interactions map[string]bottest.Where
+	// answered are the endpoint's answers, each with the number of
+	// requests the fake had before it (which places it among them);
+	// deferred the flags of the answers that were deferrals, by token.
+	answered []answered
+	deferred map[string]int
+}
+
+type answered struct {
+	at int
+	m  bottest.Message
 }
 
 func (p *discordPlatform) Adapter() bot.Adapter { return p.a }
@@ -125,15 +139,14 @@ func (p *discordPlatform) Post(t *testing.T, author, text string) string {
 	return id
 }
 
-// Do dispatches the act over the gateway, as Discord sends it: /cop as an
-// INTERACTION_CREATE of the registered command, the rest as their events.
+// Do sends the act as Discord does: /cop as an interaction of the
+// registered command, signed, to the HTTP interactions endpoint; the rest
+// as gateway dispatches.
 func (p *discordPlatform) Do(t *testing.T, act bottest.Act) {
 	t.Helper()
 	switch act.Kind {
 	case bot.Command:
-		_, token, payload := interaction(2, act.User, "1024", slash(commandOptions(t, act.Text)))
-		p.used(token, bottest.Where{Channel: general, User: act.User})
-		p.fake.Dispatch("INTERACTION_CREATE", payload)
+		p.command(t, act, p.key, http.StatusOK)
 	case bot.ReactionAdded:
 		p.fake.Dispatch("MESSAGE_REACTION_ADD", reactionAdd(act.User, "Member", general, act.Message, unicodeEmoji(act.Emoji)))
 	case bot.ReactionRemoved:
@@ -205,25 +218,62 @@ func commandOptions(t *testing.T, text string) string {
 // key that is not the application's.
 func (p *discordPlatform) Forge(t *testing.T, act bottest.Act) {
 	t.Helper()
-	_, wrong, _ := ed25519.GenerateKey(nil)
-	_, _, body := interaction(2, act.User, "1024", slash(commandOptions(t, act.Text)))
+	_, wrong, err := ed25519.GenerateKey(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.command(t, act, wrong, http.StatusUnauthorized)
+}
+
+// command posts /cop as an application command interaction signed with
+// key, checks the answer's status, and keeps the message it carries.
+func (p *discordPlatform) command(t *testing.T, act bottest.Act, key ed25519.PrivateKey, status int) {
+	t.Helper()
+	_, token, body := interaction(2, act.User, "1024", slash(commandOptions(t, act.Text)))
+	p.used(token, bottest.Where{Channel: general, User: act.User})
 	stamp := strconv.FormatInt(time.Now().Unix(), 10)
 	req, err := http.NewRequest(http.MethodPost, p.url+"/discord/interactions", strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-Signature-Ed25519", hex.EncodeToString(ed25519.Sign(wrong, []byte(stamp+body))))
+	req.Header.Set("User-Agent", "Discord-Interactions/1.0 (+https://discord.com)")
+	req.Header.Set("X-Signature-Ed25519", hex.EncodeToString(ed25519.Sign(key, []byte(stamp+body))))
 	req.Header.Set("X-Signature-Timestamp", stamp)
+	p.fake.mu.Lock()
+	at := len(p.fake.requests) // what follows the answer comes after these
+	p.fake.mu.Unlock()
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
 	answer, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusUnauthorized {
-		t.Errorf("a forged interaction was answered %d %q, want 401", resp.StatusCode, answer)
+	if resp.StatusCode != status {
+		t.Fatalf("the interactions endpoint answered %d %q, want %d", resp.StatusCode, answer, status)
 	}
+	if status != http.StatusOK {
+		return
+	}
+	var cb struct {
+		Type int             `json:"type"`
+		Data json.RawMessage `json:"data"`
+	}
+	if err := json.Unmarshal(answer, &cb); err != nil || cb.Data == nil {
+		t.Fatalf("the interactions endpoint answered %q, want an interaction response", answer)
+	}
+	if err := checkNoMentions(cb.Data); err != nil {
+		t.Errorf("the interactions endpoint's answer: %v: %s", err, answer)
+	}
+	m, flags := readMessage(cb.Data)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if cb.Type == int(discordgo.InteractionResponseDeferredChannelMessageWithSource) {
+		p.deferred[token] = flags
+		return
+	}
+	m.Where = p.whoLocked(token, flags)
+	p.answered = append(p.answered, answered{at: at, m: m})
 }
 
 // Press sends the press of a button as Discord does: an INTERACTION_CREATE
@@ -252,15 +302,23 @@ func (p *discordPlatform) Press(t *testing.T, m bottest.Message, i int, user str
 }
 
 // Sent reads the messages copbot sent, in order: to channels (notices,
-// direct messages) and to interactions (the first answer, follow-ups, and
-// the edit of a deferred answer, which is as private as its deferral).
+// direct messages) and to interactions (the endpoint's answers, the first
+// answers and follow-ups of gateway interactions, and the edit of a
+// deferred answer, which is as private as its deferral).
 func (p *discordPlatform) Sent(*testing.T) []bottest.Message {
 	p.fake.mu.Lock()
 	requests := slices.Clone(p.fake.requests)
 	p.fake.mu.Unlock()
-	deferred := map[string]int{} // token → flags of the deferral
+	p.mu.Lock()
+	answers := slices.Clone(p.answered)
+	deferred := maps.Clone(p.deferred) // token → flags of the deferral
+	p.mu.Unlock()
 	var ms []bottest.Message
-	for _, r := range requests {
+	for i, r := range requests {
+		for len(answers) > 0 && answers[0].at <= i {
+			ms = append(ms, answers[0].m)
+			answers = answers[1:]
+		}
 		path := strings.Split(strings.Trim(r.Path, "/"), "/")
 		switch {
 		case r.Method == http.MethodPost && len(path) == 3 && path[0] == "channels" && path[2] == "messages":
@@ -295,6 +353,9 @@ func (p *discordPlatform) Sent(*testing.T) []bottest.Message {
 			ms = append(ms, m)
 		}
 	}
+	for _, a := range answers {
+		ms = append(ms, a.m)
+	}
 	return ms
 }
 
@@ -302,8 +363,12 @@ func (p *discordPlatform) Sent(*testing.T) []bottest.Message {
 // ephemeral, else everyone where it was used.
 func (p *discordPlatform) who(token string, flags int) bottest.Where {
 	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.whoLocked(token, flags)
+}
+
+func (p *discordPlatform) whoLocked(token string, flags int) bottest.Where {
 	w := p.interactions[token]
-	p.mu.Unlock()
 	if flags&int(discordgo.MessageFlagsEphemeral) == 0 && w.Channel != "" {
 		w.User = ""
 	}
