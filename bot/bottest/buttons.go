@@ -49,7 +49,7 @@ func exerciseButtons(t *testing.T, s Setup, start func(*testing.T) *session) {
 		t.Run(tt.name, func(t *testing.T) {
 			n := len(ss.p.Sent(t))
 			tt.send(t, ss, reply(tt.name))
-			m, _ := ss.find(ss.sentAfter(t, n, "the buttons", ss.containing(tt.name)), tt.name)
+			m := ss.find(ss.sentAfter(t, n, "the buttons", ss.containing(tt.name)), tt.name)
 			if len(m.Buttons) != len(buttons) {
 				t.Fatalf("the message has buttons %+v, want %d", m.Buttons, len(buttons))
 			}

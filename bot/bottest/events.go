@@ -38,6 +38,9 @@ func exerciseEvents(t *testing.T, s Setup, start func(*testing.T) *session) {
 			n := ss.rec.count()
 			ss.p.Do(t, act)
 			checkEvent(t, s.Community, s.Channel, act, ss.nextEvent(t, n, "the "+kind.String()+" event"))
+			if evs := ss.rec.since(n); len(evs) > 1 {
+				t.Errorf("one %s made %d events: %+v", kind, len(evs), evs)
+			}
 		})
 	}
 }

@@ -141,30 +141,28 @@ func (ss *session) containing(words ...string) func([]Message) bool {
 	}
 }
 
-func (ss *session) find(ms []Message, word string) (Message, bool) {
+// find is the first message that reads as holding word, or the zero
+// Message.
+func (ss *session) find(ms []Message, word string) Message {
 	for _, m := range ms {
 		if holds(ss.p.Display(m.Text()), word) {
-			return m, true
+			return m
 		}
 	}
-	return Message{}, false
+	return Message{}
 }
 
-// notifier is the adapter's bot.Notifier; its absence fails the test,
-// since every adapter copbot has sends notices.
-func (ss *session) notifier(t *testing.T) bot.Notifier {
+// notify sends a notice in the community through the adapter's
+// bot.Notifier; an adapter without one fails, since every adapter copbot
+// has sends notices.
+func (ss *session) notify(t *testing.T, n bot.Notice) {
 	t.Helper()
-	n, ok := ss.p.Adapter().(bot.Notifier)
+	notifier, ok := ss.p.Adapter().(bot.Notifier)
 	if !ok {
 		t.Fatalf("the adapter %T is not a bot.Notifier", ss.p.Adapter())
 	}
-	return n
-}
-
-func (ss *session) notify(t *testing.T, n bot.Notice) {
-	t.Helper()
 	n.Community = ss.s.Community
-	if err := ss.notifier(t).Notify(context.Background(), n); err != nil {
-		t.Fatalf("Notify(%+v): %v", n.Reply.Text.String(), err)
+	if err := notifier.Notify(context.Background(), n); err != nil {
+		t.Fatalf("Notify(%q): %v", n.Reply.Text.String(), err)
 	}
 }

@@ -62,11 +62,11 @@ func exerciseAnswers(t *testing.T, s Setup, start func(*testing.T) *session) {
 	ms := ss.sentAfter(t, n, "both answers", func(ms []Message) bool {
 		return ss.containing("answer-private")(ms) && ss.containing("answer-public")(ms)
 	})
-	private, _ := ss.find(ms, "answer-private")
+	private := ss.find(ms, "answer-private")
 	if w := private.Where; w != (Where{Channel: s.Channel, User: s.User}) && w != (Where{User: s.User}) {
 		t.Errorf("the private answer reached %s, want only %s", w, s.User)
 	}
-	public, _ := ss.find(ms, "answer-public")
+	public := ss.find(ms, "answer-public")
 	if w := public.Where; w != (Where{Channel: s.Channel}) {
 		t.Errorf("the answer for the channel reached %s, want %s", w, Where{Channel: s.Channel})
 	}
