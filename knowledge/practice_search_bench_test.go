@@ -72,12 +72,18 @@ func BenchmarkSearch(b *testing.B) {
 					b.Fatalf("%q found nothing", q)
 				}
 			}
-			slices.Sort(durations)
-			pct := func(p float64) float64 {
-				return float64(durations[int(p*float64(len(durations)-1))].Microseconds()) / 1000
-			}
-			b.ReportMetric(pct(0.50), "p50-ms")
-			b.ReportMetric(pct(0.99), "p99-ms")
+			reportPercentiles(b, durations)
 		})
 	}
+}
+
+// reportPercentiles reports the median and the 99th percentile of the
+// durations, in milliseconds.
+func reportPercentiles(b *testing.B, durations []time.Duration) {
+	slices.Sort(durations)
+	pct := func(p float64) float64 {
+		return float64(durations[int(p*float64(len(durations)-1))].Microseconds()) / 1000
+	}
+	b.ReportMetric(pct(0.50), "p50-ms")
+	b.ReportMetric(pct(0.99), "p99-ms")
 }

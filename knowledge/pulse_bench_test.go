@@ -3,7 +3,6 @@ package knowledge_test
 import (
 	"context"
 	"flag"
-	"slices"
 	"testing"
 	"time"
 
@@ -65,12 +64,7 @@ func BenchmarkStats(b *testing.B) {
 					b.Fatalf("stats of an active community are empty: %+v", st)
 				}
 			}
-			slices.Sort(durations)
-			pct := func(q float64) float64 {
-				return float64(durations[int(q*float64(len(durations)-1))].Microseconds()) / 1000
-			}
-			b.ReportMetric(pct(0.50), "p50-ms")
-			b.ReportMetric(pct(0.99), "p99-ms")
+			reportPercentiles(b, durations)
 		})
 	}
 }
