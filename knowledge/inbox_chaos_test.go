@@ -855,7 +855,8 @@ func (w *chaosWorld) run(ctx context.Context, seed uint64, plan chaosPlan) {
 		close(starts[wave])
 		dones[wave].Wait()
 		// The crowd comes when the inbox is nearly empty, so that passes
-		// apply its reactions while its members act.
+		// apply its reactions while its members act. Not wait.Within: this
+		// paces the chaos in steps of 2 ms and waits for nothing to finish.
 		waited := time.Now()
 		for deadline := time.Now().Add(1500 * time.Millisecond); time.Now().Before(deadline); time.Sleep(2 * time.Millisecond) {
 			var backlog int
@@ -1210,7 +1211,7 @@ type chaosTip struct {
 func (w *chaosWorld) check(ctx context.Context) {
 	t := w.t
 	pool := w.stores[0].Pool()
-	count := func(sql string) int { return dbtest.Count(t, pool, sql) }
+	count := func(sql string, args ...any) int { return dbtest.Count(t, pool, sql, args...) }
 	if n := count(`SELECT count(*) FROM inbox`); n != 0 {
 		t.Errorf("%d events left in the inbox", n)
 	}
@@ -1365,10 +1366,7 @@ func (w *chaosWorld) check(ctx context.Context) {
 		}
 	}
 	for _, c := range w.communities {
-		var last int
-		if err := pool.QueryRow(ctx, `SELECT COALESCE((SELECT last_number FROM tip_counters WHERE community_id = $1), 0)`, c.id).Scan(&last); err != nil {
-			t.Fatal(err)
-		}
+		last := count(`SELECT COALESCE((SELECT last_number FROM tip_counters WHERE community_id = $1), 0)`, c.id)
 		if len(byNumber[c.id]) != last {
 			t.Errorf("community %d: %d tips numbered, the counter says %d", c.index, len(byNumber[c.id]), last)
 		}
