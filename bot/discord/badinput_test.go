@@ -147,7 +147,7 @@ func TestRoutes_HTTPInteractionFortyThousandCharacters(t *testing.T) {
 		return postSigned(t, srv.URL, h.key, "application/json", []byte(p))
 	}
 	long := text(knowledge.MaxTipText)
-	if status, answer := post(long); status != 200 || answer != ephemeral("Saved as tip 1. Add tags with `/cop tag 1 #testing`.") {
+	if status, answer := post(long); status != 200 || answer != ephemeral("Saved as tip 1; add tags with `/cop tag 1 #tag`.") {
 		t.Errorf("save of 40,000 characters answered %d %q", status, answer)
 	}
 	if tips := h.tips(); len(tips) != 1 || tips[0].Text != long {

@@ -74,7 +74,7 @@ func TestAdapter_SlashCommand(t *testing.T) {
 		{"name": "text", "type": 3, "value": "Ping @everyone and <@123> about *flaky* tests #testing"}]}]`))
 	h.fake.Dispatch("INTERACTION_CREATE", p)
 	cb := h.callback(id)
-	if cb.Type != 4 || cb.Data.Flags != 64 || !strings.Contains(cb.Data.Content, "Saved as tip 1. Tags: #testing.") {
+	if cb.Type != 4 || cb.Data.Flags != 64 || !strings.Contains(cb.Data.Content, "Saved as tip 1, tagged #testing;") {
 		t.Errorf("save answered %+v; want an ephemeral message (type 4, flags 64) saying tip 1", cb)
 	}
 
@@ -85,7 +85,7 @@ func TestAdapter_SlashCommand(t *testing.T) {
 	h.fake.Dispatch("INTERACTION_CREATE", p)
 	cb = h.callback(id)
 	got := cb.Data.Content
-	if cb.Type != 4 || !contains(got, "Tips matching", "flaky #testing from:@u01", "@\u200beveryone", `\<@123\>`, `\*flaky\*`, "· #testing") {
+	if cb.Type != 4 || !contains(got, "Tips matching", "flaky #testing from:@u01", "@\u200beveryone", `\<@123\>`, `\*flaky\*`, "tests #testing — u01") {
 		t.Errorf("search answered %d %q; want the tip, its text escaped", cb.Type, got)
 	}
 	if strings.Contains(got, "<@123>") || strings.Contains(got, "@everyone") {

@@ -52,7 +52,7 @@ func TestHTTP_CommandOfFortyThousandCharacters(t *testing.T) {
 	h := newHarness(t, nil)
 	tip := longText(knowledge.MaxTipText - len("save "))
 	status, body := h.command(t, "U1", slackEscaped("save "+tip))
-	if _, text, _ := reply(t, body); status != http.StatusOK || text != "Saved as tip 1. Add tags with `/cop tag 1 #testing`." {
+	if _, text, _ := reply(t, body); status != http.StatusOK || text != "Saved as tip 1; add tags with `/cop tag 1 #tag`." {
 		t.Fatalf("save of a 40,000-character command answered %d %q", status, text)
 	}
 	if got, ok := tipText(t, h, 1); !ok || got != tip {
