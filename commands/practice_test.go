@@ -235,7 +235,7 @@ func TestCore_FreeTextKeepsItsQuotes(t *testing.T) {
 	out := script(t, core, `/cop save He said "ship it and left #release`, `/cop SAVE “curly #release`,
 		`/cop story She said "never again`, `/cop tips #release`, `/cop search "unclosed`)
 	for _, want := range []string{
-		"Saved as tip 1. Tags: #release.", "Saved as tip 2. Tags: #release.", "Your story is kept",
+		"Saved as tip 1, tagged #release;", "Saved as tip 2, tagged #release;", "Your story is kept",
 		`He said "ship it and left #release`, "“curly #release",
 		"There is an opening quote without a closing one.",
 	} {
