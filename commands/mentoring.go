@@ -30,14 +30,15 @@ func (c *Core) mentorCommand() family {
 		Examples: []string{
 			"mentor request testing #ci",
 			"mentor offer testing code-review capacity 3",
-			"mentor pause until 2026-09-01",
+			"mentor pause",
 			"mentor end 3 We split the test suite together rating 5",
 		},
 		Notes: "Newcomers ask for a mentor on some topics (words or #tags; \"Testing\", \"#testing\" and \"tests\" are the same " +
 			"topic). copbot picks the mentor who offers the most of them, then the one whose saved tips show they know them, " +
-			"then the one with the most room, and never someone you were paired with before. It introduces you both in a " +
-			"private conversation, where the mentor accepts or declines; with no mentor free you wait in line and are " +
-			"introduced as soon as one is. Some days later copbot asks how it goes (`/cop config mentor-followup-days`). " +
+			"then the one with the most room, and never someone you were paired with before (a facilitator can pair you again). " +
+			"It introduces you both in a private conversation, where the mentor accepts or declines; with no mentor free you " +
+			"wait in line and are introduced as soon as one is. Some days later copbot asks how it goes " +
+			"(`/cop config mentor-followup-days`). " +
 			"Either of you ends a pairing with feedback and a rating; the mentor's slot goes to the next in line.",
 		Handler: subcommands{
 			"":        c.mentorStatus,
@@ -87,6 +88,25 @@ func mentorUsage(msg string) error {
 	return &UsageError{Msg: msg + " `/cop help mentor` shows every form."}
 }
 
+// option consumes `name value`, which may be given once: a second `name`
+// would otherwise be read as a topic or as feedback. what says what the
+// value is and example shows the option with one.
+func option(req *request, name, what, example string) (token, bool, error) {
+	v, found, hasValue := req.Args.Option(name)
+	switch {
+	case !found:
+		return token{}, false, nil
+	case !hasValue:
+		return token{}, true, mentorUsage(fmt.Sprintf("Give %s, like `%s`.", what, example))
+	}
+	for _, t := range req.Args.toks {
+		if t.Kind == wordToken && t.Key == "" && strings.EqualFold(t.Text, name) {
+			return token{}, true, mentorUsage(fmt.Sprintf("You gave `%s` twice; give it once, like `%s`.", name, example))
+		}
+	}
+	return v, true, nil
+}
+
 // number consumes a positive whole number, or says what it is for.
 func number(t token, what string) (int, error) {
 	if t.Kind == wordToken || t.Kind == tagToken {
@@ -121,22 +141,66 @@ func (c *Core) mentorRequest(ctx context.Context, req *request) (bot.Reply, erro
 			bot.Untrusted(p.Mentor.Name()))
 		return bot.Reply{Text: t}, nil
 	}
-	t := bot.Textf("No mentor is free for %s yet, so you're on the waitlist at position %d.", bot.Untrusted(hashTags(res.Topics)), res.Position)
-	if res.Updated {
-		t = bot.Textf("Your request now covers %s; you keep your place on the waitlist, position %d.",
-			bot.Untrusted(hashTags(res.Topics)), res.Position)
+	return bot.Reply{Text: waiting(res)}, nil
+}
+
+// waiting tells a member whose request waits where they stand and why: no
+// one offers the topics, everyone who does was paired with them before (a
+// facilitator can pair them again), or those who do have no free slot.
+func waiting(res knowledge.RequestResult) bot.Text {
+	topics := bot.Untrusted(hashTags(res.Topics))
+	it := plural(len(res.Topics), "it", "any of them")
+	before := res.PairedBefore
+	var t bot.Text
+	switch {
+	case res.Updated:
+		t = bot.Textf("Your request now covers %s; you keep your place on the waitlist, position %d.", topics, res.Position)
+		if res.Offering == 0 {
+			t = t.Line("Nobody offers to mentor on %s yet.", it)
+		}
+	case res.Offering == 0:
+		t = bot.Textf("Nobody offers to mentor on %s yet, so you're on the waitlist at position %d.", topics, res.Position)
+	case len(before) > 0:
+		t = bot.Textf("No mentor is free for %s, so you're on the waitlist at position %d.", topics, res.Position)
+	default:
+		t = bot.Textf("No mentor is free for %s yet, so you're on the waitlist at position %d.", topics, res.Position)
 	}
-	t = t.Line("I'll introduce you as soon as a mentor who knows it offers, resumes or has a free slot. " +
-		"`/cop mentor status` shows your place; `/cop mentor end` withdraws the request.")
-	return bot.Reply{Text: t}, nil
+	if len(before) == 0 {
+		t = t.Line("I'll introduce you as soon as a mentor who knows %s offers, resumes or has a free slot.", it)
+	} else {
+		t = t.Line("%s, the only %s who %s %s, %s paired with you before, and I never introduce two people twice. "+
+			"To be paired again, ask a facilitator to pair you with `/cop mentor pair` (`/cop facilitator list` shows who they are); "+
+			"or ask on other topics with `/cop mentor request <topics>`.", names(before),
+			plural(len(before), "mentor", "mentors"), plural(len(before), "offers", "offer"), it,
+			plural(len(before), "was", "were each"))
+	}
+	return t.Line("`/cop mentor status` shows your place; `/cop mentor end` withdraws the request.")
+}
+
+// names writes members' names as people list them: "ada", "ada and bob",
+// "ada, bob and cy", each name as user text.
+func names(ms []knowledge.MemberRef) bot.Text {
+	var t bot.Text
+	for i, m := range ms {
+		switch {
+		case i == 0:
+		case i == len(ms)-1:
+			t = t.Append(bot.Plain(" and "))
+		default:
+			t = t.Append(bot.Plain(", "))
+		}
+		t = t.Append(bot.Textf("%s", bot.Untrusted(m.Name())))
+	}
+	return t
 }
 
 func (c *Core) mentorOffer(ctx context.Context, req *request) (bot.Reply, error) {
 	offer := knowledge.MentorOffer{}
-	if v, found, hasValue := req.Args.Option("capacity"); found {
-		if !hasValue {
-			return bot.Reply{}, mentorUsage("Say how many mentees at once, like `capacity 2`.")
-		}
+	v, found, err := option(req, "capacity", "how many mentees at once", "capacity 2")
+	if err != nil {
+		return bot.Reply{}, err
+	}
+	if found {
 		n, err := strconv.Atoi(v.Text)
 		if err != nil {
 			return bot.Reply{}, &knowledge.InvalidError{Msg: fmt.Sprintf("`%s` is not a number of mentees; capacity goes from 1 to %d.",
@@ -186,20 +250,30 @@ func pausedUntil(m knowledge.Mentor) string {
 	return " until " + m.PausedUntil.UTC().Format(time.DateOnly)
 }
 
+// pauseExample is a date to pause until in examples: a month from today by
+// the store's clock, so that no example is in the past or refused.
+func (c *Core) pauseExample() string {
+	return c.store.Now().UTC().AddDate(0, 1, 0).Format(time.DateOnly)
+}
+
 func (c *Core) mentorPause(ctx context.Context, req *request) (bot.Reply, error) {
 	var until *time.Time
-	if v, found, hasValue := req.Args.Option("until"); found {
-		if !hasValue {
-			return bot.Reply{}, mentorUsage("Give the date, like `/cop mentor pause until 2026-09-01`.")
-		}
-		d, err := time.Parse(time.DateOnly, v.Text)
+	example := "/cop mentor pause until " + c.pauseExample()
+	v, found, err := option(req, "until", "the date", example)
+	if err != nil {
+		return bot.Reply{}, err
+	}
+	if found {
+		// The one date parser and its messages: "2027-02-30 is not a day
+		// on the calendar: February 2027 has 28 days."
+		d, err := knowledge.ParseDate(v.Text)
 		if err != nil {
-			return bot.Reply{}, &knowledge.InvalidError{Msg: fmt.Sprintf("`%s` is not a date; write it as YYYY-MM-DD, like 2026-09-01.", v.Text)}
+			return bot.Reply{}, err
 		}
 		until = &d
 	}
 	if req.Args.Len() > 0 {
-		return bot.Reply{}, mentorUsage("Pause takes only a date: `/cop mentor pause` or `/cop mentor pause until 2026-09-01`.")
+		return bot.Reply{}, mentorUsage(fmt.Sprintf("Pause takes only a date: `/cop mentor pause` or `%s`.", example))
 	}
 	m, err := c.store.PauseMentoring(ctx, req.Member, until)
 	if err != nil {
@@ -210,7 +284,7 @@ func (c *Core) mentorPause(ctx context.Context, req *request) (bot.Reply, error)
 		t = bot.Textf("Paused: no new mentees until %s, or until you `/cop mentor resume`.", until.Format(time.DateOnly))
 	}
 	if m.Load > 0 {
-		t = t.Line("Your %d current %s go on.", m.Load, plural(m.Load, "pairing", "pairings"))
+		t = t.Line("Your %d current %s %s on.", m.Load, plural(m.Load, "pairing", "pairings"), plural(m.Load, "goes", "go"))
 	}
 	return bot.Reply{Text: t}, nil
 }
@@ -284,10 +358,11 @@ func (c *Core) mentorEnd(ctx context.Context, req *request) (bot.Reply, error) {
 		}
 	}
 	var rating *int
-	if v, found, hasValue := req.Args.Option("rating"); found {
-		if !hasValue {
-			return bot.Reply{}, mentorUsage("Give the rating as a number, like `rating 4`.")
-		}
+	v, found, err := option(req, "rating", "the rating as a number", "rating 4")
+	if err != nil {
+		return bot.Reply{}, err
+	}
+	if found {
 		n, err := strconv.Atoi(strings.TrimSuffix(v.Text, "/5"))
 		if err != nil {
 			return bot.Reply{}, &knowledge.InvalidError{Msg: fmt.Sprintf("`%s` is not a rating; give 1 to 5, like `rating 4`.", v.Text)}

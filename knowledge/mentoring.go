@@ -257,26 +257,29 @@ func (c Config) Welcome() (on bool, text string) {
 	}
 }
 
+// followUpDays reads a stored follow-up interval. Values written before
+// whole days were required (decimals, down to seconds) are still read.
 func followUpDays(v string) (time.Duration, error) {
 	f, err := strconv.ParseFloat(v, 64)
 	if err != nil || math.IsNaN(f) || f <= 0 || f > 365 {
-		return 0, invalidf("%q is not a number of days above 0 and up to 365, like `14` or `0.5`.", v)
+		return 0, invalidf("%q is not a number of days above 0 and up to 365.", v)
 	}
 	return time.Duration(f * float64(24*time.Hour)), nil
 }
 
-// normalizeFollowUpDays accepts a number of days; decimals let a trial
-// community (or a test) use hours or minutes.
+// MaxFollowUpDays bounds mentor-followup-days: a "have you met?" later than
+// a quarter after the introduction comes too late to help.
+const MaxFollowUpDays = 90
+
+// normalizeFollowUpDays accepts a whole number of days, 1 to
+// MaxFollowUpDays: a follow-up sooner than a day asks before anyone could
+// have met, and fractions of a day are no way to set that.
 func normalizeFollowUpDays(v string) (string, error) {
-	d, err := followUpDays(v)
-	if err != nil {
-		return "", err
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > MaxFollowUpDays {
+		return "", invalidf("`%s` won't do: give a whole number of days from 1 to %d, like `14`.", v, MaxFollowUpDays)
 	}
-	if d < time.Second {
-		return "", invalidf("%q days is less than a second; use at least 0.00002.", v)
-	}
-	f, _ := strconv.ParseFloat(v, 64)
-	return strconv.FormatFloat(f, 'f', -1, 64), nil
+	return strconv.Itoa(n), nil
 }
 
 // normalizeWelcome accepts on, off, or a text of the community's own.

@@ -18,6 +18,14 @@ type RequestResult struct {
 	// Updated is true when the member already waited and the request's
 	// topics were replaced, its place kept.
 	Updated bool
+	// Offering counts the mentors (the member aside) who offer one of the
+	// topics, when the request waits. PairedBefore are those of them who
+	// were paired with the member before, when that is every one of them:
+	// copbot never introduces two people twice (a facilitator may pair
+	// them again by hand), so saying only "no mentor is free" would hide
+	// why the member waits.
+	Offering     int
+	PairedBefore []MemberRef
 }
 
 // RequestMentor asks for a mentor on some topics. The best mentor who may
@@ -36,7 +44,7 @@ func (s *Store) RequestMentor(ctx context.Context, mentee Member, topics []strin
 			return err
 		}
 		res.Topics = clean
-		r, found, err := m.openRequest(ctx, mentee.ID)
+		r, found, err := m.openRequest(ctx, mentee.ID, true)
 		if err != nil {
 			return err
 		}
@@ -64,15 +72,54 @@ func (s *Store) RequestMentor(ctx context.Context, mentee Member, topics []strin
 			res.Pairing = &ps[0]
 			return nil
 		}
-		res.Position, err = waitlistPosition(ctx, m, m.communityID, r.id)
-		return err
+		if res.Position, err = waitlistPosition(ctx, m, m.communityID, r.id); err != nil {
+			return err
+		}
+		return m.whyWaiting(ctx, r, &res)
 	})
 	return res, err
 }
 
+// whyWaiting fills in who offers a waiting request's topics and, when each
+// of them was paired with the mentee before, who they are.
+func (m *mentoringTx) whyWaiting(ctx context.Context, r requestRow, res *RequestResult) error {
+	rows, err := m.Query(ctx, `
+		SELECT mb.id, mb.platform_user_id, mb.display_name,
+			EXISTS (SELECT 1 FROM pairings p WHERE p.community_id = m.community_id
+				AND p.mentor_id = m.member_id AND p.mentee_id = $2)
+		FROM mentors m JOIN members mb ON mb.community_id = m.community_id AND mb.id = m.member_id
+		WHERE m.community_id = $1 AND m.member_id <> $2 AND m.topic_keys && $3::text[]
+		ORDER BY lower(mb.display_name), mb.id`, m.communityID, r.menteeID, r.keys)
+	if err != nil {
+		return fmt.Errorf("read mentors of the topics: %w", err)
+	}
+	var before []MemberRef
+	for rows.Next() {
+		var ref MemberRef
+		var paired bool
+		if err := rows.Scan(&ref.ID, &ref.PlatformUserID, &ref.DisplayName, &paired); err != nil {
+			rows.Close()
+			return fmt.Errorf("read mentors of the topics: %w", err)
+		}
+		res.Offering++
+		if paired {
+			before = append(before, ref)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read mentors of the topics: %w", err)
+	}
+	if len(before) > 0 && len(before) == res.Offering {
+		res.PairedBefore = before
+	}
+	return nil
+}
+
 // openRequest returns the member's waiting request. A request already
-// matched is an error for the person: they have a mentor.
-func (m *mentoringTx) openRequest(ctx context.Context, menteeID int64) (requestRow, bool, error) {
+// matched is an error for the person: they have a mentor. self says
+// whether the member asks for themselves (the answer speaks to them) or a
+// facilitator asks for them.
+func (m *mentoringTx) openRequest(ctx context.Context, menteeID int64, self bool) (requestRow, bool, error) {
 	var state string
 	var r requestRow
 	err := m.QueryRow(ctx, `SELECT `+requestRowColumns+`, state FROM mentoring_requests
@@ -90,7 +137,16 @@ func (m *mentoringTx) openRequest(ctx context.Context, menteeID int64) (requestR
 		if err != nil {
 			return requestRow{}, false, err
 		}
-		if len(ps) == 1 {
+		switch {
+		case len(ps) == 1 && self && ps[0].State == PairingProposed:
+			return requestRow{}, false, invalidf("Your request already has a mentor: pairing %d with %s, who hasn't answered "+
+				"the introduction yet. To ask for someone else, end that pairing first (`/cop mentor end %d`).",
+				ps[0].Number, ps[0].Mentor.Name(), ps[0].Number)
+		case len(ps) == 1 && self:
+			return requestRow{}, false, invalidf("Your request already has a mentor: pairing %d with %s. "+
+				"To be matched with someone else, end that pairing first (`/cop mentor end %d`).",
+				ps[0].Number, ps[0].Mentor.Name(), ps[0].Number)
+		case len(ps) == 1:
 			return requestRow{}, false, invalidf("%s already has a mentor: pairing %d with %s. "+
 				"End it first (`/cop mentor end %d`) to be matched again.",
 				ps[0].Mentee.Name(), ps[0].Number, ps[0].Mentor.Name(), ps[0].Number)
@@ -139,7 +195,7 @@ func (s *Store) PairByHand(ctx context.Context, by, mentor, mentee Member, topic
 			return invalidf("%s already has %d %s, their capacity; they can raise it with `/cop mentor offer <topics> capacity %d`.",
 				mt.Member.Name(), mt.Load, plural(mt.Load, "mentee", "mentees"), mt.Capacity+1)
 		}
-		r, found, err := m.openRequest(ctx, mentee.ID)
+		r, found, err := m.openRequest(ctx, mentee.ID, by.ID == mentee.ID)
 		if err != nil {
 			return err
 		}
