@@ -79,10 +79,23 @@ func mayCheckIn(ctx context.Context, db querier, by Member, o Objective) error {
 	return ErrNotOwner
 }
 
-// mayEndPairing is the right to end a pairing: its mentor, its mentee and
-// facilitators.
+// mayEndPairing is the right to end a pairing, and to give feedback on it
+// (each their own, within FeedbackDays of the end): its mentor, its mentee
+// and facilitators.
 func mayEndPairing(by Member, p Pairing) error {
 	if by.IsFacilitator || p.Mentor.ID == by.ID || p.Mentee.ID == by.ID {
+		return nil
+	}
+	return ErrForbidden
+}
+
+// mayReadFeedback is the right to read one person's feedback on a pairing:
+// its author, facilitators (who read all of it, with /cop mentor
+// feedback), and the mentor, of what their mentee said. A mentee does not
+// read the mentor's, nor anyone a facilitator's note: what a mentee says
+// reaches the mentor it is about, and no one else outside the facilitators.
+func mayReadFeedback(by Member, p Pairing, f PairingFeedback) error {
+	if by.IsFacilitator || f.Member.ID == by.ID || f.Side == SideMentee && p.Mentor.ID == by.ID {
 		return nil
 	}
 	return ErrForbidden

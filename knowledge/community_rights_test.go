@@ -91,6 +91,8 @@ func TestStore_Rights(t *testing.T) {
 			func() error { _, err := s.Stories(ctx, admin, 10); return err }},
 		{"preview the digest", func() error { _, _, err := s.DigestPreview(ctx, ada); return err },
 			func() error { _, _, err := s.DigestPreview(ctx, admin); return err }},
+		{"read mentoring feedback", func() error { _, err := s.MentoringFeedback(ctx, ada); return err },
+			func() error { _, err := s.MentoringFeedback(ctx, admin); return err }},
 	} {
 		if err := r.refused(); !errors.Is(err, knowledge.ErrForbidden) {
 			t.Errorf("%s: a member without the right got %v; want ErrForbidden", r.right, err)

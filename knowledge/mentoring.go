@@ -30,7 +30,7 @@ const (
 	MaxCapacity = 20
 	// DefaultCapacity is a new mentor's capacity when they name none.
 	DefaultCapacity = 2
-	// MaxFeedback bounds the feedback given when a pairing ends.
+	// MaxFeedback bounds one person's feedback on a pairing.
 	MaxFeedback = 2000
 )
 
@@ -84,6 +84,9 @@ type Pairing struct {
 	ClosedAt     *time.Time
 	// ClosedBy is the member who declined or ended it (0 while open).
 	ClosedBy int64
+	// Feedback and Rating are the feedback of the member who ended it, if
+	// they gave any; each person's own is read with their rights
+	// (EndedPairing, MentoringFeedback).
 	Feedback string
 	Rating   *int
 }

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"unicode/utf8"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -13,12 +13,14 @@ import (
 const pairingColumns = `p.id, p.number, p.state, p.request_id,
 	mr.id, mr.platform_user_id, mr.display_name, me.id, me.platform_user_id, me.display_name,
 	p.topics, p.expertise, COALESCE(NULLIF(pb.display_name, ''), pb.platform_user_id, ''),
-	p.channel_id, p.intro_channel, p.created_at, p.accepted_at, p.closed_at, COALESCE(p.closed_by, 0), p.feedback, p.rating`
+	p.channel_id, p.intro_channel, p.created_at, p.accepted_at, p.closed_at, COALESCE(p.closed_by, 0),
+	COALESCE(cf.feedback, ''), cf.rating`
 
 const pairingFrom = ` FROM pairings p
 	JOIN members mr ON mr.community_id = p.community_id AND mr.id = p.mentor_id
 	JOIN members me ON me.community_id = p.community_id AND me.id = p.mentee_id
-	LEFT JOIN members pb ON pb.community_id = p.community_id AND pb.id = p.paired_by`
+	LEFT JOIN members pb ON pb.community_id = p.community_id AND pb.id = p.paired_by
+	LEFT JOIN pairing_feedback cf ON cf.community_id = p.community_id AND cf.pairing_id = p.id AND cf.member_id = p.closed_by`
 
 func scanPairing(row pgx.Row) (Pairing, error) {
 	var p Pairing
@@ -87,6 +89,15 @@ type PairingChange struct {
 	// Withdrawn is true when an end with no pairing withdrew a waiting
 	// request instead.
 	Withdrawn bool
+	// Feedback is the member's feedback as recorded by an end (their
+	// earlier feedback changed by what they gave, when Replaced), nil when
+	// they gave none. AlreadyEnded says the pairing had ended before: the
+	// change only recorded feedback. FeedbackUntil is when feedback on the
+	// pairing stops being taken.
+	Feedback      *PairingFeedback
+	Replaced      bool
+	AlreadyEnded  bool
+	FeedbackUntil time.Time
 }
 
 // AcceptPairing is the mentor's yes to an introduction.
@@ -118,7 +129,7 @@ func (s *Store) DeclinePairing(ctx context.Context, by Member, number int) (Pair
 		if err != nil {
 			return err
 		}
-		if err := m.close(ctx, p, PairingDeclined, by.ID, "", nil, "waiting"); err != nil {
+		if err := m.close(ctx, p, PairingDeclined, by.ID, "waiting"); err != nil {
 			return err
 		}
 		if err := m.drain(ctx); err != nil {
@@ -157,9 +168,9 @@ func (m *mentoringTx) mentorsProposal(ctx context.Context, by Member, number int
 
 // close ends or declines a pairing and moves its request to requestState
 // (waiting again after a decline, closed after an end).
-func (m *mentoringTx) close(ctx context.Context, p Pairing, state string, by int64, feedback string, rating *int, requestState string) error {
-	if _, err := m.Exec(ctx, `UPDATE pairings SET state = $3, closed_at = now(), closed_by = $4, feedback = $5, rating = $6
-		WHERE community_id = $1 AND id = $2`, m.communityID, p.ID, state, by, feedback, rating); err != nil {
+func (m *mentoringTx) close(ctx context.Context, p Pairing, state string, by int64, requestState string) error {
+	if _, err := m.Exec(ctx, `UPDATE pairings SET state = $3, closed_at = now(), closed_by = $4
+		WHERE community_id = $1 AND id = $2`, m.communityID, p.ID, state, by); err != nil {
 		return fmt.Errorf("close pairing: %w", err)
 	}
 	if _, err := m.Exec(ctx, `UPDATE mentoring_requests SET state = $3,
@@ -192,78 +203,134 @@ func (m *mentoringTx) outcome(ctx context.Context, requestID int64, res *Pairing
 	return err
 }
 
-// EndPairing ends a pairing with optional feedback and a 1–5 rating; the
-// mentor's slot goes to the waitlist in the same transaction. Its mentor,
-// its mentee and facilitators may end it. Without a number it ends the
-// member's one open pairing or, when they have none, withdraws their
-// waiting request.
+// EndPairing ends a pairing, with the member's feedback and 1–5 rating if
+// they give them; the mentor's slot goes to the waitlist in the same
+// transaction. Its mentor, its mentee and facilitators may end it. Without
+// a number it ends the member's one open pairing or, when they have none,
+// withdraws their waiting request. On a pairing that has ended, feedback
+// or a rating is recorded as the member's (or changes theirs) for
+// FeedbackDays after the end: what /cop mentor end says after the end.
 func (s *Store) EndPairing(ctx context.Context, by Member, number *int, feedback string, rating *int) (PairingChange, error) {
-	feedback = strings.TrimSpace(feedback)
-	if rating != nil && (*rating < 1 || *rating > 5) {
-		return PairingChange{}, invalidf("A rating goes from 1 to 5; %d won't do.", *rating)
+	feedback, err := checkFeedback(feedback, rating)
+	if err != nil {
+		return PairingChange{}, err
 	}
-	if n := utf8.RuneCountInString(feedback); n > MaxFeedback {
-		return PairingChange{}, invalidf("That feedback is %d characters long; the limit is %d.", n, MaxFeedback)
-	}
+	given := feedback != "" || rating != nil
 	var res PairingChange
-	err := s.inMentoringTx(ctx, by.CommunityID, func(m *mentoringTx) error {
-		var p Pairing
-		var err error
-		if number == nil {
-			p, err = m.onlyOpenPairing(ctx, by, &res)
-			if err != nil || res.Withdrawn {
+	err = s.inMentoringTx(ctx, by.CommunityID, func(m *mentoringTx) error {
+		p, found, err := endTarget(ctx, m, by, number)
+		if err != nil {
+			return err
+		}
+		if !found {
+			return m.withdraw(ctx, by, &res)
+		}
+		var now time.Time
+		if err := m.QueryRow(ctx, `SELECT now()`).Scan(&now); err != nil {
+			return fmt.Errorf("read time: %w", err)
+		}
+		switch {
+		case p.Open():
+			if err := m.close(ctx, p, PairingEnded, by.ID, "closed"); err != nil {
 				return err
 			}
-		} else if p, err = pairingByNumber(ctx, m, m.communityID, *number); err != nil && (MayFacilitate(by) == nil || !errors.As(err, new(*InvalidError))) {
-			return err
+			if err := m.drain(ctx); err != nil {
+				return err
+			}
+		case p.State == PairingEnded && given:
+			if err := feedbackClosed(p, now); err != nil {
+				return err
+			}
+			res.AlreadyEnded = true
+		default:
+			return closedAlready(p, now)
 		}
-		if err != nil || mayEndPairing(by, p) != nil {
-			// The same answer whether the pairing exists or not: who is
-			// paired with whom is theirs to tell.
-			return invalidf("You're not in pairing %d; only its mentor, its mentee and facilitators can end it. "+
-				"`/cop mentor status` shows your pairings.", *number)
-		}
-		if !p.Open() {
-			return invalidf("Pairing %d has already %s.", p.Number, map[string]string{
-				PairingDeclined: "been declined", PairingEnded: "ended"}[p.State])
-		}
-		if err := m.close(ctx, p, PairingEnded, by.ID, feedback, rating, "closed"); err != nil {
-			return err
-		}
-		if err := m.drain(ctx); err != nil {
-			return err
+		if given {
+			f, replaced, err := m.giveFeedback(ctx, by, p, feedback, rating)
+			if err != nil {
+				return err
+			}
+			res.Feedback, res.Replaced = &f, replaced
 		}
 		if res.Pairing, err = pairingByNumber(ctx, m, m.communityID, p.Number); err != nil {
 			return err
 		}
+		res.FeedbackUntil = res.Pairing.ClosedAt.Add(feedbackWindow)
 		res.Paired, err = pairingsByID(ctx, m, m.communityID, m.paired)
 		return err
 	})
 	return res, err
 }
 
-// onlyOpenPairing finds the pairing an end without a number means. With
-// none open, a waiting request is withdrawn instead.
-func (m *mentoringTx) onlyOpenPairing(ctx context.Context, by Member, res *PairingChange) (Pairing, error) {
-	open, err := queryPairings(ctx, m, `p.community_id = $1 AND (p.mentor_id = $2 OR p.mentee_id = $2)
-		AND p.state IN ('proposed', 'active') ORDER BY p.number`, m.communityID, by.ID)
+// PairingToEnd is the pairing an end would end, for the confirmation asked
+// before ending it: the same pairing and the same refusals as EndPairing,
+// and nothing changes. It is nil when the member has no open pairing and
+// no number was given (an end withdraws their waiting request instead).
+func (s *Store) PairingToEnd(ctx context.Context, by Member, number *int) (*Pairing, error) {
+	p, found, err := endTarget(ctx, s.pool, by, number)
+	if err != nil || !found {
+		return nil, err
+	}
+	if !p.Open() {
+		var now time.Time
+		if err := s.pool.QueryRow(ctx, `SELECT now()`).Scan(&now); err != nil {
+			return nil, fmt.Errorf("read time: %w", err)
+		}
+		return nil, closedAlready(p, now)
+	}
+	return &p, nil
+}
+
+// closedAlready refuses to end a pairing that was declined or ended and,
+// while its feedback window is open, says how to give feedback instead.
+func closedAlready(p Pairing, now time.Time) error {
+	if p.State == PairingDeclined {
+		return invalidf("Pairing %d has already been declined.", p.Number)
+	}
+	until := p.ClosedAt.Add(feedbackWindow)
+	if !now.Before(until) {
+		return invalidf("Pairing %d has already ended.", p.Number)
+	}
+	n := DaysLeft(until, now)
+	return invalidf("Pairing %d has already ended. You can still give feedback on it for %d more %s: "+
+		"`/cop mentor end %d <feedback> rating 1-5`.", p.Number, n, plural(n, "day", "days"), p.Number)
+}
+
+// endTarget finds the pairing an end means and checks that the member may
+// end it: the numbered one, or without a number the member's one open
+// pairing. found is false when no number was given and the member has no
+// open pairing.
+func endTarget(ctx context.Context, db querier, by Member, number *int) (Pairing, bool, error) {
+	if number == nil {
+		p, err := onlyOpenPairing(ctx, db, by)
+		return p, err == nil && p.ID != 0, err
+	}
+	p, err := pairingByNumber(ctx, db, by.CommunityID, *number)
+	if err != nil && (MayFacilitate(by) == nil || !errors.As(err, new(*InvalidError))) {
+		return Pairing{}, false, err
+	}
+	if err != nil || mayEndPairing(by, p) != nil {
+		// The same answer whether the pairing exists or not: who is
+		// paired with whom is theirs to tell.
+		return Pairing{}, false, invalidf("You're not in pairing %d; only its mentor, its mentee and facilitators can end it. "+
+			"`/cop mentor status` shows your pairings.", *number)
+	}
+	return p, true, nil
+}
+
+// onlyOpenPairing finds the pairing an end without a number means: the
+// member's one open pairing, or none (a zero Pairing).
+func onlyOpenPairing(ctx context.Context, db querier, by Member) (Pairing, error) {
+	open, err := queryPairings(ctx, db, `p.community_id = $1 AND (p.mentor_id = $2 OR p.mentee_id = $2)
+		AND p.state IN ('proposed', 'active') ORDER BY p.number`, by.CommunityID, by.ID)
 	if err != nil {
 		return Pairing{}, err
 	}
 	switch len(open) {
+	case 0:
+		return Pairing{}, nil
 	case 1:
 		return open[0], nil
-	case 0:
-		tag, err := m.Exec(ctx, `UPDATE mentoring_requests SET state = 'withdrawn', closed_at = now()
-			WHERE community_id = $1 AND mentee_id = $2 AND state = 'waiting'`, m.communityID, by.ID)
-		if err != nil {
-			return Pairing{}, fmt.Errorf("withdraw request: %w", err)
-		}
-		if tag.RowsAffected() == 0 {
-			return Pairing{}, invalidf("You have no pairing to end and no request waiting.")
-		}
-		res.Withdrawn = true
-		return Pairing{}, nil
 	}
 	var which []string
 	for _, p := range open {
@@ -275,6 +342,21 @@ func (m *mentoringTx) onlyOpenPairing(ctx context.Context, by Member, res *Pairi
 	}
 	return Pairing{}, invalidf("You have %d pairings: %s. Say which one, like `/cop mentor end %d`.",
 		len(open), strings.Join(which, ", "), open[0].Number)
+}
+
+// withdraw takes the member's waiting request off the waitlist: what an
+// end means to a member with no open pairing.
+func (m *mentoringTx) withdraw(ctx context.Context, by Member, res *PairingChange) error {
+	tag, err := m.Exec(ctx, `UPDATE mentoring_requests SET state = 'withdrawn', closed_at = now()
+		WHERE community_id = $1 AND mentee_id = $2 AND state = 'waiting'`, m.communityID, by.ID)
+	if err != nil {
+		return fmt.Errorf("withdraw request: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return invalidf("You have no pairing to end and no request waiting.")
+	}
+	res.Withdrawn = true
+	return nil
 }
 
 func waitlistPosition(ctx context.Context, db querier, communityID, requestID int64) (int, error) {

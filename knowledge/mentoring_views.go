@@ -17,7 +17,21 @@ type MentoringStatus struct {
 	Waiting *WaitingRequest
 	// Pairings are their open pairings, as mentor or mentee.
 	Pairings []Pairing
+	// AsOf is the database's time, against which the feedback windows of
+	// Ended are measured.
+	AsOf time.Time
+	// Ended are their pairings that ended in the last year and still take
+	// feedback or, as their mentor, hold their mentee's; newest first, at
+	// most MaxStatusEnded. Each holds the feedback the member may read:
+	// their own and, as its mentor, the mentee's.
+	Ended []EndedPairing
+	// Rating is, for a mentor with a pairing that ended in the last year,
+	// what their mentees made of them.
+	Rating *MentorRating
 }
+
+// MaxStatusEnded bounds the ended pairings a member's status shows.
+const MaxStatusEnded = 5
 
 // MentoringStatus reads a member's offer, waiting request and open pairings.
 func (s *Store) MentoringStatus(ctx context.Context, m Member) (MentoringStatus, error) {
@@ -38,6 +52,25 @@ func (s *Store) MentoringStatus(ctx context.Context, m Member) (MentoringStatus,
 	}
 	st.Pairings, err = queryPairings(ctx, s.pool, `p.community_id = $1 AND (p.mentor_id = $2 OR p.mentee_id = $2)
 		AND p.state IN ('proposed', 'active') ORDER BY p.number`, m.CommunityID, m.ID)
+	if err != nil {
+		return st, err
+	}
+	if err := s.pool.QueryRow(ctx, `SELECT now()`).Scan(&st.AsOf); err != nil {
+		return st, fmt.Errorf("read time: %w", err)
+	}
+	st.Ended, err = endedPairings(ctx, s.pool, m, `p.community_id = $1 AND (p.mentor_id = $2 OR p.mentee_id = $2)
+		AND p.closed_at > now() - interval '1 year'
+		AND (p.closed_at > now() - make_interval(days => $3)
+		     OR p.mentor_id = $2 AND EXISTS (SELECT 1 FROM pairing_feedback f
+		         WHERE f.community_id = p.community_id AND f.pairing_id = p.id AND f.side = 'mentee'))
+		ORDER BY p.closed_at DESC, p.number DESC LIMIT $4`, m.CommunityID, m.ID, FeedbackDays, MaxStatusEnded)
+	if err != nil {
+		return st, err
+	}
+	ratings, err := mentorRatings(ctx, s.pool, m.CommunityID, m.ID)
+	if len(ratings) == 1 {
+		st.Rating = &ratings[0]
+	}
 	return st, err
 }
 
