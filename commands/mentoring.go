@@ -23,14 +23,16 @@ func (c *Core) mentorCommand() family {
 			"mentor status",
 			"mentor accept <pairing>",
 			"mentor decline <pairing>",
-			"mentor end [pairing] [feedback] [rating 1-5]",
+			"mentor end [pairing] [confirm] [feedback] [rating 1-5]",
 			"mentor list   (facilitators)",
+			"mentor feedback   (facilitators)",
 			"mentor pair @mentor @mentee [topics]   (facilitators)",
 		},
 		Examples: []string{
 			"mentor request testing #ci",
 			"mentor offer testing code-review capacity 3",
 			"mentor pause",
+			"mentor end 3 confirm",
 			"mentor end 3 We split the test suite together rating 5",
 		},
 		Notes: "Newcomers ask for a mentor on some topics (words or #tags; \"Testing\", \"#testing\" and \"tests\" are the same " +
@@ -39,7 +41,10 @@ func (c *Core) mentorCommand() family {
 			"It introduces you both in a private conversation, where the mentor accepts or declines; with no mentor free you " +
 			"wait in line and are introduced as soon as one is. Some days later copbot asks how it goes " +
 			"(`/cop config mentor-followup-days`). " +
-			"Either of you ends a pairing with feedback and a rating; the mentor's slot goes to the next in line.",
+			"Either of you ends a pairing: `/cop mentor end 3` asks you to confirm, and `confirm`, feedback or a rating with it " +
+			"end it at once; the mentor's slot goes to the next in line. Each of you gives your own feedback and a rating " +
+			fmt.Sprintf("(1 to 5) when ending or for %d days after, again to change it (`/cop mentor end 3 <feedback> rating 4`). ", knowledge.FeedbackDays) +
+			"Facilitators read it with `/cop mentor feedback`, and a mentor reads their mentees' in `/cop mentor status`; nobody else does.",
 		Handler: subcommands{
 			"":        c.mentorStatus,
 			"status":  c.mentorStatus,
@@ -51,7 +56,9 @@ func (c *Core) mentorCommand() family {
 			"decline": c.mentorDecline,
 			"end":     c.mentorEnd,
 			"list":    c.mentorList,
-			"pair":    forFacilitators(c.mentorPair),
+			// feedback checks its right in the store: facilitators only.
+			"feedback": c.mentorFeedback,
+			"pair":     forFacilitators(c.mentorPair),
 			// invitation answers copbot's invitation to mentor (pulse).
 			"invitation": c.mentorInvitation,
 		},
@@ -343,55 +350,6 @@ func freedSlot(t bot.Text, paired []knowledge.Pairing) bot.Text {
 			bot.Untrusted(p.Mentee.Name()), bot.Untrusted(p.Mentor.Name()), p.Number)
 	}
 	return t
-}
-
-func (c *Core) mentorEnd(ctx context.Context, req *request) (bot.Reply, error) {
-	var which *int
-	if t, ok := req.Args.Peek(); ok && (t.Kind == wordToken || t.Kind == tagToken) {
-		if digits := strings.TrimPrefix(t.Text, "#"); digits != "" && strings.Trim(digits, "0123456789") == "" {
-			req.Args.Shift()
-			n, ok := itemNumber(t.Text)
-			if !ok {
-				return bot.Reply{}, &knowledge.InvalidError{Msg: fmt.Sprintf("`%s` is not a pairing number.", t.Text)}
-			}
-			which = &n
-		}
-	}
-	var rating *int
-	v, found, err := option(req, "rating", "the rating as a number", "rating 4")
-	if err != nil {
-		return bot.Reply{}, err
-	}
-	if found {
-		n, err := strconv.Atoi(strings.TrimSuffix(v.Text, "/5"))
-		if err != nil {
-			return bot.Reply{}, &knowledge.InvalidError{Msg: fmt.Sprintf("`%s` is not a rating; give 1 to 5, like `rating 4`.", v.Text)}
-		}
-		rating = &n
-	}
-	feedback := req.Args.Rest()
-	res, err := c.store.EndPairing(ctx, req.Member, which, feedback, rating)
-	if err != nil {
-		return bot.Reply{}, err
-	}
-	if res.Withdrawn {
-		return bot.Reply{Text: bot.Plain("Your request is withdrawn; you're off the waitlist. `/cop mentor request <topics>` to ask again.")}, nil
-	}
-	p := res.Pairing
-	other := p.Mentee
-	if other.ID == req.Member.ID {
-		other = p.Mentor
-	}
-	t := bot.Textf("Pairing %d with %s has ended.", p.Number, bot.Untrusted(other.Name()))
-	if p.Mentor.ID != req.Member.ID && p.Mentee.ID != req.Member.ID {
-		t = bot.Textf("Pairing %d (%s mentoring %s) has ended.", p.Number, bot.Untrusted(p.Mentor.Name()), bot.Untrusted(p.Mentee.Name()))
-	}
-	if p.Feedback != "" || p.Rating != nil {
-		t = t.Append(bot.Plain(" Thank you for the feedback!"))
-	} else {
-		t = t.Append(bot.Plain(" Thank you!"))
-	}
-	return bot.Reply{Text: freedSlot(t, res.Paired)}, nil
 }
 
 func (c *Core) mentorPair(ctx context.Context, req *request) (bot.Reply, error) {

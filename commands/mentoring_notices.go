@@ -79,9 +79,10 @@ func (c *Core) mentoringNotice(ctx context.Context, ref bot.CommunityRef, commun
 			}
 		}
 		return claimed(pairNotices(ref, p, to, bot.Reply{Text: bot.Textf(
-			"Pairing %d (%s mentoring %s) has ended. Thank you both! Feedback helps the next pairing: "+
-				"tell a facilitator, or mentor someone yourself with `/cop mentor offer <topics>`.",
-			p.Number, bot.Untrusted(p.Mentor.Name()), bot.Untrusted(p.Mentee.Name()))}), knowledge.PairingEnded)
+			"Pairing %d (%s mentoring %s) has ended. Thank you both! How did it go? Each of you can give feedback and "+
+				"a rating for %d days: `/cop mentor end %d <feedback> rating 1-5`. The facilitators read it, and the mentor "+
+				"reads the mentee's; nobody else does.",
+			p.Number, bot.Untrusted(p.Mentor.Name()), bot.Untrusted(p.Mentee.Name()), knowledge.FeedbackDays, p.Number)}), knowledge.PairingEnded)
 	case knowledge.NoticeFollowUp:
 		return claimed(followUp(ref, p), knowledge.PairingProposed, knowledge.PairingActive)
 	default:

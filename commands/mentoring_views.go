@@ -39,6 +39,7 @@ func (c *Core) mentorStatus(ctx context.Context, req *request) (bot.Reply, error
 		t = t.Line("You're on the waitlist at position %d for %s, for %s.", w.Position, bot.Untrusted(hashTags(w.Topics)),
 			age(time.Since(w.Since)))
 	}
+	t = endedLines(t, req.Member, st)
 	if len(t) == 0 {
 		t = bot.Plain("You're not mentoring or being mentored. `/cop mentor request <topics>` finds you a mentor; " +
 			"`/cop mentor offer <topics>` offers your help.")
