@@ -140,3 +140,13 @@ func TestCore_MentoringFeedbackForFacilitators(t *testing.T) {
 		}
 	}
 }
+
+func TestCore_StatsShowTheRating(t *testing.T) {
+	c := pairedChat(t)
+	c.cmd("U2", "mentor end 1 rating 4")
+	c.cmd("U1", "mentor end 1 rating 5")
+	c.cmd("U3", "mentor request testing")
+	c.cmd("U1", "mentor accept 2")
+	c.cmd("U3", "mentor end 2 confirm")
+	mustContain(t, c.cmd("UADMIN", "stats"), "Pairings ended: 2 (+2), average rating 4.5 (1 rated)")
+}

@@ -73,6 +73,7 @@ func renderStats(st knowledge.Stats) bot.Text {
 	t = t.Line("  Active pairings: %s · waiting for a mentor: %s · new introductions: %s",
 		figure(m.ActivePairings), figure(m.Waitlist), figure(m.NewPairings))
 	t = t.Line("  Median time from request to introduction: %s", medianText(m.RequestToPairing))
+	t = t.Line("  Pairings ended: %s%s", figure(m.EndedPairings), ratingText(m))
 
 	t = t.Line("*Objectives*")
 	var parts []string
@@ -188,6 +189,23 @@ func figure(c knowledge.Count) string {
 		return fmt.Sprintf("%d (−%d)", c.Now, -d)
 	}
 	return fmt.Sprintf("%d (=)", c.Now)
+}
+
+// ratingText writes the average rating of the pairings ended in the
+// period: ", average rating 4.3 (2 rated; before: 4.5)".
+func ratingText(m knowledge.MentoringStats) string {
+	one := func(v float64) string { return knowledge.FormatAmount(math.Round(v*10) / 10) }
+	switch {
+	case m.EndedPairings.Now == 0:
+		return ""
+	case m.Rating.Now == nil:
+		return ", none rated yet"
+	}
+	s := fmt.Sprintf(", average rating %s (%d rated", one(*m.Rating.Now), m.Rated.Now)
+	if b := m.Rating.Before; b != nil {
+		s += "; before: " + one(*b)
+	}
+	return s + ")"
 }
 
 // medianText writes a median with the one before: "3 hours (before: 2 days)".

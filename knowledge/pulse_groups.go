@@ -17,6 +17,19 @@ type MentoringStats struct {
 	// RequestToPairing is the median time from a request to its first
 	// introduction, for the requests first introduced in each period.
 	RequestToPairing Median
+	// EndedPairings are the pairings that ended in each period, Rated
+	// those of them its mentor or mentee rated, and Rating the mean of
+	// the rated pairings' ratings (a pairing's is the mean of its mentor's
+	// and its mentee's; a facilitator's note does not rate it).
+	EndedPairings Count
+	Rated         Count
+	Rating        Mean
+}
+
+// Mean is an average over each period; nil where there was nothing to
+// average.
+type Mean struct {
+	Now, Before *float64
 }
 
 // mentoringStats computes the mentoring figures of both periods in one
@@ -57,6 +70,22 @@ func (s *Store) mentoringStats(ctx context.Context, w window, st *Stats) error {
 		return fmt.Errorf("count mentoring: %w", err)
 	}
 	m.RequestToPairing = Median{Now: seconds(medNow), Before: seconds(medBefore)}
+	err = s.pool.QueryRow(ctx, `
+		WITH ended AS (
+			SELECT p.closed_at >= $3 AS now,
+				(SELECT avg(f.rating) FROM pairing_feedback f WHERE f.community_id = p.community_id
+					AND f.pairing_id = p.id AND f.side IN ('mentor', 'mentee')) AS rating
+			FROM pairings p
+			WHERE p.community_id = $1 AND p.state = 'ended' AND p.closed_at >= $2 AND p.closed_at < $4
+		)
+		SELECT count(*) FILTER (WHERE now), count(*) FILTER (WHERE NOT now),
+			count(rating) FILTER (WHERE now), count(rating) FILTER (WHERE NOT now),
+			(avg(rating) FILTER (WHERE now))::float8, (avg(rating) FILTER (WHERE NOT now))::float8
+		FROM ended`, w.community, w.before, w.from, w.to).Scan(
+		&m.EndedPairings.Now, &m.EndedPairings.Before, &m.Rated.Now, &m.Rated.Before, &m.Rating.Now, &m.Rating.Before)
+	if err != nil {
+		return fmt.Errorf("count ended pairings: %w", err)
+	}
 	return nil
 }
 
