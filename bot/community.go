@@ -34,6 +34,18 @@ func (r CommunityRef) String() string {
 	return string(r.Platform) + ":" + r.ExternalID
 }
 
+// ParseCommunity reads a community's command-line name: its workspace as
+// ParseCommunityRef reads it, then "/name" for a community other than the
+// workspace's default one (slack:T0123/frontend, console/frontend).
+func ParseCommunity(s string) (CommunityRef, string, error) {
+	ws, name, named := strings.Cut(s, "/")
+	ref, err := ParseCommunityRef(ws)
+	if err == nil && named && name == "" {
+		err = fmt.Errorf("community %q: a name follows the /", s)
+	}
+	return ref, name, err
+}
+
 // ParseCommunityRef reads the command-line form written by String.
 func ParseCommunityRef(s string) (CommunityRef, error) {
 	if s == string(Console) {

@@ -157,7 +157,7 @@ func tenantRun(t *testing.T, scripts map[string][]*bot.Event) map[string]string 
 	}
 	out := map[string]string{}
 	for _, team := range teams {
-		c, err := store.FindCommunity(ctx, "slack", team)
+		c, err := store.FindCommunity(ctx, "slack", team, "")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -126,21 +126,17 @@ func (w *pruneWorker) Work(ctx context.Context, _ *river.Job[pruneArgs]) error {
 	return err
 }
 
-// Settle waits until the community's recorded events are applied and its
+// Settle waits until the workspace's recorded events are applied and its
 // jobs that are due (captures, mentoring notices, welcomes) have finished,
 // so that the console can complete a line's effects before it reads the
 // next. It knows of the jobs that this process worked: river records a job's
 // completion up to 250 ms after it ends, and the console should not wait
 // that long on every line.
 func (c *Core) Settle(ctx context.Context, ref bot.CommunityRef) error {
-	community, err := c.store.Community(ctx, string(ref.Platform), ref.ExternalID)
-	if err != nil {
-		return err
-	}
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	for {
-		events, jobs, err := c.store.Unsettled(ctx, community.ID)
+		events, jobs, err := c.store.Unsettled(ctx, string(ref.Platform), ref.ExternalID)
 		if err != nil {
 			return err
 		}

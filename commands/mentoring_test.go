@@ -490,7 +490,7 @@ func TestCore_NoticeAfterAProcessDiedMidSend(t *testing.T) {
 
 func mustCommunity(t *testing.T, store *knowledge.Store) int64 {
 	t.Helper()
-	c, err := store.FindCommunity(context.Background(), string(slackT1.Platform), slackT1.ExternalID)
+	c, err := store.FindCommunity(context.Background(), string(slackT1.Platform), slackT1.ExternalID, "")
 	if err != nil {
 		t.Fatal(err)
 	}

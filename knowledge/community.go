@@ -8,11 +8,27 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// Community is one tenant: a Slack workspace, a Discord server or the console.
+// Community is one tenant: a community of practice in a Slack workspace,
+// a Discord server or the console. Platform and ExternalID name its
+// workspace; Name is "" for the workspace's default community, which owns
+// every channel that is no other community's home (community_homes.go).
 type Community struct {
 	ID         int64
 	Platform   string
 	ExternalID string
+	Name       string
+}
+
+// DefaultName is how people name a workspace's default community in
+// commands (/cop in default …); no other community may take it.
+const DefaultName = "default"
+
+// Label is the community's name as people type it.
+func (c Community) Label() string {
+	if c.Name == "" {
+		return DefaultName
+	}
+	return c.Name
 }
 
 // Member is a person (or bot) known in one community.
@@ -45,8 +61,8 @@ type Person struct {
 
 type communityKey struct{ platform, externalID string }
 
-// Community returns the community for a platform's id, creating it on first
-// contact.
+// Community returns the default community of a platform's workspace,
+// creating it on first contact.
 func (s *Store) Community(ctx context.Context, platform, externalID string) (Community, error) {
 	key := communityKey{platform, externalID}
 	if id, ok := s.communities.Load(key); ok {
@@ -56,7 +72,7 @@ func (s *Store) Community(ctx context.Context, platform, externalID string) (Com
 	// DO UPDATE (a no-op) rather than DO NOTHING so RETURNING always yields the id.
 	err := s.pool.QueryRow(ctx, `
 		INSERT INTO communities (platform, external_id) VALUES ($1, $2)
-		ON CONFLICT (platform, external_id) DO UPDATE SET platform = excluded.platform
+		ON CONFLICT (platform, external_id) WHERE name = '' DO UPDATE SET platform = excluded.platform
 		RETURNING id`, platform, externalID).Scan(&c.ID)
 	if err != nil {
 		return Community{}, fmt.Errorf("upsert community %s:%s: %w", platform, externalID, err)
@@ -65,11 +81,15 @@ func (s *Store) Community(ctx context.Context, platform, externalID string) (Com
 	return c, nil
 }
 
-// FindCommunity returns an existing community, or ErrNotFound.
-func (s *Store) FindCommunity(ctx context.Context, platform, externalID string) (Community, error) {
+// FindCommunity returns an existing community of a workspace by name ("" or
+// DefaultName for the default one), or ErrNotFound.
+func (s *Store) FindCommunity(ctx context.Context, platform, externalID, name string) (Community, error) {
+	if name == DefaultName {
+		name = ""
+	}
 	c := Community{Platform: platform, ExternalID: externalID}
-	err := s.pool.QueryRow(ctx, `SELECT id FROM communities WHERE platform = $1 AND external_id = $2`,
-		platform, externalID).Scan(&c.ID)
+	err := s.pool.QueryRow(ctx, `SELECT id, name FROM communities WHERE platform = $1 AND external_id = $2 AND lower(name) = lower($3)`,
+		platform, externalID, name).Scan(&c.ID, &c.Name)
 	if err != nil {
 		return Community{}, notFound(err, "find community")
 	}
@@ -197,7 +217,7 @@ func memberJoined(ctx context.Context, db querier, communityID int64, p Person, 
 // CommunityByID reads a community, for jobs that carry only its id.
 func (s *Store) CommunityByID(ctx context.Context, id int64) (Community, error) {
 	c := Community{ID: id}
-	err := s.pool.QueryRow(ctx, `SELECT platform, external_id FROM communities WHERE id = $1`, id).Scan(&c.Platform, &c.ExternalID)
+	err := s.pool.QueryRow(ctx, `SELECT platform, external_id, name FROM communities WHERE id = $1`, id).Scan(&c.Platform, &c.ExternalID, &c.Name)
 	if err != nil {
 		return Community{}, notFound(err, "read community")
 	}

@@ -100,3 +100,10 @@ func mayReadFeedback(by Member, p Pairing, f PairingFeedback) error {
 	}
 	return ErrForbidden
 }
+
+// mayCreateCommunity is the right to create a community in a workspace:
+// its admins (Discord: Manage Server) and the facilitators of its default
+// community; by is their member of the default community.
+func mayCreateCommunity(by Member) error {
+	return MayFacilitate(by)
+}

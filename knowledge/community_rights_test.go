@@ -28,6 +28,7 @@ func TestStore_Rights(t *testing.T) {
 		t.Fatal(err)
 	}
 	due := time.Now().AddDate(0, 3, 0)
+	pauseUntil := time.Now().UTC().AddDate(0, 1, 0).Truncate(24 * time.Hour)
 	title := "Share five testing tips"
 	var pairing int
 
@@ -58,8 +59,8 @@ func TestStore_Rights(t *testing.T) {
 				_, err := s.EditObjective(ctx, admin, 1, knowledge.ObjectiveEdit{Title: &title})
 				return err
 			}},
-		{"pause an objective's reminders", func() error { _, err := s.PauseReminders(ctx, bob, 1, &due); return err },
-			func() error { _, err := s.PauseReminders(ctx, ada, 1, &due); return err }},
+		{"pause an objective's reminders", func() error { _, err := s.PauseReminders(ctx, bob, 1, &pauseUntil); return err },
+			func() error { _, err := s.PauseReminders(ctx, ada, 1, &pauseUntil); return err }},
 		{"check in", func() error {
 			_, err := s.CheckIn(ctx, bob, 1, knowledge.NewCheckin{Amount: knowledge.Amount{Value: 1, Delta: true}})
 			return err

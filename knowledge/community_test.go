@@ -24,7 +24,7 @@ func TestStore_Community(t *testing.T) {
 	if err != nil || other.ID == a.ID {
 		t.Fatalf("same external id on another platform = %v, %v; want a new community", other, err)
 	}
-	if _, err := s.FindCommunity(ctx, "slack", "T404"); !errors.Is(err, knowledge.ErrNotFound) {
+	if _, err := s.FindCommunity(ctx, "slack", "T404", ""); !errors.Is(err, knowledge.ErrNotFound) {
 		t.Fatalf("FindCommunity(unknown) error = %v, want ErrNotFound", err)
 	}
 	if _, err := s.Community(ctx, "teams", "X"); err == nil {

@@ -575,24 +575,22 @@ func IsTransient(err error) bool {
 	return errors.As(err, &pgErr) && (pgErr.Code == "40P01" || pgErr.Code == "40001")
 }
 
-// Unsettled returns how many of a community's recorded events are not yet
-// applied, and its jobs that are due and wait to run or are running
+// Unsettled returns how many recorded events of a workspace's communities
+// are not yet applied, and their jobs that are due and wait to run or are running
 // (captures, mentoring notices, welcomes, resumes, re-indexing), so that the console can
 // finish a line's effects before it reads the next. A job whose attempt
 // failed and waits for a retry is not among them: it is logged, and the
 // console goes on; nor is one scheduled for later (a follow-up).
-func (s *Store) Unsettled(ctx context.Context, communityID int64) (events int, jobs []int64, err error) {
-	ids, err := json.Marshal([]int64{communityID})
-	if err != nil {
-		return 0, nil, err
-	}
+func (s *Store) Unsettled(ctx context.Context, platform, workspace string) (events int, jobs []int64, err error) {
 	err = s.pool.QueryRow(ctx, `
-		SELECT (SELECT count(*) FROM inbox WHERE community_id = $1),
-		       ARRAY(SELECT id FROM river_job
-		             WHERE state IN ('available', 'running', 'pending') AND scheduled_at <= now()
-		               AND (kind = $2 AND args->'community_ids' @> $3::jsonb
-		                    OR kind = ANY($4) AND (args->>'community_id')::bigint = $1))`,
-		communityID, CaptureArgs{}.Kind(), string(ids),
+		WITH ws AS (SELECT array_agg(id) AS ids FROM communities WHERE platform = $1 AND external_id = $2)
+		SELECT (SELECT count(*) FROM inbox, ws WHERE community_id = ANY(ws.ids)),
+		       ARRAY(SELECT j.id FROM river_job j, ws
+		             WHERE j.state IN ('available', 'running', 'pending') AND j.scheduled_at <= now()
+		               AND (j.kind = $3 AND EXISTS (SELECT 1 FROM jsonb_array_elements_text(j.args->'community_ids') x
+		                                            WHERE x::bigint = ANY(ws.ids))
+		                    OR j.kind = ANY($4) AND (j.args->>'community_id')::bigint = ANY(ws.ids)))`,
+		platform, workspace, CaptureArgs{}.Kind(),
 		[]string{MentoringNoticesArgs{}.Kind(), WelcomeArgs{}.Kind(), MentorResumeArgs{}.Kind(), RestemArgs{}.Kind()}).Scan(&events, &jobs)
 	if err != nil {
 		return 0, nil, fmt.Errorf("count unsettled events: %w", err)

@@ -53,6 +53,8 @@ type Store struct {
 	// communities caches community ids by platform and external id; the
 	// mapping never changes once made, and every event needs it.
 	communities sync.Map
+	// routing caches each workspace's home channels (community_homes.go).
+	routing sync.Map
 	// platforms caches the other way, a community's platform by its id,
 	// for the queue of its jobs.
 	platforms sync.Map

@@ -74,7 +74,7 @@ var families = []family{
 		pageParam,
 	}}},
 	{sub: sub{"tips", "Browse the practice repository", []param{
-		{name: "order", desc: "Best or newest first, or removed ones (facilitators)", typ: discordgo.ApplicationCommandOptionString, choices: []string{"top", "recent", "removed"}},
+		{name: "order", desc: "Best or newest first, your own, or removed ones (facilitators)", typ: discordgo.ApplicationCommandOptionString, choices: []string{"top", "recent", "mine", "removed"}},
 		{name: "tag", desc: "Only tips with this tag", typ: discordgo.ApplicationCommandOptionString, form: asTags},
 		pageParam,
 	}}},
@@ -162,6 +162,29 @@ var families = []family{
 		str("key", "A setting (save-emoji) or exclude, include, allow", false, asTyped, ""),
 		str("value", "The new value", false, asTyped, ""),
 		{name: "channel", desc: "The channel to exclude, include or allow", typ: discordgo.ApplicationCommandOptionChannel},
+	}}},
+	{sub: sub{"community", "The communities of this server and their home channels", nil}, subs: []sub{
+		{"show", "Which community this channel belongs to, and all of them", nil},
+		{"create", "Create a community with its home channels", []param{
+			str("name", "One word, e.g. frontend", true, asTyped, ""),
+			{name: "channel", desc: "A home channel", typ: discordgo.ApplicationCommandOptionChannel, required: true},
+			{name: "channel2", desc: "Another home channel", typ: discordgo.ApplicationCommandOptionChannel},
+			{name: "channel3", desc: "Another home channel", typ: discordgo.ApplicationCommandOptionChannel},
+		}},
+		{"channels", "Add or remove home channels (facilitators)", []param{
+			{name: "action", desc: "add or remove", typ: discordgo.ApplicationCommandOptionString, required: true, choices: []string{"add", "remove"}},
+			{name: "channel", desc: "The channel", typ: discordgo.ApplicationCommandOptionChannel, required: true},
+			{name: "channel2", desc: "Another channel", typ: discordgo.ApplicationCommandOptionChannel},
+		}},
+		{"join", "Become a member of a community", []param{str("name", "The community", true, asTyped, "")}},
+		{"rename", "Rename this channel's community (facilitators)", []param{str("name", "The new name, one word", true, asTyped, "")}},
+		{"archive", "Archive this channel's community (facilitators)", []param{
+			{name: "confirm", desc: "confirm: archive it now", typ: discordgo.ApplicationCommandOptionString, choices: []string{"confirm"}},
+		}},
+	}},
+	{sub: sub{"in", "Run a command in a community you name", []param{
+		str("community", "The community, or default", true, asTyped, ""),
+		str("command", "The command, e.g. tips recent", true, asTyped, ""),
 	}}},
 }
 

@@ -51,7 +51,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if *community == "" {
 		return &usageError{msg: "which community? usage: " + synopsis}
 	}
-	ref, err := bot.ParseCommunityRef(*community)
+	ref, name, err := bot.ParseCommunity(*community)
 	if err != nil {
 		return &usageError{msg: err.Error()}
 	}
@@ -66,9 +66,9 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	defer done()
-	c, err := store.FindCommunity(ctx, string(ref.Platform), ref.ExternalID)
+	c, err := store.FindCommunity(ctx, string(ref.Platform), ref.ExternalID, name)
 	if errors.Is(err, knowledge.ErrNotFound) {
-		return fmt.Errorf("community %s has no data in this database", ref)
+		return fmt.Errorf("community %s has no data in this database", *community)
 	} else if err != nil {
 		return err
 	}
@@ -76,7 +76,11 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	return write(stdout, ref.String(), tips)
+	label := ref.String()
+	if name != "" {
+		label += "/" + c.Name
+	}
+	return write(stdout, label, tips)
 }
 
 func runImport(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -109,7 +113,7 @@ func runImport(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	if *community != "" {
 		target = *community
 	}
-	ref, err := bot.ParseCommunityRef(target)
+	ref, name, err := bot.ParseCommunity(target)
 	if err != nil {
 		return &usageError{msg: err.Error()}
 	}
@@ -118,11 +122,19 @@ func runImport(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		return err
 	}
 	defer done()
+	// A workspace's default community is made on first contact; a named
+	// one only with /cop community create.
 	c, err := store.Community(ctx, string(ref.Platform), ref.ExternalID)
+	if name != "" {
+		c, err = store.FindCommunity(ctx, string(ref.Platform), ref.ExternalID, name)
+		if errors.Is(err, knowledge.ErrNotFound) {
+			return fmt.Errorf("community %s does not exist: create it in chat with /cop community create %s #channel", target, name)
+		}
+	}
 	if err != nil {
 		return err
 	}
-	if from, err := bot.ParseCommunityRef(doc.Community); err == nil && from.Platform != ref.Platform {
+	if from, _, err := bot.ParseCommunity(doc.Community); err == nil && from.Platform != ref.Platform {
 		// A user id of one platform names nobody on another: the tips keep
 		// their authors' names only.
 		for i := range doc.Tips {

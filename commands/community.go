@@ -1,0 +1,286 @@
+package commands
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/copbot/copbot/bot"
+	"github.com/copbot/copbot/knowledge"
+)
+
+func (c *Core) communityCommand() family {
+	return family{
+		Name:    "community",
+		Summary: "the communities of this workspace and their home channels",
+		Usage: []string{
+			"community",
+			"community create <name> #channel [#channel …]",
+			"community channels add|remove #channel [#channel …]",
+			"community join <name>",
+			"community rename <name>",
+			"community archive [confirm]",
+		},
+		Examples: []string{"community", "community create frontend #frontend #css", "community channels add #design",
+			"community join frontend"},
+		Notes: "A workspace can hold several communities of practice, each with its own home channels, repository, " +
+			"objectives, mentoring, stats and settings. What happens in a home channel belongs to its community; every " +
+			"other channel belongs to the workspace's default community. Workspace admins and facilitators of the " +
+			"default community create communities; a community's facilitators change its channels, rename or archive it. " +
+			"Elsewhere (a direct message), `/cop in <community> <command>` runs a command in the one you name.",
+		Handler: subcommands{
+			"":         c.communityShow,
+			"show":     c.communityShow,
+			"create":   c.communityCreate,
+			"channels": c.communityChannels,
+			"join":     c.communityJoin,
+			"rename":   c.communityRename,
+			"archive":  c.communityArchive,
+		},
+	}
+}
+
+// communityShow says which community the channel belongs to and lists the
+// workspace's communities.
+func (c *Core) communityShow(ctx context.Context, req *request) (bot.Reply, error) {
+	if req.Args.Len() > 0 {
+		return bot.Reply{}, usagef("community", "`/cop community` takes nothing more; see the subcommands below.")
+	}
+	all, err := c.store.Communities(ctx, req.Community.Platform, req.Community.ExternalID)
+	if err != nil {
+		return bot.Reply{}, err
+	}
+	t := bot.Textf("Here you are in the community *%s*.", bot.Untrusted(req.Community.Label()))
+	if len(all) == 1 {
+		t = t.Line("It is the only community of this workspace; `/cop community create <name> #channel` makes another.")
+		return bot.Reply{Text: t}, nil
+	}
+	t = t.Line("Communities of this workspace:")
+	for _, info := range all {
+		where := "every channel that is no other community's home"
+		if info.Name != "" {
+			names := make([]string, len(info.Channels))
+			for i, ch := range info.Channels {
+				names[i] = "#" + ch.Name
+			}
+			where = strings.Join(names, ", ")
+			if where == "" {
+				where = "no home channel yet"
+			}
+		}
+		t = t.Line("• *%s*: %s; %d %s", bot.Untrusted(info.Label()), bot.Untrusted(where), info.Members, plural(info.Members, "member", "members"))
+	}
+	return bot.Reply{Text: t}, nil
+}
+
+func (c *Core) communityCreate(ctx context.Context, req *request) (bot.Reply, error) {
+	name, ok := req.Args.ShiftWord()
+	if !ok {
+		return bot.Reply{}, usagef("community", "Name the community and its home channels: `/cop community create frontend #frontend`.")
+	}
+	channels, err := c.homeChannels(ctx, req)
+	if err != nil {
+		return bot.Reply{}, err
+	}
+	// Creating is a right in the workspace's default community.
+	by := req.Member
+	if req.Community.Name != "" {
+		def, err := c.store.Community(ctx, req.Community.Platform, req.Community.ExternalID)
+		if err != nil {
+			return bot.Reply{}, err
+		}
+		if by, err = c.store.SeeMember(ctx, def.ID, person(req.Event.User)); err != nil {
+			return bot.Reply{}, err
+		}
+	}
+	created, err := c.store.CreateCommunity(ctx, by, name, channels)
+	if errors.Is(err, knowledge.ErrForbidden) {
+		return bot.Reply{Text: bot.Plain("Workspace admins and facilitators of the default community create communities; ask one of them (`/cop facilitator list`).")}, nil
+	}
+	if err != nil {
+		return bot.Reply{}, err
+	}
+	t := bot.Textf("Created the community *%s*, at home in %s. You are its first facilitator.", bot.Untrusted(created.Name),
+		bot.Untrusted(channelList(channels)))
+	t = t.Line("What happens there now belongs to %s: reactions save into its repository, and commands act on it. "+
+		"Its settings start fresh: `/cop in %s config`.", bot.Untrusted(created.Name), bot.Untrusted(created.Name))
+	return bot.Reply{Text: t, Visibility: bot.InChannel}, nil
+}
+
+func (c *Core) communityChannels(ctx context.Context, req *request) (bot.Reply, error) {
+	w, _ := req.Args.ShiftWord()
+	w = strings.ToLower(w)
+	if w != "add" && w != "remove" {
+		return bot.Reply{}, usagef("community", "Add or remove home channels: `/cop community channels add #design`.")
+	}
+	channels, err := c.homeChannels(ctx, req)
+	if err != nil {
+		return bot.Reply{}, err
+	}
+	changed, err := c.store.ChangeHomes(ctx, req.Member, w == "add", channels)
+	if errors.Is(err, knowledge.ErrForbidden) {
+		return bot.Reply{Text: bot.Textf("Only facilitators of %s change its home channels.", bot.Untrusted(req.Community.Label()))}, nil
+	}
+	if err != nil {
+		return bot.Reply{}, err
+	}
+	var t bot.Text
+	if n := len(changed); n > 0 {
+		verb := plural(n, "is now a home channel of", "are now home channels of")
+		if w == "remove" {
+			verb = plural(n, "belongs", "belong") + " to the default community again, no longer to"
+		}
+		t = bot.Textf("%s %s %s.", bot.Untrusted(channelList(changed)), verb, bot.Untrusted(req.Community.Label()))
+	}
+	var same []knowledge.HomeChannel
+	for _, ch := range channels {
+		if !containsChannel(changed, ch.ID) {
+			same = append(same, ch)
+		}
+	}
+	if n := len(same); n > 0 {
+		state := plural(n, "was its home channel already", "were its home channels already")
+		if w == "remove" {
+			state = plural(n, "was not its home channel", "were not its home channels")
+		}
+		t = t.Line("%s %s, so nothing changed there.", bot.Untrusted(channelList(same)), state)
+	}
+	return bot.Reply{Text: t, Visibility: bot.InChannel}, nil
+}
+
+func (c *Core) communityJoin(ctx context.Context, req *request) (bot.Reply, error) {
+	name, ok := req.Args.ShiftWord()
+	if !ok || req.Args.Len() > 0 {
+		return bot.Reply{}, usagef("community", "Name one community: `/cop community join frontend`.")
+	}
+	target, err := c.namedCommunity(ctx, req, name)
+	if err != nil {
+		return bot.Reply{}, err
+	}
+	if _, err := c.store.SeeMember(ctx, target.ID, person(req.Event.User)); err != nil {
+		return bot.Reply{}, err
+	}
+	return bot.Reply{Text: bot.Textf("You are a member of %s. In a direct message, `/cop in %s <command>` acts on it; in its home channels every command does.",
+		bot.Untrusted(target.Label()), bot.Untrusted(target.Label()))}, nil
+}
+
+func (c *Core) communityRename(ctx context.Context, req *request) (bot.Reply, error) {
+	name, ok := req.Args.ShiftWord()
+	if !ok || req.Args.Len() > 0 {
+		return bot.Reply{}, usagef("community", "Give the new name, one word: `/cop community rename web`.")
+	}
+	old := req.Community.Label()
+	renamed, err := c.store.RenameCommunity(ctx, req.Member, name)
+	if errors.Is(err, knowledge.ErrForbidden) {
+		return bot.Reply{Text: bot.Textf("Only facilitators of %s rename it.", bot.Untrusted(old))}, nil
+	}
+	if err != nil {
+		return bot.Reply{}, err
+	}
+	return bot.Reply{Text: bot.Textf("%s is now called %s.", bot.Untrusted(old), bot.Untrusted(renamed.Name)), Visibility: bot.InChannel}, nil
+}
+
+func (c *Core) communityArchive(ctx context.Context, req *request) (bot.Reply, error) {
+	confirm, _ := req.Args.ShiftWord()
+	if req.Args.Len() > 0 || confirm != "" && !strings.EqualFold(confirm, "confirm") {
+		return bot.Reply{}, usagef("community", "`/cop community archive confirm` archives the community of this channel.")
+	}
+	name := req.Community.Label()
+	if confirm == "" {
+		if req.Community.Name == "" {
+			return bot.Reply{}, &knowledge.InvalidError{Msg: "The default community cannot be archived."}
+		}
+		return bot.Reply{Text: bot.Textf("Archiving %s gives its home channels back to the default community; its tips, objectives "+
+			"and pairings are kept but nobody reaches them. Sure? `/cop community archive confirm`", bot.Untrusted(name)),
+			Buttons: []bot.Button{{Label: "Archive " + name, Command: "community archive confirm", Style: "danger"}}}, nil
+	}
+	if _, err := c.store.ArchiveCommunity(ctx, req.Member); errors.Is(err, knowledge.ErrForbidden) {
+		return bot.Reply{Text: bot.Textf("Only facilitators of %s archive it.", bot.Untrusted(name))}, nil
+	} else if err != nil {
+		return bot.Reply{}, err
+	}
+	return bot.Reply{Text: bot.Textf("%s is archived; its channels belong to the default community again.", bot.Untrusted(name)),
+		Visibility: bot.InChannel}, nil
+}
+
+// homeChannels reads the #channels that end a community command.
+func (c *Core) homeChannels(ctx context.Context, req *request) ([]knowledge.HomeChannel, error) {
+	var out []knowledge.HomeChannel
+	for req.Args.Len() > 0 {
+		t, _ := req.Args.Shift()
+		if t.Kind != channelToken && t.Kind != tagToken {
+			return nil, usageTextf("community", "“%s” is not a channel; name channels with #, like #frontend.", bot.Untrusted(t.Text))
+		}
+		ch, err := c.channel(ctx, req, t)
+		if err != nil {
+			return nil, err
+		}
+		if !containsChannel(out, ch.ID) {
+			out = append(out, knowledge.HomeChannel{ID: ch.ID, Name: ch.Name})
+		}
+	}
+	if len(out) == 0 {
+		return nil, usagef("community", "Name the channels with #, like `#frontend`.")
+	}
+	return out, nil
+}
+
+// namedCommunity finds a community of the request's workspace by name.
+func (c *Core) namedCommunity(ctx context.Context, req *request, name string) (knowledge.Community, error) {
+	target, err := c.store.CommunityNamed(ctx, req.Community.Platform, req.Community.ExternalID, name)
+	if errors.Is(err, knowledge.ErrNotFound) {
+		return target, &knowledge.InvalidError{Msg: fmt.Sprintf("There is no community called %s here; `/cop community` lists them.", name)}
+	}
+	return target, err
+}
+
+func (c *Core) inCommand() family {
+	return family{
+		Name:     "in",
+		Summary:  "run a command in a community you name",
+		Usage:    []string{"in <community> <command>"},
+		Examples: []string{"in frontend tips", "in default search flaky tests"},
+		Notes: "Where a channel does not say which community you mean (a direct message, or a channel outside " +
+			"your communities), name it: `default` is the workspace's default community.",
+		FreeText: true,
+		Handler:  handlerFunc(c.in),
+	}
+}
+
+// in serves /cop in <community> <command>: the command runs as if typed in
+// the named community, by the same person.
+func (c *Core) in(ctx context.Context, req *request) (bot.Reply, error) {
+	name, rest := splitFirstWord(restAfterFirstWord(req.Event.Text))
+	if name == "" || rest == "" {
+		return bot.Reply{}, usagef("in", "Name the community, then the command: `/cop in frontend tips`.")
+	}
+	target, err := c.namedCommunity(ctx, req, name)
+	if err != nil {
+		return bot.Reply{}, err
+	}
+	member, err := c.store.SeeMember(ctx, target.ID, person(req.Event.User))
+	if err != nil {
+		return bot.Reply{}, err
+	}
+	ev := *req.Event
+	ev.Text = rest
+	return c.command(ctx, &ev, target, member), nil
+}
+
+func channelList(channels []knowledge.HomeChannel) string {
+	names := make([]string, len(channels))
+	for i, ch := range channels {
+		names[i] = "#" + ch.Name
+	}
+	return strings.Join(names, ", ")
+}
+
+func containsChannel(channels []knowledge.HomeChannel, id string) bool {
+	for _, ch := range channels {
+		if ch.ID == id {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,391 @@
+package knowledge
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// A workspace (a Slack team, a Discord guild, the console) holds its default
+// community and any number of named ones. Each named community owns home
+// channels; what happens in a home channel belongs to its community, and
+// every other channel belongs to the default community.
+
+// HomeChannel is a channel a community calls home.
+type HomeChannel struct {
+	ID   string
+	Name string
+}
+
+// CommunityInfo is a community of a workspace with its home channels.
+type CommunityInfo struct {
+	Community
+	Channels []HomeChannel
+	Members  int
+}
+
+// MaxCommunityName bounds a community's name.
+const MaxCommunityName = 40
+
+// homesTTL is how long a workspace's routing is used before it is read
+// again: changes made by this process are seen at once, those of other
+// copbot processes within homesTTL. An expired routing is still used while
+// it is read again in the background, so no acknowledgement waits on it.
+const homesTTL = 2 * time.Second
+
+// homes is a workspace's routing: its default community, and the
+// community of each home channel.
+type homes struct {
+	def       Community
+	byChannel map[string]Community
+	named     int // named communities that are not archived
+	at        time.Time
+	loading   sync.Mutex
+}
+
+// HomeOf returns the community a channel of a workspace belongs to: the
+// community whose home it is, else the workspace's default community (an
+// empty channelID is the default's too). It reads from memory; see homesTTL.
+func (s *Store) HomeOf(ctx context.Context, platform, workspace, channelID string) (Community, error) {
+	h, err := s.homes(ctx, platform, workspace)
+	if err != nil {
+		return Community{}, err
+	}
+	if c, ok := h.byChannel[channelID]; ok {
+		return c, nil
+	}
+	return h.def, nil
+}
+
+// HasNamedCommunities reports whether a workspace has communities besides
+// its default one (read from memory, as HomeOf).
+func (s *Store) HasNamedCommunities(ctx context.Context, platform, workspace string) (bool, error) {
+	h, err := s.homes(ctx, platform, workspace)
+	return err == nil && h.named > 0, err
+}
+
+func (s *Store) homes(ctx context.Context, platform, workspace string) (*homes, error) {
+	key := communityKey{platform, workspace}
+	if v, ok := s.routing.Load(key); ok {
+		h := v.(*homes)
+		if time.Since(h.at) > homesTTL && h.loading.TryLock() {
+			go func() {
+				defer h.loading.Unlock()
+				ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+				defer cancel()
+				if _, err := s.loadHomes(ctx, platform, workspace); err != nil {
+					s.log.WarnContext(ctx, "community routing not refreshed", "platform", platform, "workspace", workspace, "error", err)
+				}
+			}()
+		}
+		return h, nil
+	}
+	return s.loadHomes(ctx, platform, workspace)
+}
+
+// loadHomes reads a workspace's routing and keeps it.
+func (s *Store) loadHomes(ctx context.Context, platform, workspace string) (*homes, error) {
+	def, err := s.Community(ctx, platform, workspace)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.pool.Query(ctx, `
+		SELECT c.id, c.name, COALESCE(cc.channel_id, '') FROM communities c
+		LEFT JOIN community_channels cc ON cc.community_id = c.id
+		WHERE c.platform = $1 AND c.external_id = $2 AND c.name <> '' AND c.archived_at IS NULL`, platform, workspace)
+	if err != nil {
+		return nil, fmt.Errorf("read home channels: %w", err)
+	}
+	h := &homes{def: def, byChannel: map[string]Community{}, at: time.Now()}
+	named := map[int64]bool{}
+	var c Community
+	var channel string
+	_, err = pgx.ForEachRow(rows, []any{&c.ID, &c.Name, &channel}, func() error {
+		named[c.ID] = true
+		if channel != "" {
+			h.byChannel[channel] = Community{ID: c.ID, Platform: platform, ExternalID: workspace, Name: c.Name}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read home channels: %w", err)
+	}
+	h.named = len(named)
+	s.routing.Store(communityKey{platform, workspace}, h)
+	return h, nil
+}
+
+// forgetHomes drops a workspace's routing after a change, so that this
+// process reads it again at once.
+func (s *Store) forgetHomes(platform, workspace string) {
+	s.routing.Delete(communityKey{platform, workspace})
+}
+
+// checkCommunityName refuses names people could not type back.
+func checkCommunityName(name string) error {
+	switch n := utf8.RuneCountInString(name); {
+	case n == 0:
+		return invalidf("Give the community a name, like `frontend`.")
+	case n > MaxCommunityName:
+		return invalidf("That name is %d characters long; the limit is %d.", n, MaxCommunityName)
+	case strings.EqualFold(name, DefaultName):
+		return invalidf("“%s” is how people name the workspace's default community; choose another name.", DefaultName)
+	case strings.ContainsAny(name, " \t\n/#@<>`"):
+		return invalidf("A community's name is one word: letters, digits, - and _, like `frontend` or `test-guild`.")
+	}
+	return nil
+}
+
+// CreateCommunity creates a named community in by's workspace with its home
+// channels and makes by its first facilitator. by is a member of the
+// workspace's default community (mayCreateCommunity).
+func (s *Store) CreateCommunity(ctx context.Context, by Member, name string, channels []HomeChannel) (Community, error) {
+	if err := mayCreateCommunity(by); err != nil {
+		return Community{}, err
+	}
+	if err := checkCommunityName(name); err != nil {
+		return Community{}, err
+	}
+	if len(channels) == 0 {
+		return Community{}, invalidf("Name at least one home channel, like `/cop community create %s #%s`.", name, name)
+	}
+	def, err := s.CommunityByID(ctx, by.CommunityID)
+	if err != nil {
+		return Community{}, err
+	}
+	if def.Name != "" {
+		return Community{}, errors.New("create community: by must be a member of the default community")
+	}
+	c := Community{Platform: def.Platform, ExternalID: def.ExternalID, Name: name}
+	err = s.inTx(ctx, func(tx pgx.Tx) error {
+		err := tx.QueryRow(ctx, `INSERT INTO communities (platform, external_id, name) VALUES ($1, $2, $3) RETURNING id`,
+			c.Platform, c.ExternalID, name).Scan(&c.ID)
+		if isUniqueViolation(err) {
+			return invalidf("There is a community called %s here already; `/cop community` lists them.", name)
+		} else if err != nil {
+			return fmt.Errorf("create community: %w", err)
+		}
+		if err := addHomes(ctx, tx, c, channels); err != nil {
+			return err
+		}
+		creator, err := referMember(ctx, tx, c.ID, by.PlatformUserID, by.DisplayName)
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO facilitators (community_id, member_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, c.ID, creator.ID)
+		if err != nil {
+			return fmt.Errorf("make the creator a facilitator: %w", err)
+		}
+		return nil
+	})
+	s.forgetHomes(c.Platform, c.ExternalID)
+	return c, err
+}
+
+// addHomes makes channels homes of c, refusing any that is another
+// community's home.
+func addHomes(ctx context.Context, tx pgx.Tx, c Community, channels []HomeChannel) error {
+	for _, ch := range channels {
+		tag, err := tx.Exec(ctx, `
+			INSERT INTO community_channels (community_id, platform, workspace_id, channel_id, channel_name)
+			VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT (platform, workspace_id, channel_id) DO NOTHING`, c.ID, c.Platform, c.ExternalID, ch.ID, ch.Name)
+		if err != nil {
+			return fmt.Errorf("add home channel: %w", err)
+		}
+		if tag.RowsAffected() == 1 {
+			continue
+		}
+		// A statement of its own, so that it sees the row it conflicted
+		// with even when another transaction committed it meanwhile.
+		var owner string
+		err = tx.QueryRow(ctx, `SELECT o.name FROM community_channels cc JOIN communities o ON o.id = cc.community_id
+			WHERE cc.platform = $1 AND cc.workspace_id = $2 AND cc.channel_id = $3 AND cc.community_id <> $4`,
+			c.Platform, c.ExternalID, ch.ID, c.ID).Scan(&owner)
+		if errors.Is(err, pgx.ErrNoRows) {
+			continue // c's home already
+		}
+		if err != nil {
+			return fmt.Errorf("read a home channel's community: %w", err)
+		}
+		return invalidf("#%s is the home of %s already; a channel belongs to one community. A facilitator of %s can "+
+			"`/cop community channels remove #%s` first.", ch.Name, owner, owner, ch.Name)
+	}
+	return nil
+}
+
+// ChangeHomes adds or removes home channels of by's community
+// (facilitators). It returns the channels that changed; the others were
+// its homes already, or were not.
+func (s *Store) ChangeHomes(ctx context.Context, by Member, add bool, channels []HomeChannel) ([]HomeChannel, error) {
+	if err := MayFacilitate(by); err != nil {
+		return nil, err
+	}
+	c, err := s.CommunityByID(ctx, by.CommunityID)
+	if err != nil {
+		return nil, err
+	}
+	if c.Name == "" {
+		return nil, invalidf("The default community has no home channels: every channel that is no other community's home is its own.")
+	}
+	var changed []HomeChannel
+	err = s.inTx(ctx, func(tx pgx.Tx) error {
+		changed = nil
+		for _, ch := range channels {
+			var tag pgconn.CommandTag
+			if add {
+				var mine bool
+				if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM community_channels WHERE community_id = $1 AND channel_id = $2)`,
+					c.ID, ch.ID).Scan(&mine); err != nil {
+					return fmt.Errorf("read home channel: %w", err)
+				}
+				if mine {
+					continue
+				}
+				if err := addHomes(ctx, tx, c, []HomeChannel{ch}); err != nil {
+					return err
+				}
+				changed = append(changed, ch)
+				continue
+			}
+			tag, err = tx.Exec(ctx, `DELETE FROM community_channels WHERE community_id = $1 AND channel_id = $2`, c.ID, ch.ID)
+			if err != nil {
+				return fmt.Errorf("remove home channel: %w", err)
+			}
+			if tag.RowsAffected() > 0 {
+				changed = append(changed, ch)
+			}
+		}
+		return nil
+	})
+	s.forgetHomes(c.Platform, c.ExternalID)
+	return changed, err
+}
+
+// RenameCommunity renames by's community (facilitators).
+func (s *Store) RenameCommunity(ctx context.Context, by Member, name string) (Community, error) {
+	if err := MayFacilitate(by); err != nil {
+		return Community{}, err
+	}
+	if err := checkCommunityName(name); err != nil {
+		return Community{}, err
+	}
+	c, err := s.CommunityByID(ctx, by.CommunityID)
+	if err != nil {
+		return Community{}, err
+	}
+	if c.Name == "" {
+		return Community{}, invalidf("The default community keeps its name; name a new one with `/cop community create`.")
+	}
+	_, err = s.pool.Exec(ctx, `UPDATE communities SET name = $2 WHERE id = $1`, c.ID, name)
+	if isUniqueViolation(err) {
+		return Community{}, invalidf("There is a community called %s here already.", name)
+	} else if err != nil {
+		return Community{}, fmt.Errorf("rename community: %w", err)
+	}
+	s.forgetHomes(c.Platform, c.ExternalID)
+	c.Name = name
+	return c, nil
+}
+
+// ArchiveCommunity archives by's community (facilitators): its home
+// channels go back to the default community; its data stays, out of reach.
+func (s *Store) ArchiveCommunity(ctx context.Context, by Member) (Community, error) {
+	if err := MayFacilitate(by); err != nil {
+		return Community{}, err
+	}
+	c, err := s.CommunityByID(ctx, by.CommunityID)
+	if err != nil {
+		return Community{}, err
+	}
+	if c.Name == "" {
+		return Community{}, invalidf("The default community cannot be archived.")
+	}
+	err = s.inTx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `DELETE FROM community_channels WHERE community_id = $1`, c.ID); err != nil {
+			return fmt.Errorf("free home channels: %w", err)
+		}
+		if _, err := tx.Exec(ctx, `UPDATE communities SET archived_at = now() WHERE id = $1`, c.ID); err != nil {
+			return fmt.Errorf("archive community: %w", err)
+		}
+		return nil
+	})
+	s.forgetHomes(c.Platform, c.ExternalID)
+	return c, err
+}
+
+// Communities lists a workspace's communities that are not archived, the
+// default first, each with its home channels and member count.
+func (s *Store) Communities(ctx context.Context, platform, workspace string) ([]CommunityInfo, error) {
+	if _, err := s.Community(ctx, platform, workspace); err != nil {
+		return nil, err
+	}
+	rows, err := s.pool.Query(ctx, `
+		SELECT c.id, c.name,
+			COALESCE((SELECT array_agg(cc.channel_id ORDER BY cc.channel_name, cc.channel_id) FROM community_channels cc WHERE cc.community_id = c.id), '{}'),
+			COALESCE((SELECT array_agg(cc.channel_name ORDER BY cc.channel_name, cc.channel_id) FROM community_channels cc WHERE cc.community_id = c.id), '{}'),
+			(SELECT count(*) FROM members m WHERE m.community_id = c.id AND NOT m.is_bot)
+		FROM communities c
+		WHERE c.platform = $1 AND c.external_id = $2 AND c.archived_at IS NULL
+		ORDER BY c.name <> '', lower(c.name)`, platform, workspace)
+	if err != nil {
+		return nil, fmt.Errorf("list communities: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (CommunityInfo, error) {
+		info := CommunityInfo{Community: Community{Platform: platform, ExternalID: workspace}}
+		var ids, names []string
+		if err := r.Scan(&info.ID, &info.Name, &ids, &names, &info.Members); err != nil {
+			return info, fmt.Errorf("scan community: %w", err)
+		}
+		for i := range ids {
+			info.Channels = append(info.Channels, HomeChannel{ID: ids[i], Name: names[i]})
+		}
+		return info, nil
+	})
+}
+
+// CommunitiesOf lists the communities of a workspace, not archived, in
+// which a person is a member (has taken part, or joined), the default
+// first.
+func (s *Store) CommunitiesOf(ctx context.Context, platform, workspace, platformUserID string) ([]Community, error) {
+	rows, err := s.pool.Query(ctx, `
+		SELECT c.id, c.name FROM communities c
+		JOIN members m ON m.community_id = c.id AND m.platform_user_id = $3
+		WHERE c.platform = $1 AND c.external_id = $2 AND c.archived_at IS NULL
+		ORDER BY c.name <> '', lower(c.name)`, platform, workspace, platformUserID)
+	if err != nil {
+		return nil, fmt.Errorf("list a member's communities: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Community, error) {
+		c := Community{Platform: platform, ExternalID: workspace}
+		return c, r.Scan(&c.ID, &c.Name)
+	})
+}
+
+// CommunityNamed finds a workspace's community that is not archived by the
+// name people type (DefaultName for the default one).
+func (s *Store) CommunityNamed(ctx context.Context, platform, workspace, name string) (Community, error) {
+	if strings.EqualFold(name, DefaultName) {
+		return s.Community(ctx, platform, workspace)
+	}
+	c := Community{Platform: platform, ExternalID: workspace}
+	err := s.pool.QueryRow(ctx, `SELECT id, name FROM communities
+		WHERE platform = $1 AND external_id = $2 AND lower(name) = lower($3) AND name <> '' AND archived_at IS NULL`,
+		platform, workspace, name).Scan(&c.ID, &c.Name)
+	if err != nil {
+		return Community{}, notFound(err, "find community")
+	}
+	return c, nil
+}
+
+func isUniqueViolation(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "23505"
+}
