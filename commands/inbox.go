@@ -104,8 +104,8 @@ func (c *Core) isolate(ctx context.Context, passErr error) {
 	}
 }
 
-// pruneArgs is the periodic job that forgets old applied events and the
-// searches older than stats read.
+// pruneArgs is the periodic job that forgets old applied events, repeated
+// commands and reaction notes, and the searches older than stats read.
 type pruneArgs struct{}
 
 func (pruneArgs) Kind() string { return "prune_inbox" }
@@ -120,6 +120,9 @@ func (w *pruneWorker) Work(ctx context.Context, _ *river.Job[pruneArgs]) error {
 		return err
 	}
 	if _, err := w.core.store.PruneRecentCommands(ctx); err != nil {
+		return err
+	}
+	if _, err := w.core.store.PruneReactionNotes(ctx); err != nil {
 		return err
 	}
 	_, err := w.core.store.PruneSearches(ctx)

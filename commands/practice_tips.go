@@ -119,7 +119,11 @@ func (c *Core) tips(ctx context.Context, req *request) (bot.Reply, error) {
 		if tag != "" {
 			return bot.Reply{Text: bot.Textf("No tips are tagged %s yet.", bot.Untrusted(what))}, nil
 		}
-		return bot.Reply{Text: bot.Plain("The repository is empty so far. React to a useful message with the save emoji, or use `/cop save`.")}, nil
+		t := bot.Plain("The repository is empty so far. React to a useful message with the save emoji, or use `/cop save`.")
+		if req.Member.IsFacilitator {
+			t = t.Append(bot.Plain(" `/cop tips removed` lists the tips people took out."))
+		}
+		return bot.Reply{Text: t}, nil
 	}
 	head := bot.Textf("%s, %s first:", bot.Untrusted(what), map[string]string{knowledge.BrowseTop: "best",
 		knowledge.BrowseRecent: "newest", knowledge.BrowseMine: "newest"}[order])

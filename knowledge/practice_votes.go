@@ -43,9 +43,13 @@ func (s *Store) applyReactions(ctx context.Context, tx pgx.Tx, all []recordedRea
 	if len(all) == 0 {
 		return nil
 	}
-	rs, err := allowedByChannel(ctx, tx, all, d)
-	if err != nil || len(rs) == 0 {
+	var notes []reactionNote
+	rs, err := allowedByChannel(ctx, tx, all, d, &notes)
+	if err != nil {
 		return err
+	}
+	if len(rs) == 0 {
+		return s.queueReactionNotes(ctx, tx, notes)
 	}
 	voters, err := seeVoters(ctx, tx, rs)
 	if err != nil {
@@ -86,11 +90,18 @@ func (s *Store) applyReactions(ctx context.Context, tx pgx.Tx, all []recordedRea
 	if err != nil {
 		return err
 	}
-	deltas, err := changeVotes(ctx, tx, order, last, tips)
+	deltas, changed, err := changeVotes(ctx, tx, order, last, tips)
 	if err != nil {
 		return err
 	}
 	if err := countVotes(ctx, tx, deltas); err != nil {
+		return err
+	}
+	onVotes, err := notesOnVotes(ctx, tx, changed)
+	if err != nil {
+		return err
+	}
+	if err := s.queueReactionNotes(ctx, tx, append(notes, onVotes...)); err != nil {
 		return err
 	}
 	queued, err := s.queueCaptures(ctx, tx, created, first, tips)
@@ -99,9 +110,10 @@ func (s *Store) applyReactions(ctx context.Context, tx pgx.Tx, all []recordedRea
 }
 
 // allowedByChannel drops reactions added in excluded channels, and in
-// private channels that a facilitator has not allowed. Removals are kept: a
-// vote cast before the channel was excluded can still be taken back.
-func allowedByChannel(ctx context.Context, tx pgx.Tx, rs []recordedReaction, d *Drained) ([]recordedReaction, error) {
+// private channels that a facilitator has not allowed, noting each for its
+// member. Removals are kept: a vote cast before the channel was excluded
+// can still be taken back.
+func allowedByChannel(ctx context.Context, tx pgx.Tx, rs []recordedReaction, d *Drained, notes *[]reactionNote) ([]recordedReaction, error) {
 	channels := map[channelKey]bool{}
 	for _, r := range rs {
 		channels[channelKey{r.communityID, r.ChannelID}] = true
@@ -116,9 +128,13 @@ func allowedByChannel(ctx context.Context, tx pgx.Tx, rs []recordedReaction, d *
 		case !r.Added:
 		case p == "exclude":
 			d.drop(DroppedExcluded)
+			*notes = append(*notes, reactionNote{communityID: r.communityID, userID: r.Voter.PlatformUserID,
+				channelID: r.ChannelID, channelName: r.ChannelName, note: NoteExcluded})
 			continue
 		case r.Private && p != "allow":
 			d.drop(DroppedPrivate)
+			*notes = append(*notes, reactionNote{communityID: r.communityID, userID: r.Voter.PlatformUserID,
+				channelID: r.ChannelID, channelName: r.ChannelName, note: NotePrivate})
 			continue
 		}
 		kept = append(kept, r)
@@ -186,8 +202,15 @@ func upsertPendingTips(ctx context.Context, tx pgx.Tx, first map[messageKey]*rec
 	return tips, created, nil
 }
 
-// changeVotes adds and removes votes and returns each tip's change in votes.
-func changeVotes(ctx context.Context, tx pgx.Tx, order []voteKey, last map[voteKey]bool, tips map[messageKey]int64) (map[tipKey]int, error) {
+// changedVote is a vote a pass added or took back.
+type changedVote struct {
+	communityID, tipID, memberID int64
+	added                        bool
+}
+
+// changeVotes adds and removes votes and returns each tip's change in
+// votes, and the votes it changed.
+func changeVotes(ctx context.Context, tx pgx.Tx, order []voteKey, last map[voteKey]bool, tips map[messageKey]int64) (map[tipKey]int, []changedVote, error) {
 	var add, del struct {
 		communities, members []int64
 		tips                 []int64
@@ -205,10 +228,13 @@ func changeVotes(ctx context.Context, tx pgx.Tx, order []voteKey, last map[voteK
 		}
 	}
 	deltas := map[tipKey]int{}
+	var changed []changedVote
 	count := func(rows pgx.Rows, by int, what string) error {
 		var k tipKey
-		_, err := pgx.ForEachRow(rows, []any{&k.communityID, &k.tipID}, func() error {
+		var member int64
+		_, err := pgx.ForEachRow(rows, []any{&k.communityID, &k.tipID, &member}, func() error {
 			deltas[k] += by
+			changed = append(changed, changedVote{k.communityID, k.tipID, member, by > 0})
 			return nil
 		})
 		if err != nil {
@@ -221,12 +247,12 @@ func changeVotes(ctx context.Context, tx pgx.Tx, order []voteKey, last map[voteK
 			INSERT INTO tip_votes (community_id, tip_id, member_id)
 			SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[])
 			ON CONFLICT DO NOTHING
-			RETURNING community_id, tip_id`, add.communities, add.tips, add.members)
+			RETURNING community_id, tip_id, member_id`, add.communities, add.tips, add.members)
 		if err != nil {
-			return nil, fmt.Errorf("insert votes: %w", err)
+			return nil, nil, fmt.Errorf("insert votes: %w", err)
 		}
 		if err := count(rows, 1, "insert votes"); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	if len(del.members) > 0 {
@@ -234,15 +260,15 @@ func changeVotes(ctx context.Context, tx pgx.Tx, order []voteKey, last map[voteK
 			DELETE FROM tip_votes v USING tips t, unnest($1::bigint[], $2::text[], $3::bigint[]) AS r(community_id, message, member_id)
 			WHERE t.community_id = r.community_id AND t.source_message = r.message
 			  AND v.community_id = t.community_id AND v.tip_id = t.id AND v.member_id = r.member_id
-			RETURNING v.community_id, v.tip_id`, del.communities, del.messages, del.members)
+			RETURNING v.community_id, v.tip_id, v.member_id`, del.communities, del.messages, del.members)
 		if err != nil {
-			return nil, fmt.Errorf("delete votes: %w", err)
+			return nil, nil, fmt.Errorf("delete votes: %w", err)
 		}
 		if err := count(rows, -1, "delete votes"); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	return deltas, nil
+	return deltas, changed, nil
 }
 
 // countVotes applies vote changes to the tips' counts. A tip whose votes
