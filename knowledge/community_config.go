@@ -54,7 +54,7 @@ func Settings() []Setting {
 		},
 		{
 			Key: "mentor-followup-days", Default: "14", Example: "7",
-			Help:      "days after a pairing that copbot asks both \"have you met?\" (decimals allowed)",
+			Help:      "days after a pairing that copbot asks both \"have you met?\" (a whole number from 1 to 90)",
 			normalize: normalizeFollowUpDays,
 		},
 		{

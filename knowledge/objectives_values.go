@@ -44,7 +44,7 @@ var (
 func ParseDate(s string) (time.Time, error) {
 	m := isoDate.FindStringSubmatch(s)
 	if m == nil {
-		return time.Time{}, invalidf("`%s` is not a date I can read; write it as YYYY-MM-DD, like `2027-06-30`.", s)
+		return time.Time{}, invalidf("`%s` is not a date I can read; write it as YYYY-MM-DD: year, month, day.", s)
 	}
 	y, _ := strconv.Atoi(m[1])
 	mo, _ := strconv.Atoi(m[2])

@@ -96,11 +96,13 @@ var families = []family{
 		{"status", "Your offers, requests and pairings", nil},
 		{"accept", "Accept a pairing you were introduced to", []param{pairParam}},
 		{"decline", "Decline a pairing you were introduced to", []param{pairParam}},
-		{"end", "End a pairing", []param{
+		{"end", "End a pairing, or give feedback for 14 days after", []param{
 			{name: "pairing", desc: "The pairing's number", typ: discordgo.ApplicationCommandOptionInteger},
+			{name: "confirm", desc: "confirm: end it now", typ: discordgo.ApplicationCommandOptionString, choices: []string{"confirm"}},
 			str("feedback", "How it went", false, asTyped, ""),
 			{name: "rating", desc: "From 1 to 5", typ: discordgo.ApplicationCommandOptionInteger, form: asWorded, label: "rating"},
 		}},
+		{"feedback", "Mentoring feedback and ratings (facilitators)", nil},
 		{"list", "All pairings (facilitators)", nil},
 		{"pair", "Pair two members by hand (facilitators)", []param{
 			{name: "mentor", desc: "The mentor", typ: discordgo.ApplicationCommandOptionUser, required: true},
