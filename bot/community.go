@@ -24,14 +24,22 @@ const ConsoleCommunityID = "console"
 type CommunityRef struct {
 	Platform   Platform
 	ExternalID string
+	// Name is the community within the workspace, "" for its default one.
+	// Adapters address the workspace and ignore it; the core writes the
+	// commands of a named community's notices for it ("/cop in <name> …").
+	Name string
 }
 
 // String gives the command-line form of the reference.
 func (r CommunityRef) String() string {
+	s := string(r.Platform) + ":" + r.ExternalID
 	if r.Platform == Console {
-		return string(Console)
+		s = string(Console)
 	}
-	return string(r.Platform) + ":" + r.ExternalID
+	if r.Name != "" {
+		s += "/" + r.Name
+	}
+	return s
 }
 
 // ParseCommunity reads a community's command-line name: its workspace as

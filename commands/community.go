@@ -33,10 +33,10 @@ func (c *Core) communityCommand() family {
 			"":         c.communityShow,
 			"show":     c.communityShow,
 			"create":   c.communityCreate,
-			"channels": c.communityChannels,
+			"channels": forFacilitators(c.communityChannels),
 			"join":     c.communityJoin,
-			"rename":   c.communityRename,
-			"archive":  c.communityArchive,
+			"rename":   forFacilitators(c.communityRename),
+			"archive":  forFacilitators(c.communityArchive),
 		},
 	}
 }
@@ -171,6 +171,9 @@ func (c *Core) communityRename(ctx context.Context, req *request) (bot.Reply, er
 		return bot.Reply{}, usagef("community", "Give the new name, one word: `/cop community rename web`.")
 	}
 	old := req.Community.Label()
+	if name == old {
+		return bot.Reply{Text: bot.Textf("It is called %s already.", bot.Untrusted(name))}, nil
+	}
 	renamed, err := c.store.RenameCommunity(ctx, req.Member, name)
 	if errors.Is(err, knowledge.ErrForbidden) {
 		return bot.Reply{Text: bot.Textf("Only facilitators of %s rename it.", bot.Untrusted(old))}, nil
@@ -265,7 +268,46 @@ func (c *Core) in(ctx context.Context, req *request) (bot.Reply, error) {
 	}
 	ev := *req.Event
 	ev.Text = rest
-	return c.command(ctx, &ev, target, member), nil
+	r := scoped(target.Name, c.command(ctx, &ev, target, member))
+	if target.ID != req.Community.ID {
+		// The channel belongs to another community: its members do not
+		// see what happens in this one.
+		r.Visibility = bot.Ephemeral
+	}
+	return r, nil
+}
+
+// scoped writes the commands of a reply about a named community for it:
+// its buttons run "in <name> …" and the commands it suggests say so, since
+// its reader may type them where the channel's community is another.
+func scoped(name string, r bot.Reply) bot.Reply {
+	if name == "" {
+		return r
+	}
+	prefix := "in " + name + " "
+	buttons := make([]bot.Button, len(r.Buttons))
+	for i, b := range r.Buttons {
+		if !strings.HasPrefix(b.Command, "in ") {
+			b.Command = prefix + b.Command
+		}
+		buttons[i] = b
+	}
+	r.Buttons = buttons
+	text := make(bot.Text, len(r.Text))
+	for i, sp := range r.Text {
+		if sp.Kind == bot.Markup {
+			parts := strings.Split(sp.Text, "`/cop ")
+			for j := 1; j < len(parts); j++ {
+				if !strings.HasPrefix(parts[j], "in ") {
+					parts[j] = prefix + parts[j]
+				}
+			}
+			sp.Text = strings.Join(parts, "`/cop ")
+		}
+		text[i] = sp
+	}
+	r.Text = text
+	return r
 }
 
 func channelList(channels []knowledge.HomeChannel) string {

@@ -83,3 +83,46 @@ func TestCommunity_DirectMessageAsksWhichOne(t *testing.T) {
 		t.Errorf("tips in #random = %q; want the default community's", r.Text.String())
 	}
 }
+
+// TestCommunity_TrialFindings: what a new user hit with several
+// communities. Commands suggested after /cop in name the community; votes
+// for a tip made before its channel moved stay with that tip; a named
+// community's facilitator cannot take the default community's channels;
+// /cop in answers privately in another community's channel.
+func TestCommunity_TrialFindings(t *testing.T) {
+	out := wiredConsole(t,
+		"/channel x",
+		"Old message about retros",
+		"/react m1 bulb",
+		"/as ada",
+		"/react m1 bulb",
+		"/as host",
+		"/cop community create xguild #x",
+		"/cop community create fe #frontend",
+		"/unreact m1 bulb",
+		"/as ada",
+		"/unreact m1 bulb",
+		"/cop in default tips",
+		"/as host",
+		"/cop facilitator add @ada",
+		"/cop in fe facilitator add @ada",
+		"/channel general",
+		"/cop in fe community archive",
+		`/cop in fe objective add "Ship the grid" target 3 due 2099-05-01`,
+		"/as ada",
+		"/channel frontend",
+		"/cop community channels add #general",
+	)
+	for _, want := range []string{
+		"ada #x> /unreact m1 bulb\ncopbot (only you): You took back the last vote for tip 1, so it left the repository.",
+		"ada #x> /cop in default tips\ncopbot (only you): The repository is empty so far.",
+		"Sure? `/cop in fe community archive confirm`\n    [Archive fe] /cop in fe community archive confirm",
+		"copbot (only you): Added objective 1 “Ship the grid”",
+		"Check in with `/cop in fe checkin 1 +1`",
+		"ada #frontend> /cop community channels add #general\ncopbot (only you): A home channel is taken from the workspace's default community",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the console does not show %q:\n%s", want, out)
+		}
+	}
+}

@@ -45,7 +45,7 @@ func (c *Core) jobCommunity(ctx context.Context, id int64) (bot.CommunityRef, er
 	if err != nil {
 		return bot.CommunityRef{}, err
 	}
-	return bot.CommunityRef{Platform: bot.Platform(community.Platform), ExternalID: community.ExternalID}, nil
+	return bot.CommunityRef{Platform: bot.Platform(community.Platform), ExternalID: community.ExternalID, Name: community.Name}, nil
 }
 
 // restemWorker re-indexes a community's tips after its search language

@@ -333,6 +333,7 @@ func (c *Core) send(ctx context.Context, n bot.Notice) error {
 	if !ok {
 		return fmt.Errorf("no adapter here can send %s notices", n.Community.Platform)
 	}
+	n.Reply = scoped(n.Community.Name, n.Reply)
 	if err := notifier.Notify(ctx, n); err != nil {
 		return fmt.Errorf("send notice: %w", err)
 	}

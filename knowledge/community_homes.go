@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -128,6 +129,9 @@ func (s *Store) forgetHomes(platform, workspace string) {
 	s.routing.Delete(communityKey{platform, workspace})
 }
 
+// communityName is what a community's name may be made of.
+var communityName = regexp.MustCompile(`^[\p{L}\p{N}][\p{L}\p{N}_-]*$`)
+
 // checkCommunityName refuses names people could not type back.
 func checkCommunityName(name string) error {
 	switch n := utf8.RuneCountInString(name); {
@@ -137,8 +141,8 @@ func checkCommunityName(name string) error {
 		return invalidf("That name is %d characters long; the limit is %d.", n, MaxCommunityName)
 	case strings.EqualFold(name, DefaultName):
 		return invalidf("“%s” is how people name the workspace's default community; choose another name.", DefaultName)
-	case strings.ContainsAny(name, " \t\n/#@<>`"):
-		return invalidf("A community's name is one word: letters, digits, - and _, like `frontend` or `test-guild`.")
+	case !communityName.MatchString(name):
+		return invalidf("A community's name is one word of letters, digits, - and _, starting with a letter or a digit, like `frontend` or `test-guild`.")
 	}
 	return nil
 }
@@ -168,7 +172,8 @@ func (s *Store) CreateCommunity(ctx context.Context, by Member, name string, cha
 		err := tx.QueryRow(ctx, `INSERT INTO communities (platform, external_id, name) VALUES ($1, $2, $3) RETURNING id`,
 			c.Platform, c.ExternalID, name).Scan(&c.ID)
 		if isUniqueViolation(err) {
-			return invalidf("There is a community called %s here already; `/cop community` lists them.", name)
+			return invalidf("There is a community called %s here already, perhaps archived; choose another name "+
+				"(`/cop community` lists the others).", name)
 		} else if err != nil {
 			return fmt.Errorf("create community: %w", err)
 		}
@@ -234,6 +239,11 @@ func (s *Store) ChangeHomes(ctx context.Context, by Member, add bool, channels [
 	}
 	if c.Name == "" {
 		return nil, invalidf("The default community has no home channels: every channel that is no other community's home is its own.")
+	}
+	if add {
+		if err := mayTakeFromDefault(ctx, s.pool, by); err != nil {
+			return nil, err
+		}
 	}
 	var changed []HomeChannel
 	err = s.inTx(ctx, func(tx pgx.Tx) error {

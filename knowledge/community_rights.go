@@ -107,3 +107,28 @@ func mayReadFeedback(by Member, p Pairing, f PairingFeedback) error {
 func mayCreateCommunity(by Member) error {
 	return MayFacilitate(by)
 }
+
+// mayTakeFromDefault is the right to make a channel a named community's
+// home, which takes it from the workspace's default community: workspace
+// admins and the default community's facilitators, besides being a
+// facilitator of the named one (MayFacilitate).
+func mayTakeFromDefault(ctx context.Context, db querier, by Member) error {
+	if by.IsAdmin {
+		return nil
+	}
+	var ok bool
+	err := db.QueryRow(ctx, `
+		SELECT EXISTS (SELECT 1 FROM communities here
+			JOIN communities def ON def.platform = here.platform AND def.external_id = here.external_id AND def.name = ''
+			JOIN members m ON m.community_id = def.id AND m.platform_user_id = $2
+			WHERE here.id = $1 AND (m.is_admin OR EXISTS (SELECT 1 FROM facilitators f WHERE f.community_id = def.id AND f.member_id = m.id)))`,
+		by.CommunityID, by.PlatformUserID).Scan(&ok)
+	if err != nil {
+		return fmt.Errorf("read the right to take a channel: %w", err)
+	}
+	if !ok {
+		return invalidf("A home channel is taken from the workspace's default community, so its facilitators or a workspace " +
+			"admin add it (`/cop in default facilitator list` names them).")
+	}
+	return nil
+}

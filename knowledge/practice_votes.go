@@ -43,6 +43,9 @@ func (s *Store) applyReactions(ctx context.Context, tx pgx.Tx, all []recordedRea
 	if len(all) == 0 {
 		return nil
 	}
+	if err := followTips(ctx, tx, all); err != nil {
+		return err
+	}
 	var notes []reactionNote
 	rs, err := allowedByChannel(ctx, tx, all, d, &notes)
 	if err != nil {
@@ -107,6 +110,44 @@ func (s *Store) applyReactions(ctx context.Context, tx pgx.Tx, all []recordedRea
 	queued, err := s.queueCaptures(ctx, tx, created, first, tips)
 	d.Queued += queued
 	return err
+}
+
+// followTips sends each reaction to the community that holds its message's
+// tip, when that is another community of the same workspace: a channel
+// that moved to another community keeps its tips where they were made,
+// and votes for them, added or taken back, go to them, so a message never
+// has two tips and no vote is left that nobody can take back.
+func followTips(ctx context.Context, tx pgx.Tx, rs []recordedReaction) error {
+	communities, messages := make([]int64, len(rs)), make([]string, len(rs))
+	for i, r := range rs {
+		communities[i], messages[i] = r.communityID, r.MessageID
+	}
+	rows, err := tx.Query(ctx, `
+		SELECT DISTINCT r.community_id, r.message, t.community_id
+		FROM unnest($1::bigint[], $2::text[]) AS r(community_id, message)
+		JOIN communities here ON here.id = r.community_id
+		JOIN communities there ON there.platform = here.platform AND there.external_id = here.external_id AND there.id <> here.id
+		JOIN tips t ON t.community_id = there.id AND t.source_message = r.message
+		WHERE NOT EXISTS (SELECT 1 FROM tips h WHERE h.community_id = r.community_id AND h.source_message = r.message)`,
+		communities, messages)
+	if err != nil {
+		return fmt.Errorf("find tips in other communities: %w", err)
+	}
+	moved := map[messageKey]int64{}
+	var k messageKey
+	var to int64
+	if _, err := pgx.ForEachRow(rows, []any{&k.communityID, &k.messageID, &to}, func() error {
+		moved[k] = to
+		return nil
+	}); err != nil {
+		return fmt.Errorf("find tips in other communities: %w", err)
+	}
+	for i := range rs {
+		if to, ok := moved[messageKey{rs[i].communityID, rs[i].MessageID}]; ok {
+			rs[i].communityID = to
+		}
+	}
+	return nil
 }
 
 // allowedByChannel drops reactions added in excluded channels, and in

@@ -58,8 +58,9 @@ func TestAdapter_ReactionsCaptureTips(t *testing.T) {
 	}
 
 	// The member who reacted hears about it in a DM: Discord has no
-	// ephemeral messages outside interactions.
-	h.fake.waitSent("POST", "/channels/900000000000000001/messages", 2)
+	// ephemeral messages outside interactions. Two confirmations, and the
+	// note that the private channel saves nothing.
+	h.fake.waitSent("POST", "/channels/900000000000000001/messages", 3)
 	adaDMs := 0
 	for _, r := range h.fake.sent("POST", "/users/@me/channels") {
 		if strings.Contains(string(r.Payload), adaID) {
@@ -74,10 +75,15 @@ func TestAdapter_ReactionsCaptureTips(t *testing.T) {
 	if !strings.Contains(string(bobDM[0].Payload), "Your message was saved") {
 		t.Errorf("note to the author = %s", bobDM[0].Payload)
 	}
-	var msg struct{ Content string }
-	json.Unmarshal(h.fake.sent("POST", "/channels/900000000000000001/messages")[0].Payload, &msg)
-	if !strings.Contains(msg.Content, "Saved as tip **1**") && !strings.Contains(msg.Content, "Saved as tip 1") {
-		t.Errorf("confirmation = %q", msg.Content)
+	var contents []string
+	for _, r := range h.fake.sent("POST", "/channels/900000000000000001/messages") {
+		var msg struct{ Content string }
+		json.Unmarshal(r.Payload, &msg)
+		contents = append(contents, msg.Content)
+	}
+	all := strings.Join(contents, "\n")
+	if !strings.Contains(all, "Saved as tip 1") || !strings.Contains(all, "don't save tips: it is private") {
+		t.Errorf("Ada's DMs = %q; want the confirmation and the private channel's note", contents)
 	}
 
 	// An edit updates the tip; a deletion hides it.

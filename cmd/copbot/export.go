@@ -30,7 +30,7 @@ type exportDoc struct {
 func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	const synopsis = "copbot export [--community] COMMUNITY [--format json|md|csv] [--include-removed]"
 	fs := flag.NewFlagSet("export", flag.ContinueOnError)
-	community := fs.String("community", "", "community to export: slack:<team id>, discord:<guild id> or console (or give it as an argument)")
+	community := fs.String("community", "", "community to export: slack:<team id>, discord:<guild id> or console, then /<name> for a community other than the workspace's default one (or give it as an argument)")
 	format := fs.String("format", "json", "json, md or csv")
 	includeRemoved := fs.Bool("include-removed", false, "include tips that left the repository")
 	if err := parseFlags(fs, args, stdout, synopsis); err != nil {
@@ -76,11 +76,8 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	label := ref.String()
-	if name != "" {
-		label += "/" + c.Name
-	}
-	return write(stdout, label, tips)
+	ref.Name = c.Name
+	return write(stdout, ref.String(), tips)
 }
 
 func runImport(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -126,7 +123,7 @@ func runImport(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	// one only with /cop community create.
 	c, err := store.Community(ctx, string(ref.Platform), ref.ExternalID)
 	if name != "" {
-		c, err = store.FindCommunity(ctx, string(ref.Platform), ref.ExternalID, name)
+		c, err = store.CommunityNamed(ctx, string(ref.Platform), ref.ExternalID, name)
 		if errors.Is(err, knowledge.ErrNotFound) {
 			return fmt.Errorf("community %s does not exist: create it in chat with /cop community create %s #channel", target, name)
 		}
@@ -145,6 +142,7 @@ func runImport(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	if err != nil {
 		return err
 	}
+	ref.Name = c.Name
 	writeImportSummary(stdout, ref.String(), sum)
 	return nil
 }
