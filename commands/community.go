@@ -15,7 +15,7 @@ func (c *Core) communityCommand() family {
 		Name:    "community",
 		Summary: "the communities of this workspace and their home channels",
 		Usage: []string{
-			"community",
+			"community [show]",
 			"community create <name> #channel [#channel …]",
 			"community channels add|remove #channel [#channel …]",
 			"community join <name>",

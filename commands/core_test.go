@@ -1,80 +1,15 @@
 package commands_test
 
 import (
-	"bytes"
 	"context"
-	"log/slog"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/copbot/copbot/bot"
-	"github.com/copbot/copbot/bot/console"
-	"github.com/copbot/copbot/commands"
 	"github.com/copbot/copbot/internal/dbtest"
-	"github.com/copbot/copbot/internal/testlog"
-	"github.com/copbot/copbot/knowledge"
 )
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
-
-// newCore gives a test a core whose background work (inbox passes, jobs)
-// runs until the test ends: the console waits on it after each line.
-func newCore(tb testing.TB, pool *pgxpool.Pool, adapters ...bot.Adapter) (*commands.Core, *testlog.Buffer) {
-	tb.Helper()
-	core, logs := newIdleCore(tb, pool, adapters...)
-	startBackground(tb, core, nil)
-	return core, logs
-}
-
-// newIdleCore is newCore without the background work, for tests that start
-// and stop it themselves.
-func newIdleCore(tb testing.TB, pool *pgxpool.Pool, adapters ...bot.Adapter) (*commands.Core, *testlog.Buffer) {
-	tb.Helper()
-	logs := &testlog.Buffer{}
-	log := slog.New(slog.NewTextHandler(logs, nil))
-	store, err := knowledge.NewStore(pool, log)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return commands.NewCore(store, log, adapters...), logs
-}
-
-// startBackground runs the core's inbox passes and jobs until the test ends
-// (or until the test stops them), polling often. Periodic jobs run only when
-// opts asks for them.
-func startBackground(tb testing.TB, core *commands.Core, opts *commands.BackgroundOptions) *commands.Background {
-	tb.Helper()
-	if opts == nil {
-		opts = &commands.BackgroundOptions{NoPeriodic: true}
-	}
-	opts.Interactive = true
-	b, err := core.StartBackground(context.Background(), opts)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := b.Stop(ctx); err != nil {
-			tb.Errorf("stop background work: %v", err)
-		}
-	})
-	return b
-}
-
-// script runs console lines through the core and returns the transcript.
-func script(tb testing.TB, core bot.Handler, lines ...string) string {
-	tb.Helper()
-	var out bytes.Buffer
-	con := console.New(strings.NewReader(strings.Join(lines, "\n")+"\n"), &out, nil)
-	if err := con.Run(context.Background(), core); err != nil {
-		tb.Fatalf("console: %v\n%s", err, out.String())
-	}
-	return out.String()
-}
 
 func TestCore_Commands(t *testing.T) {
 	core, _ := newCore(t, dbtest.Pool(t))

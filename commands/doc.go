@@ -21,7 +21,8 @@
 //	pulse        /cop stats, the weekly digest, engagement refreshes, stories
 //
 // core.go, router.go, parse.go, errors.go, help.go and repeats.go are the
-// plumbing every family shares.
+// plumbing every family shares; helpers_test.go holds the tests' shared
+// helpers (a core with its background work, console scripts, a chat).
 //
 // # How to add a subcommand
 //
@@ -34,8 +35,10 @@
 //     forFacilitators only to refuse members before reading their input.
 //  3. Add it to Discord's command tree (families in bot/discord/commands.go):
 //     TestCommands_MirrorTheGrammar fails until you do.
-//  4. Add a row to the README's Commands table: TestRouter_ReadmeListsEveryCommand
-//     fails until you do. Show it in a golden transcript
+//  4. Add it to the family's Usage lines, which /cop help shows:
+//     TestRouter_UsageShowsEverySubcommand fails until you do. Add a row to
+//     the README's Commands table: TestRouter_ReadmeListsEveryCommand fails
+//     until you do. Show it in a golden transcript
 //     (cmd/copbot/testdata/*.script; go test ./cmd/copbot -run TestDev_Scripts -update).
 //
 // # How to add a job
@@ -51,7 +54,8 @@
 //
 // # How to add a migration
 //
-// Add the next numbered file to migrations/ (011_what.sql): plain SQL, applied
+// Add the next numbered file to migrations/ (NNN_what.sql, one more than the
+// last): plain SQL, applied
 // by tern at start under an advisory lock, never edited once it has shipped.
 // Every table of community data carries community_id, with composite foreign
 // keys into the community's rows.

@@ -1,7 +1,6 @@
 package commands_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"strings"
@@ -9,7 +8,6 @@ import (
 	"time"
 
 	"github.com/copbot/copbot/bot"
-	"github.com/copbot/copbot/bot/console"
 	"github.com/copbot/copbot/internal/dbtest"
 )
 
@@ -208,19 +206,6 @@ func TestCore_TrialAnswers(t *testing.T) {
 	if strings.Count(out, "ada is now a facilitator") != 1 || strings.Contains(out, "ada was already a facilitator") {
 		t.Errorf("@ada @ada answered twice:\n%s", out)
 	}
-}
-
-// wiredConsole runs console lines against a core that knows the console as
-// its adapter, as copbot dev wires them (channels by name, notices).
-func wiredConsole(t *testing.T, lines ...string) string {
-	t.Helper()
-	var out bytes.Buffer
-	con := console.New(strings.NewReader(strings.Join(lines, "\n")+"\n"), &out, nil)
-	core, _ := newCore(t, dbtest.Pool(t), con)
-	if err := con.Run(context.Background(), core); err != nil {
-		t.Fatalf("console: %v\n%s", err, out.String())
-	}
-	return out.String()
 }
 
 // TestCore_TagAnswersSayWhatChanged: a tag that names nothing is refused, a

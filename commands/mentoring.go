@@ -27,6 +27,7 @@ func (c *Core) mentorCommand() family {
 			"mentor list   (facilitators)",
 			"mentor feedback   (facilitators)",
 			"mentor pair @mentor @mentee [topics]   (facilitators)",
+			"mentor invitation decline",
 		},
 		Examples: []string{
 			"mentor request testing #ci",

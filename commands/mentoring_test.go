@@ -14,56 +14,12 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/copbot/copbot/bot"
-	"github.com/copbot/copbot/commands"
 	"github.com/copbot/copbot/internal/dbtest"
 	"github.com/copbot/copbot/internal/wait"
 	"github.com/copbot/copbot/knowledge"
 )
 
 var slackT1 = bot.CommunityRef{Platform: bot.Slack, ExternalID: "T1"}
-
-// chat sends commands and joins to a core as Slack members of T1. UADMIN is
-// a workspace admin, so a facilitator.
-type chat struct {
-	tb   testing.TB
-	core *commands.Core
-	seq  int
-}
-
-func (c *chat) event(kind bot.EventKind, user, text string) []bot.Reply {
-	c.tb.Helper()
-	c.seq++
-	ev := slackEvent(kind, fmt.Sprintf("Ev%d", c.seq), user)
-	ev.Text, ev.User.IsAdmin = text, user == "UADMIN"
-	replies, err := c.core.HandleEvent(context.Background(), ev)
-	if err != nil {
-		c.tb.Fatalf("%s %q: %v", user, text, err)
-	}
-	if err := c.core.Settle(context.Background(), slackT1); err != nil {
-		c.tb.Fatal(err)
-	}
-	return replies
-}
-
-// cmd runs a command and returns its reply's text.
-func (c *chat) cmd(user, text string) string {
-	c.tb.Helper()
-	return c.event(bot.Command, user, text)[0].Text.String()
-}
-
-func (c *chat) cmdReply(user, text string) bot.Reply {
-	c.tb.Helper()
-	return c.event(bot.Command, user, text)[0]
-}
-
-func mustContain(tb testing.TB, got string, want ...string) {
-	tb.Helper()
-	for _, w := range want {
-		if !strings.Contains(got, w) {
-			tb.Errorf("%q lacks %q", got, w)
-		}
-	}
-}
 
 func TestCore_MentoringIntroduction(t *testing.T) {
 	ctx := context.Background()

@@ -1,7 +1,6 @@
 package commands_test
 
 import (
-	"bytes"
 	"context"
 	"image"
 	"image/png"
@@ -11,22 +10,8 @@ import (
 	"testing"
 
 	"github.com/copbot/copbot/bot"
-	"github.com/copbot/copbot/bot/console"
 	"github.com/copbot/copbot/internal/dbtest"
 )
-
-// consoleScript runs console lines through a core of its own, on a fresh
-// database, writing attachments under a temporary directory.
-func consoleScript(t *testing.T, lines ...string) string {
-	t.Helper()
-	core, _ := newCore(t, dbtest.Pool(t))
-	var out bytes.Buffer
-	con := console.New(strings.NewReader(strings.Join(lines, "\n")+"\n"), &out, &console.Options{FileDir: t.TempDir()})
-	if err := con.Run(context.Background(), core); err != nil {
-		t.Fatalf("console: %v\n%s", err, out.String())
-	}
-	return out.String()
-}
 
 const addTeaching = `/cop objective add "Share five teaching strategies" target 5 unit strategies due 2099-06-30 #teaching`
 

@@ -62,7 +62,9 @@ var ErrNotOwner = fmt.Errorf("check in on another's objective: %w", ErrForbidden
 
 // mayCheckIn is the right to check in on an objective: its owner and
 // facilitators, and every member when the community's checkin-by setting
-// is "anyone".
+// is "anyone". The objective_entries view (migration 009) applies the same
+// rule to the tags that count a tip for an objective; TestStore_Rights and
+// the objectives' tag tests hold the two together.
 func mayCheckIn(ctx context.Context, db querier, by Member, o Objective) error {
 	if by.IsFacilitator || by.ID == o.OwnerID {
 		return nil
@@ -131,4 +133,28 @@ func mayTakeFromDefault(ctx context.Context, db querier, by Member) error {
 			"admin add it (`/cop in default facilitator list` names them).")
 	}
 	return nil
+}
+
+// ErrGuest says a guest may not read the repository (the guests setting is
+// none, the default).
+var ErrGuest = errors.New("guests may not read the repository")
+
+// mayRead is the right to read the repository: every member, and a guest
+// as the community's guests setting says. It returns, for a guest, the
+// channels whose tips they may see, or ErrGuest; nil channels for everyone
+// else.
+func mayRead(ctx context.Context, db querier, r Reader) (channels []string, err error) {
+	if !r.IsGuest {
+		return nil, nil
+	}
+	var setting string
+	err = db.QueryRow(ctx, `SELECT value FROM community_settings WHERE community_id = $1 AND key = 'guests'`,
+		r.CommunityID).Scan(&setting)
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return nil, fmt.Errorf("read guests setting: %w", err)
+	}
+	if setting != GuestsOwnChannels {
+		return nil, ErrGuest
+	}
+	return append([]string{}, r.GuestChannels...), nil
 }

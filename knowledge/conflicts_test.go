@@ -2,50 +2,13 @@ package knowledge_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"sync"
 	"sync/atomic"
 	"testing"
 
 	"github.com/copbot/copbot/internal/dbtest"
 	"github.com/copbot/copbot/knowledge"
 )
-
-// concurrently runs f n times at once and waits for all of them.
-func concurrently(n int, f func(i int)) {
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			f(i)
-		}()
-	}
-	wg.Wait()
-}
-
-// claimedOnce runs claim n times at once and checks that one run claimed
-// and every other was told the claim is held.
-func claimedOnce(t *testing.T, n int, claim func() (bool, error)) {
-	t.Helper()
-	var claimed, held atomic.Int32
-	concurrently(n, func(int) {
-		ok, err := claim()
-		var h *knowledge.HeldError
-		switch {
-		case err == nil && ok:
-			claimed.Add(1)
-		case errors.As(err, &h):
-			held.Add(1)
-		default:
-			t.Errorf("claim = %v, %v", ok, err)
-		}
-	})
-	if claimed.Load() != 1 || held.Load() != int32(n-1) {
-		t.Fatalf("%d claimed, %d held of %d; want 1 and %d", claimed.Load(), held.Load(), n, n-1)
-	}
-}
 
 // TestStore_InsertOrSkipUnderConcurrency: the statements added for rights
 // and notices that insert or skip on a conflict, run by concurrent callers

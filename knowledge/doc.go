@@ -23,5 +23,6 @@
 //
 // store.go holds the Store, its errors and transactions; store_locks.go
 // every advisory-lock key; repeats.go the guard against a command delivered
-// twice.
+// twice; helpers_test.go the tests' shared helpers (newStore, newPractice,
+// concurrently).
 package knowledge

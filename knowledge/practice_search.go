@@ -2,7 +2,6 @@ package knowledge
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"unicode/utf8"
@@ -42,33 +41,11 @@ type Reader struct {
 	GuestChannels []string
 }
 
-// ErrGuest says a guest may not read the repository (the guests setting is
-// none, the default).
-var ErrGuest = errors.New("guests may not read the repository")
-
-// readable returns, for a guest, the channels whose tips they may see, or
-// ErrGuest; nil channels for everyone else.
-func (s *Store) readable(ctx context.Context, r Reader) (channels []string, err error) {
-	if !r.IsGuest {
-		return nil, nil
-	}
-	var setting string
-	err = s.pool.QueryRow(ctx, `SELECT value FROM community_settings WHERE community_id = $1 AND key = 'guests'`,
-		r.CommunityID).Scan(&setting)
-	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
-		return nil, fmt.Errorf("read guests setting: %w", err)
-	}
-	if setting != GuestsOwnChannels {
-		return nil, ErrGuest
-	}
-	return append([]string{}, r.GuestChannels...), nil
-}
-
 // Search finds visible tips by words (stemmed full-text search over text and
 // tags), tags and author. Among the best-voted matches it ranks by relevance
 // weighted by votes. more is true when another page exists.
 func (s *Store) Search(ctx context.Context, communityID int64, q SearchQuery) (tips []Tip, more bool, err error) {
-	channels, err := s.readable(ctx, q.Reader)
+	channels, err := mayRead(ctx, s.pool, q.Reader)
 	if err != nil {
 		return nil, false, err
 	}
@@ -150,7 +127,7 @@ const (
 // Tips browses the visible tips reader may see, best-voted or newest
 // first, or their own, optionally by tag.
 func (s *Store) Tips(ctx context.Context, reader Reader, order, tag string, offset, limit int) ([]Tip, bool, error) {
-	channels, err := s.readable(ctx, reader)
+	channels, err := mayRead(ctx, s.pool, reader)
 	if err != nil {
 		return nil, false, err
 	}

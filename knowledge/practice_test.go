@@ -9,35 +9,6 @@ import (
 	"github.com/copbot/copbot/knowledge"
 )
 
-// practice is a community with members, for practice repository tests.
-type practice struct {
-	s       *knowledge.Store
-	c       knowledge.Community
-	members map[string]knowledge.Member
-}
-
-func newPractice(t *testing.T, s *knowledge.Store, platform, id string) *practice {
-	t.Helper()
-	c, err := s.Community(context.Background(), platform, id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &practice{s: s, c: c, members: map[string]knowledge.Member{}}
-}
-
-func (p *practice) member(t *testing.T, name string) knowledge.Member {
-	t.Helper()
-	if m, ok := p.members[name]; ok {
-		return m
-	}
-	m, err := p.s.SeeMember(context.Background(), p.c.ID, knowledge.Person{PlatformUserID: "U-" + name, DisplayName: name, IsAdmin: name == "admin"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.members[name] = m
-	return m
-}
-
 func TestStore_Search(t *testing.T) {
 	ctx := context.Background()
 	s := newStore(t)
