@@ -57,6 +57,9 @@ type Adapter struct {
 	messages []message
 	seq      int
 	files    int // attachments written, under outMu
+	// private holds the channels /channel marked private; under outMu,
+	// since FindChannel reads it from job workers.
+	private map[string]bool
 }
 
 type message struct {
@@ -80,7 +83,8 @@ type settler interface {
 
 // New returns a console reading lines from in and writing to out.
 func New(in io.Reader, out io.Writer, opts *Options) *Adapter {
-	a := &Adapter{in: in, out: out, user: Host, channel: "general", users: map[string]bool{Host: true}}
+	a := &Adapter{in: in, out: out, user: Host, channel: "general", users: map[string]bool{Host: true},
+		private: map[string]bool{}}
 	if opts != nil {
 		a.opts = *opts
 	}
@@ -190,12 +194,7 @@ func (a *Adapter) line(ctx context.Context, h bot.Handler, line string) error {
 		a.sayf("* %s joined the community\n", name)
 		return a.dispatch(ctx, h, &bot.Event{Kind: bot.MemberJoined, User: a.person(name)})
 	case "/channel":
-		name, ok := a.name(strings.TrimPrefix(rest, "#"), "/channel <name>")
-		if ok {
-			a.outMu.Lock()
-			a.channel = name
-			a.outMu.Unlock()
-		}
+		a.moveChannel(rest)
 	case "/react", "/unreact":
 		return a.react(ctx, h, word, rest)
 	case "/help":
@@ -204,6 +203,47 @@ func (a *Adapter) line(ctx context.Context, h bot.Handler, line string) error {
 		a.sayf("! unknown console line %s; /help lists them\n", word)
 	}
 	return nil
+}
+
+// moveChannel handles /channel <name> [private|public]: it moves to the
+// channel and, when told, marks it private or public again. A channel
+// keeps its mark until told otherwise.
+func (a *Adapter) moveChannel(rest string) {
+	const usage = "/channel <name> [private|public]"
+	fields := strings.Fields(rest)
+	if len(fields) == 0 || len(fields) > 2 {
+		a.sayf("! usage: %s, e.g. /channel secret private\n", usage)
+		return
+	}
+	name, ok := a.name(strings.TrimPrefix(fields[0], "#"), usage)
+	if !ok {
+		return
+	}
+	a.outMu.Lock()
+	defer a.outMu.Unlock()
+	was := a.private[name]
+	if len(fields) == 2 {
+		switch mark := strings.ToLower(fields[1]); mark {
+		case "private", "public":
+			a.private[name] = mark == "private"
+		default:
+			fmt.Fprintf(a.out, "! a channel is private or public, not “%s”: %s\n", fields[1], usage)
+			return
+		}
+	}
+	a.channel = name
+	switch now := a.private[name]; {
+	case now && !was:
+		fmt.Fprintf(a.out, "* #%s is private\n", name)
+	case was && !now:
+		fmt.Fprintf(a.out, "* #%s is public\n", name)
+	}
+}
+
+// channelRef is a console channel as events carry it. The caller holds
+// outMu.
+func (a *Adapter) channelRef(name string) bot.Channel {
+	return bot.Channel{ID: name, Name: name, Private: a.private[name]}
 }
 
 func (a *Adapter) react(ctx context.Context, h bot.Handler, word, rest string) error {
@@ -226,10 +266,13 @@ func (a *Adapter) react(ctx context.Context, h bot.Handler, word, rest string) e
 	if word == "/unreact" {
 		kind = bot.ReactionRemoved
 	}
+	a.outMu.Lock()
+	channel := a.channelRef(msg.channel)
+	a.outMu.Unlock()
 	return a.dispatch(ctx, h, &bot.Event{
 		Kind:    kind,
 		Emoji:   strings.Trim(fields[1], ":"),
-		Channel: bot.Channel{ID: msg.channel, Name: msg.channel},
+		Channel: channel,
 		Message: bot.MessageRef{ID: a.run + "." + msg.id, Author: a.person(msg.author), Text: msg.text},
 	})
 }
@@ -243,11 +286,11 @@ func (a *Adapter) dispatch(ctx context.Context, h bot.Handler, ev *bot.Event) er
 	if ev.User.ID == "" {
 		ev.User = a.person(a.user)
 	}
-	if ev.Channel.ID == "" {
-		ev.Channel = bot.Channel{ID: a.channel, Name: a.channel}
-	}
 	ev.Time = a.opts.Now()
 	a.outMu.Lock()
+	if ev.Channel.ID == "" {
+		ev.Channel = a.channelRef(a.channel)
+	}
 	a.held = &bytes.Buffer{}
 	a.outMu.Unlock()
 	replies, err := h.HandleEvent(ctx, ev)
@@ -306,6 +349,7 @@ func (a *Adapter) printHelp() {
   any text                  a message from the current member; copbot prints its id, e.g. [m3]
   /as <name>                act as another member (created on first use)
   /channel <name>           move to another channel
+  /channel <name> private   move to a channel and mark it private (public: mark it public again)
   /react <msg id> <emoji>   add a reaction, e.g. /react m3 bulb
   /unreact <msg id> <emoji> remove it
   /join <name>              a new member joins the community
@@ -316,5 +360,7 @@ func (a *Adapter) printHelp() {
 // FindChannel finds a console channel by name: its channels are their
 // names, and exist once named.
 func (a *Adapter) FindChannel(_ context.Context, _ bot.CommunityRef, name string) (bot.Channel, bool, error) {
-	return bot.Channel{ID: name, Name: name}, true, nil
+	a.outMu.Lock()
+	defer a.outMu.Unlock()
+	return a.channelRef(name), true, nil
 }
