@@ -27,7 +27,8 @@ type Options struct {
 	// Otherwise each input line is echoed after the prompt, so that the
 	// output of a script reads as a transcript.
 	Interactive bool
-	// Now gives event times; default time.Now.
+	// Now is the console's clock until a /clock line sets its own
+	// (Adapter.Now); default time.Now.
 	Now func() time.Time
 	// FileDir is where attachments (charts) are written; default a
 	// "copbot-files" directory in the system's temporary directory.
@@ -60,6 +61,13 @@ type Adapter struct {
 	// private holds the channels /channel marked private; under outMu,
 	// since FindChannel reads it from job workers.
 	private map[string]bool
+
+	// clockMu guards the clock (clock.go), which job workers read through
+	// Now; the console's goroutine is its only writer. clockAt is the
+	// console's time once clockSet.
+	clockMu  sync.Mutex
+	clockAt  time.Time
+	clockSet bool
 }
 
 type message struct {
@@ -195,6 +203,8 @@ func (a *Adapter) line(ctx context.Context, h bot.Handler, line string) error {
 		return a.dispatch(ctx, h, &bot.Event{Kind: bot.MemberJoined, User: a.person(name)})
 	case "/channel":
 		a.moveChannel(rest)
+	case "/clock":
+		return a.clock(ctx, h, rest)
 	case "/react", "/unreact":
 		return a.react(ctx, h, word, rest)
 	case "/help":
@@ -286,7 +296,7 @@ func (a *Adapter) dispatch(ctx context.Context, h bot.Handler, ev *bot.Event) er
 	if ev.User.ID == "" {
 		ev.User = a.person(a.user)
 	}
-	ev.Time = a.opts.Now()
+	ev.Time = a.tick()
 	a.outMu.Lock()
 	if ev.Channel.ID == "" {
 		ev.Channel = a.channelRef(a.channel)
@@ -354,6 +364,9 @@ func (a *Adapter) printHelp() {
   /unreact <msg id> <emoji> remove it
   /join <name>              a new member joins the community
   /cop ...                  any copbot command (/cop help lists them)
+  /clock                    the console's time
+  /clock <date> [HH:MM]     set it (YYYY-MM-DD, UTC); a script's first line fixes its day
+  /clock +<n>d|h|m          move it forward, e.g. /clock +7d, and run what came due by then
 `)
 }
 
