@@ -61,19 +61,22 @@ func (c *Core) config(ctx context.Context, req *request) (bot.Reply, error) {
 	if req.Args.Len() == 0 {
 		return bot.Reply{Text: bot.Textf("`%s` = %s — %s", key, bot.Untrusted(cfg[key]), setting.Help)}, nil
 	}
-	var typed string
+	var typed, shown string
 	if t, ok := req.Args.Peek(); ok && key == "digest-channel" && (t.Kind == channelToken || t.Kind == tagToken) && req.Args.Len() == 1 {
 		ch, err := c.channel(ctx, req, t)
 		if err != nil {
 			return bot.Reply{}, err
 		}
-		typed = "<#" + ch.ID + "|" + ch.Name + ">"
+		typed, shown = "<#"+ch.ID+"|"+ch.Name+">", "#"+ch.Name
 	} else {
 		typed = req.Args.Rest()
 	}
 	value, err := c.store.SetConfig(ctx, req.Member, key, typed)
 	if err != nil {
 		return bot.Reply{}, err
+	}
+	if shown != "" {
+		value = shown
 	}
 	c.configs.Delete(req.Community.ID)
 	return bot.Reply{Text: bot.Textf("`%s` is now %s.", key, bot.Untrusted(value)), Visibility: bot.InChannel}, nil

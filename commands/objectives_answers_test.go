@@ -63,3 +63,46 @@ func TestHelp_NoExampleDayInThePast(t *testing.T) {
 		}
 	}
 }
+
+// TestObjectives_NeededPaceInTheUnitOfTheTimeLeft: the pace a goal needs is
+// counted in weeks under six months, months under two years, else years.
+func TestObjectives_NeededPaceInTheUnitOfTheTimeLeft(t *testing.T) {
+	day := func(months int) string { return time.Now().UTC().AddDate(0, months, 0).Format("2006-01-02") }
+	out := consoleScript(t,
+		`/cop objective add "Soon" target 8 due `+day(2),
+		`/cop objective add "Later" target 4 due `+day(7),
+		`/cop objective add "Far" target 30 due `+day(36),
+		"/cop objective show 1", "/cop objective show 2", "/cop objective show 3")
+	for _, want := range []string{
+		"Needs 8 more by " + day(2) + ": 0.9 a week.",
+		"Needs 4 more by " + day(7) + ": 0.6 a month.",
+		"Needs 30 more by " + day(36) + ": 10 a year.",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the console does not show %q:\n%s", want, out)
+		}
+	}
+}
+
+// TestConfig_NamesAsPeopleTypeThem (issue 23): a time zone is found
+// whatever its case, and the digest channel is answered as a #channel.
+func TestConfig_NamesAsPeopleTypeThem(t *testing.T) {
+	out := wiredConsole(t,
+		"/cop config timezone utc",
+		"/cop config timezone europe/berlin",
+		"/cop config timezone america/new_york",
+		"/cop config timezone Mars/Olympus",
+		"/cop config digest-channel #general",
+	)
+	for _, want := range []string{
+		"`timezone` is now UTC.",
+		"`timezone` is now Europe/Berlin.",
+		"`timezone` is now America/New_York.",
+		"is not a time zone I know",
+		"`digest-channel` is now #general.",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the console does not show %q:\n%s", want, out)
+		}
+	}
+}

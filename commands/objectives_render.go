@@ -65,8 +65,29 @@ func outlookLines(p knowledge.Progress) bot.Text {
 		line("Linear projection: at the pace so far (%s), it reaches %s of %s by the due date.",
 			paceText(p.PacePerWeek), knowledge.FormatAmount(math.Floor(p.Projected*10)/10), knowledge.FormatAmount(o.Target))
 	}
-	line("Needs %s more by %s: %s.", knowledge.FormatAmount(p.Left()), due, paceText(p.NeededPerWeek))
+	line("Needs %s more by %s: %s.", knowledge.FormatAmount(p.Left()), due, neededText(p.NeededPerWeek, p.Deadline.Sub(p.Now)))
 	return t
+}
+
+// neededText says the pace an objective needs in the unit its time left
+// is counted in: a week under six months, a month under two years, else a
+// year ("0.6 a month", not "6.9 a year", for a goal seven months away).
+func neededText(perWeek float64, left time.Duration) string {
+	const weeksPerYear = 365.2425 / 7
+	one := func(v float64) string { return knowledge.FormatAmount(math.Max(math.Round(v*10)/10, 0.1)) }
+	weeks := left.Hours() / 24 / 7
+	switch {
+	case perWeek <= 0:
+		return "nothing more"
+	case weeks < 26:
+		return one(perWeek) + " a week"
+	case weeks < 2*weeksPerYear:
+		return one(perWeek*weeksPerYear/12) + " a month"
+	}
+	if perWeek*weeksPerYear < 0.95 {
+		return "less than one a year"
+	}
+	return one(perWeek*weeksPerYear) + " a year"
 }
 
 // paceText says a pace per week in the unit that reads best: a week, a

@@ -230,9 +230,14 @@ func normalizeCheckinBy(v string) (string, error) {
 
 // normalizeTimezone accepts an IANA time zone name such as Europe/Berlin.
 func normalizeTimezone(v string) (string, error) {
-	if v != "" && v != "Local" && !strings.ContainsAny(v, " \\") {
-		if loc, err := time.LoadLocation(v); err == nil {
-			return loc.String(), nil
+	if v != "" && !strings.EqualFold(v, "Local") && !strings.ContainsAny(v, " \\") {
+		// As typed, then in the case IANA names are written in
+		// (utc → UTC, europe/berlin → Europe/Berlin, america/new_york →
+		// America/New_York).
+		for _, name := range []string{v, strings.ToUpper(v), ianaCase(v)} {
+			if loc, err := time.LoadLocation(name); err == nil {
+				return loc.String(), nil
+			}
 		}
 	}
 	return "", invalidf("%q is not a time zone I know; use an IANA name like `Europe/Berlin`, `America/New_York` or `UTC`.", v)
@@ -290,4 +295,15 @@ func normalizeGuests(v string) (string, error) {
 		return lv, nil
 	}
 	return "", invalidf("Guests see `none` of the repository or tips from their `own-channels`; %q is neither.", v)
+}
+
+// ianaCase writes a time zone name as IANA names are: each word capitalised.
+func ianaCase(v string) string {
+	b := []rune(strings.ToLower(v))
+	for i := range b {
+		if i == 0 || strings.ContainsRune("/_-", b[i-1]) {
+			b[i] = unicode.ToUpper(b[i])
+		}
+	}
+	return string(b)
 }
