@@ -35,14 +35,32 @@ func runDev(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer) erro
 		return err
 	}
 	con := console.New(stdin, stdout, &console.Options{Interactive: isTerminal(stdin)})
+	// What copbot decides by time (reminders, digests, "today") follows
+	// the console's clock, which /clock sets and moves.
+	store.SetClock(con.Now)
 	core := commands.NewCore(store, log, con)
-	// No periodic jobs: reminders, digests and story questions come on a
-	// schedule of minutes to weeks, and a script must come out the same
-	// every time; `/cop digest preview` shows a digest on demand.
-	background, err := core.StartBackground(ctx, &commands.BackgroundOptions{Interactive: true, NoPeriodic: true})
+	// No periodic jobs on river's schedule: reminders, digests and story
+	// questions come on a schedule of minutes to weeks, and a script must
+	// come out the same every time. /clock runs them instead, as the
+	// console's clock passes their time.
+	background, clock, err := core.StartHandClock(ctx, &commands.BackgroundOptions{Interactive: true})
 	if err != nil {
 		return err
 	}
 	defer background.Stop(context.WithoutCancel(ctx))
-	return con.Run(ctx, core)
+	if cfg.DatabaseURL != "" {
+		// A database of one's own may be shared with copbot serve: the
+		// planners a move runs would act for its communities too, by a
+		// clock that is not theirs. The console's clock then only tells
+		// the time.
+		return con.Run(ctx, core)
+	}
+	return con.Run(ctx, devHandler{Core: core, HandClock: clock})
+}
+
+// devHandler is the core as copbot dev's console sees it: moves of the
+// console's clock run the core's periodic work (commands.HandClock).
+type devHandler struct {
+	*commands.Core
+	*commands.HandClock
 }
