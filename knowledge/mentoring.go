@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
@@ -162,7 +163,14 @@ func (m *mentoringTx) notify(pairingID int64, event string) {
 func (m *mentoringTx) cleanTopics(ctx context.Context, typed []string) ([]string, error) {
 	norm := []string{}
 	for _, t := range typed {
-		if n := NormalizeTag(t); n != "" {
+		n := NormalizeTag(t)
+		switch {
+		case n == "" && strings.IndexFunc(t, func(r rune) bool { return !unicode.IsPunct(r) && r != '#' }) >= 0:
+			// An emoji or a symbol, not punctuation between topics.
+			return nil, invalidf("“%s” is not a topic I can match on: topics keep letters, digits, - and _.", t)
+		case utf8.RuneCountInString(n) == MaxTagLength && utf8.RuneCountInString(strings.TrimPrefix(t, "#")) > MaxTagLength:
+			return nil, invalidf("“%s” is longer than a topic may be (%d characters); shorten it.", t, MaxTagLength)
+		case n != "":
 			norm = mergeTags(norm, []string{n})
 		}
 	}

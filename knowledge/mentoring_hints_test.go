@@ -2,6 +2,7 @@ package knowledge_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -103,5 +104,26 @@ func TestStore_FollowUpDaysAreWholeDays(t *testing.T) {
 	// A value stored before whole days were required is still read.
 	if got := (knowledge.Config{"mentor-followup-days": "0.5"}).MentorFollowUp(); got != 12*time.Hour {
 		t.Errorf("an earlier 0.5 reads as %v", got)
+	}
+}
+
+// TestStore_TopicsThatCannotBeKeptAreRefused: a topic longer than a tag may
+// be, or one made of emoji, is refused with the reason, not cut or dropped.
+func TestStore_TopicsThatCannotBeKeptAreRefused(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	p := newPractice(t, s, "slack", "T1")
+	ada := p.member(t, "ada")
+	long := strings.Repeat("a", knowledge.MaxTagLength+1)
+	for _, topics := range [][]string{{"testing", long}, {"🚀", "testing"}} {
+		_, err := s.OfferMentoring(ctx, ada, knowledge.MentorOffer{Topics: topics})
+		var inv *knowledge.InvalidError
+		if !errors.As(err, &inv) || !strings.Contains(inv.Msg, topics[len(topics)-1]) && !strings.Contains(inv.Msg, topics[0]) {
+			t.Errorf("offer on %q = %v; want a refusal naming the topic", topics, err)
+		}
+	}
+	st, err := s.MentoringStatus(ctx, ada)
+	if err != nil || st.Mentor != nil {
+		t.Errorf("a refused offer left %+v, %v", st.Mentor, err)
 	}
 }
