@@ -65,6 +65,9 @@ func renderStats(st knowledge.Stats) bot.Text {
 	t = t.Line("*Activity*").Append(keptNote(st))
 	t = t.Line("  Active members: %s · tips saved: %s · searches: %s",
 		figure(st.ActiveMembers), figure(st.TipsSaved), figure(st.Searches))
+	if !st.WithFacilitators && st.ActiveLeftOut > 0 && st.ActiveLeftOut >= st.ActiveMembers.Now {
+		t = t.Line("  (%d more active if you count facilitators: `/cop stats %s all`)", st.ActiveLeftOut, st.Period)
+	}
 	t = t.Append(contributorsLine("Most tips saved", st.TopSavers))
 	t = t.Append(contributorsLine("Most votes received", st.TopReceivers))
 

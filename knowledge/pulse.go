@@ -80,6 +80,11 @@ type Stats struct {
 	FiguresAsOf time.Time
 
 	ActiveMembers Count
+	// ActiveLeftOut is how many of the members left out of the counts
+	// (facilitators, bots) were active in the period, counted live only
+	// (0 with kept figures), so that a young community whose facilitators
+	// do most of the work is not told it has no active members.
+	ActiveLeftOut int
 	// TipsSaved counts tips added to the repository that are still in it.
 	TipsSaved Count
 	Searches  Count
@@ -236,9 +241,11 @@ func countActive(ctx context.Context, tx pgx.Tx, w window, st *Stats) error {
 			UNION ALL
 			SELECT member_id, created_at FROM stories WHERE community_id = $1 AND created_at >= $3 AND created_at < $5
 		)
-		SELECT count(DISTINCT member_id) FILTER (WHERE at >= $4), count(DISTINCT member_id) FILTER (WHERE at < $4)
-		FROM acts WHERE member_id <> ALL($2)`,
-		w.community, w.excluded, w.before, w.from, w.to).Scan(&st.ActiveMembers.Now, &st.ActiveMembers.Before)
+		SELECT count(DISTINCT member_id) FILTER (WHERE at >= $4 AND member_id <> ALL($2)),
+			count(DISTINCT member_id) FILTER (WHERE at < $4 AND member_id <> ALL($2)),
+			count(DISTINCT member_id) FILTER (WHERE at >= $4 AND member_id = ANY($2))
+		FROM acts`,
+		w.community, w.excluded, w.before, w.from, w.to).Scan(&st.ActiveMembers.Now, &st.ActiveMembers.Before, &st.ActiveLeftOut)
 	if err != nil {
 		return fmt.Errorf("count active members: %w", err)
 	}
