@@ -8,7 +8,7 @@ import (
 
 // eventKinds are the kinds Exercise has people cause, in that order.
 var eventKinds = []bot.EventKind{bot.Command, bot.ReactionAdded, bot.ReactionRemoved, bot.MemberJoined,
-	bot.MessageEdited, bot.MessageDeleted, bot.ChannelDeleted}
+	bot.MessageEdited, bot.MessageDeleted, bot.ReactionsCleared, bot.ChannelDeleted}
 
 // exerciseEvents has each kind of event happen on the platform, in turn
 // (the channel's deletion last), and checks the event the handler gets.
@@ -32,6 +32,8 @@ func exerciseEvents(t *testing.T, s Setup, start func(*testing.T) *session) {
 				act.Text = "Quarantine flaky tests, and fix one a day"
 			case bot.MessageDeleted:
 				act.Message = ss.p.Post(t, s.User, "Quarantine flaky tests")
+			case bot.ReactionsCleared:
+				act.Message, act.User = ss.p.Post(t, s.Other, "Quarantine flaky tests"), ""
 			case bot.ChannelDeleted:
 				act.User = ""
 			}

@@ -28,11 +28,12 @@ func (consoleHarness) Setup() bottest.Setup {
 		Community: bot.CommunityRef{Platform: bot.Console, ExternalID: bot.ConsoleCommunityID},
 		Channel:   "general", User: "ada", Other: "bob", Newcomer: "newt", Emoji: "bulb",
 		Lacks: map[bottest.Ability]string{
-			bottest.Event(bot.MessageEdited):  "console lines are never edited",
-			bottest.Event(bot.MessageDeleted): "console lines are never deleted",
-			bottest.Event(bot.ChannelDeleted): "console channels exist once named and are never deleted",
-			bottest.Signature:                 "the console reads the terminal it runs in: nothing arrives from elsewhere to be forged",
-			bottest.Buttons:                   "the console lists each button's /cop command for the person to type; there is nothing to press",
+			bottest.Event(bot.MessageEdited):    "console lines are never edited",
+			bottest.Event(bot.MessageDeleted):   "console lines are never deleted",
+			bottest.Event(bot.ChannelDeleted):   "console channels exist once named and are never deleted",
+			bottest.Event(bot.ReactionsCleared): "the console has no moderator to take every reaction off a message; /unreact takes one",
+			bottest.Signature:                   "the console reads the terminal it runs in: nothing arrives from elsewhere to be forged",
+			bottest.Buttons:                     "the console lists each button's /cop command for the person to type; there is nothing to press",
 			bottest.Mentions: "a terminal has no mentions, pings or links: copbot writes @name and addresses as text, " +
 				"and only terminal controls could act, which Exercise checks are gone",
 		},

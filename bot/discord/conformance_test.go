@@ -161,6 +161,9 @@ func (p *discordPlatform) Do(t *testing.T, act bottest.Act) {
 			"author": {"id": %q, "username": "member", "discriminator": "0"},
 			"member": {"roles": [], "joined_at": "2024-01-01T00:00:00.000000+00:00"}, "attachments": [], "embeds": [], "mentions": []}`,
 			act.Message, general, guildID, text, act.User))
+	case bot.ReactionsCleared:
+		p.fake.Dispatch("MESSAGE_REACTION_REMOVE_ALL", fmt.Sprintf(`{"channel_id": %q, "message_id": %q, "guild_id": %q}`,
+			general, act.Message, guildID))
 	case bot.MessageDeleted:
 		p.fake.Dispatch("MESSAGE_DELETE", fmt.Sprintf(`{"id": %q, "channel_id": %q, "guild_id": %q}`, act.Message, general, guildID))
 	case bot.ChannelDeleted:

@@ -44,6 +44,7 @@ func (slackHarness) Setup() bottest.Setup {
 		Channel:   "C1", User: "U1", Other: "U2", Newcomer: "U9", Emoji: "bulb",
 		Limits: bottest.Limits{Blocks: maxBlocks},
 		Lacks: map[bottest.Ability]string{
+			bottest.Event(bot.ReactionsCleared): "Slack has no event for reactions taken off a message at once: each removal is its own reaction_removed",
 			bottest.HugeReplies: "the adapter sends each reply as one message: without buttons as one text field, which Slack " +
 				"truncates after 40,000 characters (escaping can double a reply's length: 20,000 characters of & and < " +
 				"render as more), and with buttons as at most 50 blocks, the rest cut to \"…\"",
