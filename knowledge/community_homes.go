@@ -35,11 +35,12 @@ type CommunityInfo struct {
 // MaxCommunityName bounds a community's name.
 const MaxCommunityName = 40
 
-// homesTTL is how long a workspace's routing is used before it is read
-// again: changes made by this process are seen at once, those of other
-// copbot processes within homesTTL. An expired routing is still used while
-// it is read again in the background, so no acknowledgement waits on it.
-const homesTTL = 2 * time.Second
+// routingCheck is how often a process asks whether any process changed
+// communities or home channels (one query, whatever the number of
+// workspaces): changes made by this process are seen at once, those of
+// other copbot processes within routingCheck. The check runs in the
+// background, so no acknowledgement waits on it.
+const routingCheck = 2 * time.Second
 
 // homes is a workspace's routing: its default community, and the
 // community of each home channel.
@@ -47,8 +48,14 @@ type homes struct {
 	def       Community
 	byChannel map[string]Community
 	named     int // named communities that are not archived
-	at        time.Time
-	loading   sync.Mutex
+}
+
+// routingState is what a process knows of routing changes.
+type routingState struct {
+	checking sync.Mutex
+	mu       sync.Mutex
+	seen     int64 // the last value of community_routing_changes
+	at       time.Time
 }
 
 // HomeOf returns the community a channel of a workspace belongs to: the
@@ -73,22 +80,42 @@ func (s *Store) HasNamedCommunities(ctx context.Context, platform, workspace str
 }
 
 func (s *Store) homes(ctx context.Context, platform, workspace string) (*homes, error) {
-	key := communityKey{platform, workspace}
-	if v, ok := s.routing.Load(key); ok {
-		h := v.(*homes)
-		if time.Since(h.at) > homesTTL && h.loading.TryLock() {
-			go func() {
-				defer h.loading.Unlock()
-				ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-				defer cancel()
-				if _, err := s.loadHomes(ctx, platform, workspace); err != nil {
-					s.log.WarnContext(ctx, "community routing not refreshed", "platform", platform, "workspace", workspace, "error", err)
-				}
-			}()
-		}
-		return h, nil
+	s.checkRouting(ctx)
+	if v, ok := s.routing.Load(communityKey{platform, workspace}); ok {
+		return v.(*homes), nil
 	}
 	return s.loadHomes(ctx, platform, workspace)
+}
+
+// checkRouting asks, at most every routingCheck and in the background,
+// whether routing changed anywhere, and forgets every workspace's routing
+// when it did.
+func (s *Store) checkRouting(ctx context.Context) {
+	r := &s.routingState
+	r.mu.Lock()
+	due := time.Since(r.at) > routingCheck
+	r.mu.Unlock()
+	if !due || !r.checking.TryLock() {
+		return
+	}
+	go func() {
+		defer r.checking.Unlock()
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		var last int64
+		err := s.pool.QueryRow(ctx, `SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM community_routing_changes`).Scan(&last)
+		if err != nil {
+			s.log.WarnContext(ctx, "community routing not checked", "error", err)
+			return
+		}
+		r.mu.Lock()
+		changed := last != r.seen
+		r.seen, r.at = last, time.Now()
+		r.mu.Unlock()
+		if changed {
+			s.routing.Clear()
+		}
+	}()
 }
 
 // loadHomes reads a workspace's routing and keeps it.
@@ -104,7 +131,7 @@ func (s *Store) loadHomes(ctx context.Context, platform, workspace string) (*hom
 	if err != nil {
 		return nil, fmt.Errorf("read home channels: %w", err)
 	}
-	h := &homes{def: def, byChannel: map[string]Community{}, at: time.Now()}
+	h := &homes{def: def, byChannel: map[string]Community{}}
 	named := map[int64]bool{}
 	var c Community
 	var channel string
@@ -127,6 +154,15 @@ func (s *Store) loadHomes(ctx context.Context, platform, workspace string) (*hom
 // process reads it again at once.
 func (s *Store) forgetHomes(platform, workspace string) {
 	s.routing.Delete(communityKey{platform, workspace})
+}
+
+// routingChanged tells the other processes, in the change's transaction,
+// that routing changed.
+func routingChanged(ctx context.Context, db querier) error {
+	if _, err := db.Exec(ctx, `SELECT nextval('community_routing_changes')`); err != nil {
+		return fmt.Errorf("note a routing change: %w", err)
+	}
+	return nil
 }
 
 // communityName is what a community's name may be made of.
@@ -188,7 +224,7 @@ func (s *Store) CreateCommunity(ctx context.Context, by Member, name string, cha
 		if err != nil {
 			return fmt.Errorf("make the creator a facilitator: %w", err)
 		}
-		return nil
+		return routingChanged(ctx, tx)
 	})
 	s.forgetHomes(c.Platform, c.ExternalID)
 	return c, err
@@ -273,7 +309,10 @@ func (s *Store) ChangeHomes(ctx context.Context, by Member, add bool, channels [
 				changed = append(changed, ch)
 			}
 		}
-		return nil
+		if len(changed) == 0 {
+			return nil
+		}
+		return routingChanged(ctx, tx)
 	})
 	s.forgetHomes(c.Platform, c.ExternalID)
 	return changed, err
@@ -300,6 +339,9 @@ func (s *Store) RenameCommunity(ctx context.Context, by Member, name string) (Co
 	} else if err != nil {
 		return Community{}, fmt.Errorf("rename community: %w", err)
 	}
+	if err := routingChanged(ctx, s.pool); err != nil {
+		return Community{}, err
+	}
 	s.forgetHomes(c.Platform, c.ExternalID)
 	c.Name = name
 	return c, nil
@@ -325,7 +367,7 @@ func (s *Store) ArchiveCommunity(ctx context.Context, by Member) (Community, err
 		if _, err := tx.Exec(ctx, `UPDATE communities SET archived_at = now() WHERE id = $1`, c.ID); err != nil {
 			return fmt.Errorf("archive community: %w", err)
 		}
-		return nil
+		return routingChanged(ctx, tx)
 	})
 	s.forgetHomes(c.Platform, c.ExternalID)
 	return c, err

@@ -3,9 +3,11 @@ package knowledge_test
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"sync/atomic"
 	"testing"
 
+	"github.com/copbot/copbot/internal/wait"
 	"github.com/copbot/copbot/knowledge"
 )
 
@@ -155,4 +157,27 @@ func TestStore_CommunitiesCreatedAtOnce(t *testing.T) {
 	if created.Load() != 1 || refused.Load() != 9 || len(all) != 3 || homes != 2 {
 		t.Errorf("one channel claimed by %d communities (%d refused); communities %+v", created.Load(), refused.Load(), all)
 	}
+}
+
+// TestStore_RoutingFollowsAnotherProcess: a channel made a home by one
+// copbot process routes there in another process within a few seconds.
+func TestStore_RoutingFollowsAnotherProcess(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	other, err := knowledge.NewStore(s.Pool(), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := newPractice(t, s, "slack", "T1")
+	if c, err := other.HomeOf(ctx, "slack", "T1", "C2"); err != nil || c.ID != p.c.ID {
+		t.Fatalf("#frontend before = %+v, %v; want the default community", c, err)
+	}
+	fe, err := s.CreateCommunity(ctx, p.member(t, "admin"), "frontend", []knowledge.HomeChannel{{ID: "C2", Name: "frontend"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wait.Until(t, "the other process to route #frontend to frontend", func() bool {
+		c, err := other.HomeOf(ctx, "slack", "T1", "C2")
+		return err == nil && c.ID == fe.ID
+	})
 }

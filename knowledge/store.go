@@ -53,8 +53,10 @@ type Store struct {
 	// communities caches community ids by platform and external id; the
 	// mapping never changes once made, and every event needs it.
 	communities sync.Map
-	// routing caches each workspace's home channels (community_homes.go).
-	routing sync.Map
+	// routing caches each workspace's home channels (community_homes.go),
+	// forgotten when routingState sees another process change them.
+	routing      sync.Map
+	routingState routingState
 	// platforms caches the other way, a community's platform by its id,
 	// for the queue of its jobs.
 	platforms sync.Map

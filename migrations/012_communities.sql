@@ -20,3 +20,8 @@ CREATE TABLE community_channels (
     PRIMARY KEY (platform, workspace_id, channel_id)
 );
 CREATE INDEX community_channels_by_community ON community_channels (community_id);
+
+-- Every change of a workspace's communities or home channels takes a
+-- number from this sequence; each copbot process reads its last value
+-- every few seconds and reads routing again when it moved.
+CREATE SEQUENCE community_routing_changes;
