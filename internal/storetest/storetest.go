@@ -57,7 +57,7 @@ func Member(tb testing.TB, s *knowledge.Store, ref bot.CommunityRef, platformUse
 // community finds a community without making it, as reading must not.
 func community(tb testing.TB, s *knowledge.Store, ref bot.CommunityRef) (knowledge.Community, bool) {
 	tb.Helper()
-	c, err := s.FindCommunity(context.Background(), string(ref.Platform), ref.ExternalID, "")
+	c, err := s.FindCommunity(context.Background(), string(ref.Platform), ref.ExternalID, ref.Name)
 	if errors.Is(err, knowledge.ErrNotFound) {
 		return knowledge.Community{}, false
 	}
