@@ -13,7 +13,8 @@
 //	             what is dropped on purpose, giving way to acknowledgements
 //	jobs         every worker (addWorkers) and periodic job with its interval
 //	             (periodicJobs), the background (StartBackground), notices
-//	             delivered once (jobs_notices.go)
+//	             delivered once (jobs_notices.go), the console's hand-moved
+//	             clock that runs due work in copbot dev (jobs_clock.go)
 //	mentoring    /cop mentor: requests, offers, matching notices, invitations
 //	objectives   /cop objective and /cop checkin, reminders, charts
 //	practice     the repository: save, search, tips, tags, capture of reactions,
