@@ -1,7 +1,6 @@
 package discord
 
 import (
-	"context"
 	"crypto/ed25519"
 	"encoding/hex"
 	"encoding/json"
@@ -10,7 +9,6 @@ import (
 	"log/slog"
 	"maps"
 	"net/http"
-	"net/http/httptest"
 	"regexp"
 	"slices"
 	"strconv"
@@ -24,7 +22,6 @@ import (
 	"github.com/copbot/copbot/bot"
 	"github.com/copbot/copbot/bot/bottest"
 	"github.com/copbot/copbot/internal/testlog"
-	"github.com/copbot/copbot/internal/wait"
 )
 
 // TestConformance holds the Discord adapter to the contract every adapter
@@ -63,29 +60,9 @@ func (discordHarness) Start(t *testing.T, h bot.Handler) bottest.Platform {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mux := http.NewServeMux()
-	a.Routes(mux, h)
-	srv := httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx, h) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("Run: %v", err)
-			}
-		case <-time.After(wait.Timeout):
-			t.Errorf("Run did not return %s after its context ended", wait.Timeout)
-		}
-		if t.Failed() {
-			t.Logf("copbot's log:\n%s", logs.String())
-		}
-	})
+	url := bottest.Serve(t, a, h, logs)
 	fake.waitReady("identified")
-	p := &discordPlatform{a: a, fake: fake, url: srv.URL, key: key, dms: map[string]string{},
+	p := &discordPlatform{a: a, fake: fake, url: url, key: key, dms: map[string]string{},
 		interactions: map[string]bottest.Where{}, deferred: map[string]int{}}
 	for _, u := range []string{adaID, bobID, newcomerID} {
 		p.dms["9"+u[1:]] = u // the fake's direct-message channels

@@ -15,6 +15,7 @@ import (
 
 	"github.com/copbot/copbot/bot"
 	"github.com/copbot/copbot/commands"
+	"github.com/copbot/copbot/internal/coretest"
 	"github.com/copbot/copbot/internal/dbtest"
 	"github.com/copbot/copbot/internal/storetest"
 	"github.com/copbot/copbot/internal/testlog"
@@ -75,7 +76,7 @@ func newHarness(t testing.TB, ho harnessOptions) *harness {
 		t.Fatal(err)
 	}
 	h.core = commands.NewCore(h.store, log, h.adapter)
-	runJobs(t, h.core, log)
+	coretest.RunJobs(t, h.core, log)
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("logs:\n%s", h.logs.String())
@@ -125,20 +126,6 @@ func (h *harness) run() {
 		}
 	})
 	h.fake.waitReady("identified")
-}
-
-// runJobs runs the core's inbox and jobs until the test ends.
-func runJobs(tb testing.TB, core *commands.Core, log *slog.Logger) {
-	tb.Helper()
-	b, err := core.StartBackground(context.Background(), &commands.BackgroundOptions{Logger: log, Interactive: true, NoPeriodic: true})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		b.Stop(ctx)
-	})
 }
 
 type savedTip struct {

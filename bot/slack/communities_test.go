@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/copbot/copbot/bot"
+	"github.com/copbot/copbot/internal/coretest"
 	"github.com/copbot/copbot/internal/slackfake"
 	"github.com/copbot/copbot/internal/storetest"
 	"github.com/copbot/copbot/internal/wait"
@@ -17,7 +18,7 @@ import (
 // community's, all from Slack's own deliveries.
 func TestSlack_RoutesByHomeChannel(t *testing.T) {
 	h := newHarness(t, nil)
-	runJobs(t, h.core)
+	coretest.RunJobs(t, h.core, nil)
 	h.slack.AddUser(slackfake.User{ID: "U1", Name: "admin", Admin: true})
 	if status, body := h.command(t, "U1", "community create frontend <#C2|frontend>"); status != http.StatusOK ||
 		!strings.Contains(body, "Created the community") {

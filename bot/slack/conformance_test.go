@@ -2,13 +2,11 @@ package slack
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"path"
 	"regexp"
@@ -23,7 +21,6 @@ import (
 	"github.com/copbot/copbot/internal/loadgen"
 	"github.com/copbot/copbot/internal/slackfake"
 	"github.com/copbot/copbot/internal/testlog"
-	"github.com/copbot/copbot/internal/wait"
 )
 
 // TestConformance holds the Slack adapter, in HTTP mode, to the contract
@@ -64,28 +61,8 @@ func (slackHarness) Start(t *testing.T, h bot.Handler) bottest.Platform {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mux := http.NewServeMux()
-	a.Routes(mux, h)
-	srv := httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx, h) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("Run: %v", err)
-			}
-		case <-time.After(wait.Timeout):
-			t.Errorf("Run did not return %s after its context ended", wait.Timeout)
-		}
-		if t.Failed() {
-			t.Logf("copbot's log:\n%s", logs.String())
-		}
-	})
-	return &slackPlatform{a: a, fake: fake, url: srv.URL, authors: map[string]string{}, answers: map[string]bottest.Where{}}
+	url := bottest.Serve(t, a, h, logs)
+	return &slackPlatform{a: a, fake: fake, url: url, authors: map[string]string{}, answers: map[string]bottest.Where{}}
 }
 
 type slackPlatform struct {

@@ -2,7 +2,6 @@ package slack
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"log/slog"
 	"net/http"
@@ -111,21 +110,6 @@ func nextPost(tb testing.TB, f *slackfake.Server, within time.Duration) slackfak
 		tb.Fatal(err)
 	}
 	return p
-}
-
-// runJobs runs the core's inbox passes and jobs until the test ends, as
-// `copbot serve` does.
-func runJobs(tb testing.TB, core *commands.Core) {
-	tb.Helper()
-	b, err := core.StartBackground(context.Background(), &commands.BackgroundOptions{Interactive: true, NoPeriodic: true})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = b.Stop(ctx)
-	})
 }
 
 // sign signs a request exactly as Slack does: v0=hex(HMAC-SHA256(secret,

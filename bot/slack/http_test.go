@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/copbot/copbot/bot"
+	"github.com/copbot/copbot/internal/coretest"
 	"github.com/copbot/copbot/internal/dbtest"
 	"github.com/copbot/copbot/internal/metricstest"
 	"github.com/copbot/copbot/internal/slackfake"
@@ -159,7 +160,7 @@ func TestHTTP_URLVerification(t *testing.T) {
 
 func TestHTTP_ReactionDeliveredThreeTimes(t *testing.T) {
 	h := newHarness(t, nil)
-	runJobs(t, h.core)
+	coretest.RunJobs(t, h.core, nil)
 	h.slack.AddUser(slackfake.User{ID: "U1", Name: "ada", DisplayName: "Ada L."})
 	// Slack escapes &, < and > in message text; copbot stores what was typed.
 	h.slack.AddMessage("C1", slackfake.Message{TS: "1700000000.000100", User: "U1", Text: "Pin flaky tests &amp; fix one a day <!here>"})
@@ -199,7 +200,7 @@ func TestHTTP_ReactionDeliveredThreeTimes(t *testing.T) {
 
 func TestHTTP_ReactionOnThreadReply(t *testing.T) {
 	h := newHarness(t, nil)
-	runJobs(t, h.core)
+	coretest.RunJobs(t, h.core, nil)
 	h.slack.AddUser(slackfake.User{ID: "U3", Name: "bob"})
 	h.slack.AddMessage("C1", slackfake.Message{TS: "1700000000.000100", ThreadTS: "1700000000.000100", User: "U1", Text: "How do you keep CI green?"})
 	h.slack.AddMessage("C1", slackfake.Message{TS: "1700000010.000200", ThreadTS: "1700000000.000100", User: "U3", Text: "Quarantine flaky tests #testing"})
@@ -220,7 +221,7 @@ func TestHTTP_ReactionOnThreadReply(t *testing.T) {
 func TestHTTP_RateLimitedFetchIsRetried(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	h := newHarness(t, &harnessOpts{options: Options{Registerer: reg}})
-	runJobs(t, h.core)
+	coretest.RunJobs(t, h.core, nil)
 	h.slack.AddMessage("C1", slackfake.Message{TS: "1700000000.000100", User: "U1", Text: "Write the test first"})
 	h.slack.Limit("conversations.history", 1)
 
@@ -348,7 +349,7 @@ func TestHTTP_CommandReplyFilesFollowTheAnswer(t *testing.T) {
 // out of the repository until a facilitator allows the channel.
 func TestHTTP_ReactionInAPrivateCChannel(t *testing.T) {
 	h := newHarness(t, nil)
-	runJobs(t, h.core)
+	coretest.RunJobs(t, h.core, nil)
 	h.slack.AddUser(slackfake.User{ID: "U1", Name: "ada", Admin: true})
 	h.slack.SetPrivate("C7")
 	h.slack.AddMessage("C7", slackfake.Message{TS: "1700000000.000100", User: "U1", Text: "said in private"})

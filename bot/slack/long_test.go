@@ -7,6 +7,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/copbot/copbot/internal/coretest"
 	"github.com/copbot/copbot/internal/dbtest"
 	"github.com/copbot/copbot/internal/slackfake"
 	"github.com/copbot/copbot/internal/wait"
@@ -82,7 +83,7 @@ func TestHTTP_CommandOfFortyThousandCharacters(t *testing.T) {
 // is saved and the member who reacted is told why.
 func TestHTTP_ReactionOnFortyThousandCharacters(t *testing.T) {
 	h := newHarness(t, nil)
-	runJobs(t, h.core)
+	coretest.RunJobs(t, h.core, nil)
 	long, over := longText(knowledge.MaxTipText), longText(knowledge.MaxTipText+1)
 	h.slack.AddMessage("C1", slackfake.Message{TS: "1700000000.000100", User: "U1", Text: slackEscaped(long)})
 	h.slack.AddMessage("C1", slackfake.Message{TS: "1700000001.000100", User: "U1", Text: slackEscaped(over)})

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/copbot/copbot/internal/coretest"
 	"github.com/copbot/copbot/internal/dbtest"
 	"github.com/copbot/copbot/internal/slackfake"
 	"github.com/copbot/copbot/internal/wait"
@@ -58,7 +59,7 @@ func TestHTTP_DatabaseDown(t *testing.T) {
 			t.Errorf("event %d after the restart: %d after three retries; want 200", i, status)
 		}
 	}
-	runJobs(t, h.core)
+	coretest.RunJobs(t, h.core, nil)
 	wait.Until(t, "three tips", func() bool { return len(h.tips(t)) == 3 })
 	// Three messages are at most three tips, saved or pending.
 	tips, votes := h.tips(t), 0

@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/copbot/copbot/bot"
+	"github.com/copbot/copbot/internal/coretest"
 	"github.com/copbot/copbot/internal/dbtest"
 	"github.com/copbot/copbot/internal/slackfake"
 	"github.com/copbot/copbot/internal/wait"
@@ -77,7 +78,7 @@ func TestSocketMode_Session(t *testing.T) {
 		})
 	}
 	h := newHarness(t, &harnessOpts{options: Options{AppToken: testAppToken}, wrap: flaky})
-	runJobs(t, h.core)
+	coretest.RunJobs(t, h.core, nil)
 	h.slack.AddMessage("C1", slackfake.Message{TS: "1700000000.000100", User: "U1", Text: "Socket tip"})
 	h.slack.AddMessage("C1", slackfake.Message{TS: "1700000001.000100", User: "U1", Text: "Second socket tip"})
 

@@ -11,6 +11,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/copbot/copbot/bot"
+	"github.com/copbot/copbot/internal/coretest"
 	"github.com/copbot/copbot/internal/slackfake"
 	"github.com/copbot/copbot/internal/wait"
 )
@@ -163,7 +164,7 @@ func TestRun_LearnsPrivateChannels(t *testing.T) {
 
 	// The core leaves reactions in private channels out of the repository
 	// unless a facilitator allows the channel.
-	runJobs(t, h.core)
+	coretest.RunJobs(t, h.core, nil)
 	if status, _ := h.event(t, reactionPayload("EvPriv", "reaction_added", "U2", "bulb", "C9", "1700000000.000100", "U1"), 0); status != 200 {
 		t.Fatalf("status %d", status)
 	}
