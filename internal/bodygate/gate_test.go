@@ -65,11 +65,13 @@ func TestGate_NoSlotIsBusyAtOnce(t *testing.T) {
 	defer release.Close()
 	held := make(chan struct{})
 	go g.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		io.CopyN(io.Discard, r.Body, 9) // beyond the allowance: the one slot
+		// The 10th byte is beyond the allowance: reading it takes the one
+		// slot, so the slot is held once it is read.
+		io.CopyN(io.Discard, r.Body, 10)
 		close(held)
 		io.Copy(io.Discard, r.Body) // until the pipe closes
 	})).ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodPost, "/", io.MultiReader(strings.NewReader("123456789"), stall)))
-	go release.Write(nil)
+	go release.Write([]byte("0"))
 	<-held
 	if _, _, err := readAll(g, strings.Repeat("x", 100)); !errors.Is(err, ErrBusy) {
 		t.Errorf("a second large body while the slot is held: %v; want ErrBusy", err)
