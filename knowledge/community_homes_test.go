@@ -3,6 +3,7 @@ package knowledge_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync/atomic"
 	"testing"
@@ -180,4 +181,28 @@ func TestStore_RoutingFollowsAnotherProcess(t *testing.T) {
 		c, err := other.HomeOf(ctx, "slack", "T1", "C2")
 		return err == nil && c.ID == fe.ID
 	})
+}
+
+// TestStore_DefaultCommunityMadeAtOnce: the first events of a workspace,
+// arriving at once, all find its one default community (ON CONFLICT names
+// one index; no other unique index may refuse the insert).
+func TestStore_DefaultCommunityMadeAtOnce(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	for round := range 30 {
+		workspace := fmt.Sprintf("T-new-%d", round)
+		ids := make([]int64, 10)
+		concurrently(10, func(i int) {
+			c, err := s.Community(ctx, "slack", workspace)
+			if err != nil {
+				t.Errorf("community: %v", err)
+			}
+			ids[i] = c.ID
+		})
+		for _, id := range ids {
+			if id != ids[0] || id == 0 {
+				t.Fatalf("ten first contacts with %s made communities %v; want one", workspace, ids)
+			}
+		}
+	}
 }

@@ -4,7 +4,7 @@
 -- /cop community create and own a set of home channels.
 ALTER TABLE communities DROP CONSTRAINT communities_platform_external_id_key;
 CREATE UNIQUE INDEX communities_default ON communities (platform, external_id) WHERE name = '';
-CREATE UNIQUE INDEX communities_named ON communities (platform, external_id, lower(name));
+CREATE UNIQUE INDEX communities_named ON communities (platform, external_id, lower(name)) WHERE name <> '';
 ALTER TABLE communities ADD CONSTRAINT communities_name_length CHECK (length(name) <= 40);
 ALTER TABLE communities ADD COLUMN archived_at timestamptz;
 
