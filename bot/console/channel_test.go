@@ -97,3 +97,26 @@ func TestAdapter_PrivateChannels(t *testing.T) {
 		t.Errorf("FindChannel says #secret is private after /channel secret public")
 	}
 }
+
+// TestConsole_SecondJoinSaysSo: /join for a member who joined already says
+// so, and is still delivered, as a platform delivers a second join.
+func TestConsole_SecondJoinSaysSo(t *testing.T) {
+	var out bytes.Buffer
+	rec := &joinCounter{}
+	con := New(strings.NewReader("/join ada\n/join ada\n"), &out, nil)
+	if err := con.Run(context.Background(), rec); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "* ada joined the community\n") || !strings.Contains(out.String(), "* ada joined again") || rec.joins != 2 {
+		t.Errorf("two joins printed %q and delivered %d events; want the second said as such, both delivered", out.String(), rec.joins)
+	}
+}
+
+type joinCounter struct{ joins int }
+
+func (j *joinCounter) HandleEvent(_ context.Context, ev *bot.Event) ([]bot.Reply, error) {
+	if ev.Kind == bot.MemberJoined && ev.User.ID == "ada" {
+		j.joins++
+	}
+	return nil, nil
+}

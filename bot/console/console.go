@@ -53,8 +53,10 @@ type Adapter struct {
 	// caused it). Under outMu; nil when no event is in flight.
 	held *bytes.Buffer
 
-	run      string // makes event and message ids unique across runs
-	users    map[string]bool
+	run   string // makes event and message ids unique across runs
+	users map[string]bool
+	// joined are the members who joined with /join, for a second join.
+	joined   map[string]bool
 	messages []message
 	seq      int
 	files    int // attachments written, under outMu
@@ -199,7 +201,17 @@ func (a *Adapter) line(ctx context.Context, h bot.Handler, line string) error {
 			return nil
 		}
 		a.users[name] = true
-		a.sayf("* %s joined the community\n", name)
+		if a.joined[name] {
+			// As on the platforms, a second join is an event too; the
+			// community counts the first.
+			a.sayf("* %s joined again (copbot counts the first join)\n", name)
+		} else {
+			a.sayf("* %s joined the community\n", name)
+		}
+		if a.joined == nil {
+			a.joined = map[string]bool{}
+		}
+		a.joined[name] = true
 		return a.dispatch(ctx, h, &bot.Event{Kind: bot.MemberJoined, User: a.person(name)})
 	case "/channel":
 		a.moveChannel(rest)
