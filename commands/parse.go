@@ -56,7 +56,7 @@ var (
 	// and Parse reads again as the same word ("<https://a b>" is two words,
 	// as typed, and "<mailto:@x>" a word and a mention).
 	// (Spaces are unicode.IsSpace's: \s, \v, U+0085 and the Z classes.)
-	slackLink = regexp.MustCompile(`^<((?:https?://|mailto:[^@#|>\s\v\x{85}\pZ])[^|>\s\v\x{85}\pZ]*)(?:\|[^>]*)?>`)
+	slackLink = regexp.MustCompile(`^<((?:https?://|mailto:[^@#<|>\s\v\x{85}\pZ])[^|>\s\v\x{85}\pZ]*)(?:\|[^>]*)?>`)
 	keyPrefix = regexp.MustCompile(`^([a-z]+):(?:[@#]|<[@#])`)
 )
 
