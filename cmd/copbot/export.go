@@ -269,7 +269,11 @@ func writeMarkdown(w io.Writer, community string, tips []knowledge.ExportedTip) 
 		tags = append(tags, "")
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "# Practice repository of %s\n\n%d tips, exported %s.\n", community, len(tips), time.Now().UTC().Format("2006-01-02"))
+	noun := "tips"
+	if len(tips) == 1 {
+		noun = "tip"
+	}
+	fmt.Fprintf(&b, "# Practice repository of %s\n\n%d %s, exported %s.\n", community, len(tips), noun, time.Now().UTC().Format("2006-01-02"))
 	for _, tag := range tags {
 		if tag == "" {
 			b.WriteString("\n## Untagged\n\n")

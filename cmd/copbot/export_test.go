@@ -108,4 +108,8 @@ func TestExport_PeoplesTextStaysText(t *testing.T) {
 	if !strings.Contains(out, `\[click\]`) || !strings.Contains(out, "[source](https://x.slack.com/archives/C1/p1%29") {
 		t.Errorf("markdown = %s; want the text escaped and the permalink kept whole inside its link", out)
 	}
+	var one bytes.Buffer
+	if err := writeMarkdown(&one, "console", tips[:1]); err != nil || !strings.Contains(one.String(), "\n1 tip, exported") {
+		t.Errorf("markdown of one tip = %q, %v; want \"1 tip, exported\"", one.String(), err)
+	}
 }
