@@ -220,7 +220,9 @@ func (s *Store) CreateCommunity(ctx context.Context, by Member, name string, cha
 		if err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, `INSERT INTO facilitators (community_id, member_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, c.ID, creator.ID)
+		// The community was made in this transaction: nobody else can have
+		// made its creator a facilitator yet.
+		_, err = tx.Exec(ctx, `INSERT INTO facilitators (community_id, member_id) VALUES ($1, $2)`, c.ID, creator.ID)
 		if err != nil {
 			return fmt.Errorf("make the creator a facilitator: %w", err)
 		}
