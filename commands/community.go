@@ -10,6 +10,55 @@ import (
 	"github.com/copbot/copbot/knowledge"
 )
 
+// communityFamilies are the commands about communities themselves.
+func (c *Core) communityFamilies() []family {
+	return []family{c.communityCommand(), c.inCommand()}
+}
+
+// community is the community an event belongs to: the one whose home its
+// channel is, else the workspace's default community, which also takes
+// joins (a join is to the workspace). It is read from memory.
+func (c *Core) community(ctx context.Context, ev *bot.Event) (knowledge.Community, error) {
+	channel := ev.Channel.ID
+	if ev.Kind == bot.MemberJoined {
+		channel = ""
+	}
+	return c.store.HomeOf(ctx, string(ev.Community.Platform), ev.Community.ExternalID, channel)
+}
+
+// whichCommunity decides the community of a command whose channel does
+// not say: a private channel or direct message that is no community's
+// home. A member of one community acts on it; a member of several is
+// asked, with a button for each (/cop in <community> …). Elsewhere the
+// channel's community stands.
+func (c *Core) whichCommunity(ctx context.Context, ev *bot.Event, home knowledge.Community) (knowledge.Community, *bot.Reply, error) {
+	if home.Name != "" || !ev.Channel.Private && ev.Channel.ID != "" {
+		return home, nil, nil
+	}
+	if w := firstWord(ev.Text); w == "in" || w == "community" || w == "help" {
+		return home, nil, nil
+	}
+	if named, err := c.store.HasNamedCommunities(ctx, home.Platform, home.ExternalID); err != nil || !named {
+		return home, nil, err
+	}
+	mine, err := c.store.CommunitiesOf(ctx, home.Platform, home.ExternalID, ev.User.ID)
+	switch {
+	case err != nil:
+		return home, nil, err
+	case len(mine) == 0:
+		return home, nil, nil
+	case len(mine) == 1:
+		return mine[0], nil, nil
+	}
+	t := bot.Plain("You are in several communities here; which one is this for?")
+	var buttons []bot.Button
+	for _, m := range mine {
+		buttons = append(buttons, bot.Button{Label: m.Label(), Command: "in " + m.Label() + " " + ev.Text})
+	}
+	t = t.Line("Or say it outright: `/cop in <community> %s`.", bot.Untrusted(ev.Text))
+	return home, &bot.Reply{Text: t, Buttons: buttons}, nil
+}
+
 func (c *Core) communityCommand() family {
 	return family{
 		Name:    "community",

@@ -75,10 +75,15 @@ type router struct {
 // newRouter routes to the given families.
 func newRouter(cmds ...family) *router {
 	r := &router{cmds: map[string]family{}}
+	r.add(cmds...)
+	return r
+}
+
+// add routes to more families.
+func (r *router) add(cmds ...family) {
 	for _, c := range cmds {
 		r.cmds[c.Name] = c
 	}
-	return r
 }
 
 // Lookup returns a family by name.
