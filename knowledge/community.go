@@ -17,6 +17,10 @@ type Community struct {
 	Platform   string
 	ExternalID string
 	Name       string
+	// Side is the community of another workspace through which an event
+	// came, when that one is linked into this one (community_links.go);
+	// nil otherwise.
+	Side *Community
 }
 
 // DefaultName is how people name a workspace's default community in

@@ -118,27 +118,41 @@ func (s *Store) checkRouting(ctx context.Context) {
 	}()
 }
 
-// loadHomes reads a workspace's routing and keeps it.
+// loadHomes reads a workspace's routing and keeps it. A community linked
+// into another routes there, with Side set to itself.
 func (s *Store) loadHomes(ctx context.Context, platform, workspace string) (*homes, error) {
-	def, err := s.Community(ctx, platform, workspace)
-	if err != nil {
+	if _, err := s.Community(ctx, platform, workspace); err != nil {
 		return nil, err
 	}
 	rows, err := s.pool.Query(ctx, `
-		SELECT c.id, c.name, COALESCE(cc.channel_id, '') FROM communities c
-		LEFT JOIN community_channels cc ON cc.community_id = c.id
-		WHERE c.platform = $1 AND c.external_id = $2 AND c.name <> '' AND c.archived_at IS NULL`, platform, workspace)
+		SELECT c.id, c.name, COALESCE(cc.channel_id, ''),
+			COALESCE(l.id, 0), COALESCE(l.platform, ''), COALESCE(l.external_id, ''), COALESCE(l.name, '')
+		FROM communities c
+		LEFT JOIN community_channels cc ON cc.community_id = c.id AND c.name <> ''
+		LEFT JOIN communities l ON l.id = c.linked_to
+		WHERE c.platform = $1 AND c.external_id = $2 AND c.archived_at IS NULL`, platform, workspace)
 	if err != nil {
 		return nil, fmt.Errorf("read home channels: %w", err)
 	}
-	h := &homes{def: def, byChannel: map[string]Community{}}
+	h := &homes{byChannel: map[string]Community{}}
 	named := map[int64]bool{}
-	var c Community
+	var c, into Community
 	var channel string
-	_, err = pgx.ForEachRow(rows, []any{&c.ID, &c.Name, &channel}, func() error {
-		named[c.ID] = true
-		if channel != "" {
-			h.byChannel[channel] = Community{ID: c.ID, Platform: platform, ExternalID: workspace, Name: c.Name}
+	_, err = pgx.ForEachRow(rows, []any{&c.ID, &c.Name, &channel, &into.ID, &into.Platform, &into.ExternalID, &into.Name}, func() error {
+		routed := Community{ID: c.ID, Platform: platform, ExternalID: workspace, Name: c.Name}
+		if into.ID != 0 {
+			side := routed
+			routed = into
+			routed.Side = &side
+		}
+		switch {
+		case c.Name == "":
+			h.def = routed
+		case channel != "":
+			h.byChannel[channel] = routed
+			named[c.ID] = true
+		default:
+			named[c.ID] = true
 		}
 		return nil
 	})
