@@ -12,7 +12,7 @@ import (
 
 // communityFamilies are the commands about communities themselves.
 func (c *Core) communityFamilies() []family {
-	return []family{c.communityCommand(), c.inCommand()}
+	return []family{c.communityCommand(), c.inCommand(), c.linkCommand(), c.unlinkCommand()}
 }
 
 // community is the community an event belongs to: the one whose home its
@@ -32,23 +32,29 @@ func (c *Core) community(ctx context.Context, ev *bot.Event) (knowledge.Communit
 // asked, with a button for each (/cop in <community> …). Elsewhere the
 // channel's community stands.
 func (c *Core) whichCommunity(ctx context.Context, ev *bot.Event, home knowledge.Community) (knowledge.Community, *bot.Reply, error) {
-	if home.Name != "" || !ev.Channel.Private && ev.Channel.ID != "" {
+	own := home // the community as its workspace knows it
+	if home.Side != nil {
+		own = *home.Side
+	}
+	if own.Name != "" || !ev.Channel.Private && ev.Channel.ID != "" {
 		return home, nil, nil
 	}
-	if w := firstWord(ev.Text); w == "in" || w == "community" || w == "help" {
+	if w := firstWord(ev.Text); w == "in" || w == "community" || w == "help" || w == "link" || w == "unlink" {
 		return home, nil, nil
 	}
-	if named, err := c.store.HasNamedCommunities(ctx, home.Platform, home.ExternalID); err != nil || !named {
+	ws := ev.Community
+	if named, err := c.store.HasNamedCommunities(ctx, string(ws.Platform), ws.ExternalID); err != nil || !named {
 		return home, nil, err
 	}
-	mine, err := c.store.CommunitiesOf(ctx, home.Platform, home.ExternalID, ev.User.ID)
+	mine, err := c.store.CommunitiesOf(ctx, string(ws.Platform), ws.ExternalID, rawEvent(*ev).User.ID)
 	switch {
 	case err != nil:
 		return home, nil, err
 	case len(mine) == 0:
 		return home, nil, nil
 	case len(mine) == 1:
-		return mine[0], nil, nil
+		routed, err := c.store.Routed(ctx, mine[0])
+		return routed, nil, err
 	}
 	t := bot.Plain("You are in several communities here; which one is this for?")
 	var buttons []bot.Button
@@ -96,11 +102,20 @@ func (c *Core) communityShow(ctx context.Context, req *request) (bot.Reply, erro
 	if req.Args.Len() > 0 {
 		return bot.Reply{}, usagef("community", "`/cop community` takes nothing more; see the subcommands below.")
 	}
-	all, err := c.store.Communities(ctx, req.Community.Platform, req.Community.ExternalID)
+	ws := req.Event.Community
+	all, err := c.store.Communities(ctx, string(ws.Platform), ws.ExternalID)
 	if err != nil {
 		return bot.Reply{}, err
 	}
 	t := bot.Textf("Here you are in the community *%s*.", bot.Untrusted(req.Community.Label()))
+	if side := req.Community.Side; side != nil {
+		t = bot.Textf("Here you are in the community *%s*, linked with *%s*: one repository, objectives, mentoring pool and stats "+
+			"across both workspaces.", bot.Untrusted(side.Label()), bot.Untrusted(req.Community.Place()))
+	} else if sides, err := c.store.Sides(ctx, req.Community); err != nil {
+		return bot.Reply{}, err
+	} else if len(sides) > 0 {
+		t = t.Line("It is linked with %s: one community across workspaces.", bot.Untrusted(placeList(sides)))
+	}
 	if len(all) == 1 {
 		t = t.Line("It is the only community of this workspace; `/cop community create <name> #channel` makes another.")
 		return bot.Reply{Text: t}, nil
@@ -280,11 +295,15 @@ func (c *Core) homeChannels(ctx context.Context, req *request) ([]knowledge.Home
 
 // namedCommunity finds a community of the request's workspace by name.
 func (c *Core) namedCommunity(ctx context.Context, req *request, name string) (knowledge.Community, error) {
-	target, err := c.store.CommunityNamed(ctx, req.Community.Platform, req.Community.ExternalID, name)
+	ws := req.Event.Community
+	target, err := c.store.CommunityNamed(ctx, string(ws.Platform), ws.ExternalID, name)
 	if errors.Is(err, knowledge.ErrNotFound) {
 		return target, &knowledge.InvalidError{Msg: fmt.Sprintf("There is no community called %s here; `/cop community` lists them.", name)}
 	}
-	return target, err
+	if err != nil {
+		return target, err
+	}
+	return c.store.Routed(ctx, target)
 }
 
 func (c *Core) inCommand() family {
@@ -311,13 +330,18 @@ func (c *Core) in(ctx context.Context, req *request) (bot.Reply, error) {
 	if err != nil {
 		return bot.Reply{}, err
 	}
-	member, err := c.store.SeeMember(ctx, target.ID, person(req.Event.User))
+	raw := rawEvent(*req.Event)
+	raw.Text = rest
+	ev := seenBy(&raw, target)
+	member, err := c.store.SeeMember(ctx, target.ID, person(ev.User))
 	if err != nil {
 		return bot.Reply{}, err
 	}
-	ev := *req.Event
-	ev.Text = rest
-	r := scoped(target.Name, c.command(ctx, &ev, target, member))
+	own := target // as the workspace knows it
+	if target.Side != nil {
+		own = *target.Side
+	}
+	r := scoped(own.Name, c.command(ctx, ev, target, member))
 	if target.ID != req.Community.ID {
 		// The channel belongs to another community: its members do not
 		// see what happens in this one.

@@ -138,6 +138,7 @@ func (c *Core) channel(ctx context.Context, req *request, t token) (bot.Channel,
 	if !found {
 		return bot.Channel{}, &knowledge.InvalidError{Msg: fmt.Sprintf("I can't see a channel called #%s here.", t.Text)}
 	}
+	ch.ID = seenBy(&bot.Event{Community: req.Event.Community, Channel: ch}, req.Community).Channel.ID
 	return ch, nil
 }
 

@@ -80,6 +80,8 @@ func NewCore(store *knowledge.Store, log *slog.Logger, adapters ...bot.Adapter) 
 		c.digestCommand(),
 		c.storyCommand(),
 		c.storiesCommand(),
+		c.partnerCommand(),
+		c.shareCommand(),
 	)
 	c.router.add(c.communityFamilies()...)
 	return c
@@ -121,6 +123,8 @@ func (c *Core) HandleEvent(ctx context.Context, ev *bot.Event) ([]bot.Reply, err
 	if err != nil {
 		return c.notRecorded(ctx, ev, err)
 	}
+	raw := ev
+	ev = seenBy(raw, community)
 	switch ev.Kind {
 	case bot.Command:
 		isNew, err := c.store.RecordCommand(ctx, community.ID, ev.ID)
@@ -137,11 +141,13 @@ func (c *Core) HandleEvent(ctx context.Context, ev *bot.Event) ([]bot.Reply, err
 		} else if choice != nil {
 			return []bot.Reply{*choice}, nil
 		}
+		ev = seenBy(raw, community)
 		member, err := c.store.SeeMember(ctx, community.ID, person(ev.User))
 		if err != nil {
 			return c.notRecorded(ctx, ev, err)
 		}
-		return []bot.Reply{c.command(ctx, ev, community, member)}, nil
+		reply := c.command(ctx, ev, community, member)
+		return []bot.Reply{c.localize(ctx, community.ID, refOf(community), ev.Community, reply)}, nil
 	case bot.ReactionAdded, bot.ReactionRemoved:
 		err = c.reaction(ctx, ev, community)
 	case bot.MemberJoined:
@@ -185,6 +191,7 @@ func (c *Core) command(ctx context.Context, ev *bot.Event, community knowledge.C
 	if err != nil {
 		return c.errorReply(ctx, req, err)
 	}
+	qualifyArgs(args, ev, community)
 	req.Args = args
 	serve := func() (bot.Reply, error) { return c.router.ServeCommand(ctx, req) }
 	var reply bot.Reply

@@ -109,10 +109,21 @@ func (c *Core) introduce(ctx context.Context, ref bot.CommunityRef, communityID 
 		return err
 	}
 	channel := p.IntroChannel
-	if opener, ok := c.adapters[ref.Platform].(bot.ConversationOpener); ok && channel == "" && !direct {
-		users := []string{p.Mentor.PlatformUserID, p.Mentee.PlatformUserID}
+	// In a community linked across workspaces, the two may be in different
+	// ones: then each is written to where they are, with a note.
+	ws, mentor := bot.Unqualify(ref, p.Mentor.PlatformUserID)
+	menteeWS, mentee := bot.Unqualify(ref, p.Mentee.PlatformUserID)
+	apart := !bot.SameWorkspace(ws, menteeWS)
+	if opener, ok := c.adapters[ws.Platform].(bot.ConversationOpener); ok && channel == "" && !direct && !apart {
+		from := ""
+		if chWS, ch := bot.Unqualify(ref, p.ChannelID); bot.SameWorkspace(chWS, ws) {
+			from = ch
+		}
 		topic := fmt.Sprintf("Mentoring: %s and %s", p.Mentor.Name(), p.Mentee.Name())
-		opened, err := opener.OpenConversation(ctx, ref, p.ChannelID, users, topic)
+		opened, err := opener.OpenConversation(ctx, ws, from, []string{mentor, mentee}, topic)
+		if opened != "" && !bot.SameWorkspace(ws, ref) {
+			opened = ws.Qualify(opened)
+		}
 		var limited *bot.RateLimitedError
 		switch {
 		case errors.As(err, &limited):
@@ -129,7 +140,12 @@ func (c *Core) introduce(ctx context.Context, ref bot.CommunityRef, communityID 
 			channel = opened
 		}
 	}
-	reply := bot.Reply{Text: introduction(p), Visibility: bot.InChannel, Buttons: acceptButtons(p.Number)}
+	text := introduction(p)
+	if apart {
+		text = text.Line("You two meet in different workspaces of this community (%s and %s): write to each other where you both are, or find each other there.",
+			string(ws.Platform), string(menteeWS.Platform))
+	}
+	reply := bot.Reply{Text: text, Visibility: bot.InChannel, Buttons: acceptButtons(p.Number)}
 	reply.Buttons[0].Label, reply.Buttons[1].Label = "Accept", "Decline"
 	notices := []bot.Notice{{Community: ref, ChannelID: channel, Reply: reply}}
 	if channel == "" {

@@ -231,7 +231,11 @@ func (c *Core) fetchAll(ctx context.Context, items []knowledge.CaptureItem) (don
 		return true
 	}
 	for _, it := range items {
-		ref := bot.CommunityRef{Platform: bot.Platform(it.Platform), ExternalID: it.ExternalID}
+		// A message of another side of a linked community is fetched there.
+		home := bot.CommunityRef{Platform: bot.Platform(it.Platform), ExternalID: it.ExternalID}
+		ref, channel := bot.Unqualify(home, it.ChannelID)
+		_, message := bot.Unqualify(ref, it.MessageID)
+		_, thread := bot.Unqualify(ref, it.ThreadID)
 		fetcher, canFetch := c.adapters[ref.Platform].(bot.MessageFetcher)
 		if skip(it, ref, canFetch) {
 			continue
@@ -239,7 +243,7 @@ func (c *Core) fetchAll(ctx context.Context, items []knowledge.CaptureItem) (don
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			fm, err := fetcher.FetchMessage(ctx, ref, it.ChannelID, it.MessageID, it.ThreadID)
+			fm, err := fetcher.FetchMessage(ctx, ref, channel, message, thread)
 			mu.Lock()
 			defer mu.Unlock()
 			var limited *bot.RateLimitedError
@@ -254,9 +258,13 @@ func (c *Core) fetchAll(ctx context.Context, items []knowledge.CaptureItem) (don
 				errs = append(errs, fmt.Errorf("fetch message %s: %w", it.MessageID, err))
 				failed = append(failed, it)
 			default:
+				own := func(id string) string { return id }
+				if !bot.SameWorkspace(ref, home) {
+					own = ref.Qualify
+				}
 				done = append(done, knowledge.Captured{Item: it, Message: knowledge.Message{
-					Text: fm.Text, AuthorID: fm.Author.ID, AuthorName: fm.Author.Name, AuthorBot: fm.Author.IsBot,
-					Permalink: fm.Permalink, ThreadID: fm.ThreadID, Private: fm.Private,
+					Text: fm.Text, AuthorID: own(fm.Author.ID), AuthorName: fm.Author.Name, AuthorBot: fm.Author.IsBot,
+					Permalink: fm.Permalink, ThreadID: own(fm.ThreadID), Private: fm.Private,
 				}})
 			}
 		})
@@ -329,6 +337,10 @@ func (c *Core) notify(ctx context.Context, n bot.Notice) {
 // send sends a notice through the platform's adapter and says whether it
 // went, for notices whose job retries them until they do.
 func (c *Core) send(ctx context.Context, n bot.Notice) error {
+	n, err := c.addressed(ctx, n)
+	if err != nil {
+		return err
+	}
 	notifier, ok := c.adapters[n.Community.Platform].(bot.Notifier)
 	if !ok {
 		return fmt.Errorf("no adapter here can send %s notices", n.Community.Platform)

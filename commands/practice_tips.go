@@ -227,9 +227,14 @@ func (c *Core) reader(ctx context.Context, req *request) (knowledge.Reader, erro
 	}
 	r.GuestChannels = []string{}
 	if lister, ok := c.adapters[req.Event.Community.Platform].(bot.MemberChannelLister); ok {
-		channels, err := lister.MemberChannels(ctx, req.Event.Community, req.Member.PlatformUserID)
+		// The guest's channels are those of the workspace the command came from.
+		ws, user := bot.Unqualify(refOf(req.Community), req.Member.PlatformUserID)
+		channels, err := lister.MemberChannels(ctx, ws, user)
 		if err != nil {
 			return r, fmt.Errorf("list a guest's channels: %w", err)
+		}
+		for i := range channels {
+			channels[i] = seenBy(&bot.Event{Community: ws, Channel: bot.Channel{ID: channels[i]}}, req.Community).Channel.ID
 		}
 		r.GuestChannels = channels
 	}
