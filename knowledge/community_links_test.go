@@ -236,6 +236,31 @@ func TestStore_LinkMe(t *testing.T) {
 	if same, _ := s.SamePerson(ctx, sl.c.ID, ada.ID, sl.member(t, "bob").ID); same {
 		t.Error("ada and bob are one person")
 	}
+	// One person is never their own mentor, and counts once.
+	if _, err := s.OfferMentoring(ctx, ada, knowledge.MentorOffer{Topics: []string{"testing"}}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.RequestMentor(ctx, adaDiscord, []string{"testing"}, "C1")
+	if err != nil || res.Pairing != nil || res.Offering != 0 {
+		t.Errorf("ada's Discord account asked for a mentor: %+v, %v; want no pairing and no mentor offering", res, err)
+	}
+	if res, err := s.RequestMentor(ctx, sl.member(t, "bob"), []string{"testing"}, "C1"); err != nil || res.Pairing == nil {
+		t.Errorf("bob asked for a mentor: %+v, %v; want ada", res, err)
+	}
+
+	for i, m := range []knowledge.Member{ada, adaDiscord, sl.member(t, "bob")} {
+		if _, err := s.SaveTip(ctx, m, knowledge.NewTip{Text: "Tip " + string(rune('a'+i)), ChannelID: "C1"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st, err := s.Stats(ctx, sl.member(t, "admin"), knowledge.PeriodMonth, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.ActiveMembers.Now != 2 {
+		t.Errorf("active members = %d; want 2: ada's two accounts count once, and bob", st.ActiveMembers.Now)
+	}
+
 	code2, _, _ := s.LinkMeCode(ctx, ada)
 	if _, err := s.LinkMe(ctx, adaDiscord, code2); !errors.As(err, &inv) {
 		t.Errorf("linking linked accounts again: %v", err)

@@ -60,7 +60,7 @@ type match struct {
 // over an idle mentor who offers the same topics without a record. Ties go
 // to the mentor with fewer mentees, then the longest-standing offer, then
 // the lowest member id.
-const bestMentorSQL = `
+var bestMentorSQL = `
 	WITH candidates AS (
 		SELECT m.member_id, m.capacity, m.offered_at,
 			ARRAY(SELECT unnest(m.topic_keys) INTERSECT SELECT unnest($3::text[])) AS shared,
@@ -68,7 +68,7 @@ const bestMentorSQL = `
 			(SELECT count(*) FROM pairings p WHERE p.community_id = m.community_id AND p.mentor_id = m.member_id
 				AND p.state IN ('proposed', 'active'))::int AS load
 		FROM mentors m
-		WHERE m.community_id = $1 AND m.member_id <> $2 AND NOT m.paused AND m.topic_keys && $3::text[]
+		WHERE m.community_id = $1 AND NOT m.paused AND m.topic_keys && $3::text[] AND NOT ` + samePersonAs("m.member_id", "$2") + `
 		  AND NOT EXISTS (SELECT 1 FROM pairings p WHERE p.community_id = m.community_id
 				AND p.mentee_id = $2 AND p.mentor_id = m.member_id)
 	), scored AS (
@@ -221,4 +221,11 @@ func (m *mentoringTx) drain(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// samePersonAs is true when two members of community $1 are one person:
+// one member, or two accounts linked with /cop link me.
+func samePersonAs(a, b string) string {
+	return `EXISTS (SELECT 1 FROM members x, members y WHERE x.community_id = $1 AND x.id = ` + a +
+		` AND y.community_id = $1 AND y.id = ` + b + ` AND COALESCE(x.same_person_as, x.id) = COALESCE(y.same_person_as, y.id))`
 }

@@ -88,7 +88,7 @@ func (m *mentoringTx) whyWaiting(ctx context.Context, r requestRow, res *Request
 			EXISTS (SELECT 1 FROM pairings p WHERE p.community_id = m.community_id
 				AND p.mentor_id = m.member_id AND p.mentee_id = $2)
 		FROM mentors m JOIN members mb ON mb.community_id = m.community_id AND mb.id = m.member_id
-		WHERE m.community_id = $1 AND m.member_id <> $2 AND m.topic_keys && $3::text[]
+		WHERE m.community_id = $1 AND m.topic_keys && $3::text[] AND NOT `+samePersonAs("m.member_id", "$2")+`
 		ORDER BY lower(mb.display_name), mb.id`, m.communityID, r.menteeID, r.keys)
 	if err != nil {
 		return fmt.Errorf("read mentors of the topics: %w", err)

@@ -241,10 +241,12 @@ func countActive(ctx context.Context, tx pgx.Tx, w window, st *Stats) error {
 			UNION ALL
 			SELECT member_id, created_at FROM stories WHERE community_id = $1 AND created_at >= $3 AND created_at < $5
 		)
-		SELECT count(DISTINCT member_id) FILTER (WHERE at >= $4 AND member_id <> ALL($2)),
-			count(DISTINCT member_id) FILTER (WHERE at < $4 AND member_id <> ALL($2)),
-			count(DISTINCT member_id) FILTER (WHERE at >= $4 AND member_id = ANY($2))
-		FROM acts`,
+		-- A person's accounts on two sides of a linked community count once.
+		SELECT count(DISTINCT person) FILTER (WHERE at >= $4 AND member_id <> ALL($2)),
+			count(DISTINCT person) FILTER (WHERE at < $4 AND member_id <> ALL($2)),
+			count(DISTINCT person) FILTER (WHERE at >= $4 AND member_id = ANY($2))
+		FROM (SELECT a.member_id, a.at, COALESCE(mb.same_person_as, a.member_id) AS person
+			FROM acts a LEFT JOIN members mb ON mb.community_id = $1 AND mb.id = a.member_id) acts`,
 		w.community, w.excluded, w.before, w.from, w.to).Scan(&st.ActiveMembers.Now, &st.ActiveMembers.Before, &st.ActiveLeftOut)
 	if err != nil {
 		return fmt.Errorf("count active members: %w", err)
