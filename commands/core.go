@@ -80,8 +80,6 @@ func NewCore(store *knowledge.Store, log *slog.Logger, adapters ...bot.Adapter) 
 		c.digestCommand(),
 		c.storyCommand(),
 		c.storiesCommand(),
-		c.partnerCommand(),
-		c.shareCommand(),
 	)
 	c.router.add(c.communityFamilies()...)
 	return c
