@@ -44,20 +44,6 @@ func TestText_Render(t *testing.T) {
 	}
 }
 
-func TestParseCommunityRef(t *testing.T) {
-	for _, s := range []string{"slack:T0123", "discord:81384788765712384", "console"} {
-		ref, err := ParseCommunityRef(s)
-		if err != nil || ref.String() != s {
-			t.Errorf("ParseCommunityRef(%q) = %v, %v; want a round trip", s, ref, err)
-		}
-	}
-	for _, s := range []string{"", "slack:", "teams:1", "T0123", "console:x"} {
-		if _, err := ParseCommunityRef(s); err == nil {
-			t.Errorf("ParseCommunityRef(%q) succeeded, want an error", s)
-		}
-	}
-}
-
 // TestTextf_TextArgumentKeepsItsSpans: a Text handed to Textf (an
 // objective's name with its title) keeps its user text as user text; it
 // was once flattened into copbot's markup, where a title like <!channel>

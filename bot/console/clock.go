@@ -3,6 +3,7 @@ package console
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -101,7 +102,12 @@ func (a *Adapter) clock(ctx context.Context, h bot.Handler, arg string) error {
 		a.setClock(to) // its first setting: nothing ran on it before
 		return nil
 	}
-	community := bot.CommunityRef{Platform: bot.Console, ExternalID: bot.ConsoleCommunityID}
+	// One clock for every workspace: the first one used moves it, and
+	// each other one runs what came due for it by then (a move of nothing
+	// more), in the order they were first used.
+	a.outMu.Lock()
+	workspaces := slices.Clone(a.workspaces)
+	a.outMu.Unlock()
 	a.setClock(from) // a first move starts where the real clock stands
 	for at := from; at.Before(to); {
 		next := at.Add(clockStep)
@@ -109,8 +115,14 @@ func (a *Adapter) clock(ctx context.Context, h bot.Handler, arg string) error {
 			next = to
 		}
 		a.setClock(next)
-		if err := mover.ClockMoved(ctx, community, next.Sub(at)); err != nil {
-			return fmt.Errorf("console clock moved to %s: %w", next.UTC().Format(clockLayout), err)
+		for i, ws := range workspaces {
+			d := next.Sub(at)
+			if i > 0 {
+				d = 0
+			}
+			if err := mover.ClockMoved(ctx, ws.ref(), d); err != nil {
+				return fmt.Errorf("console clock moved to %s in workspace %s: %w", next.UTC().Format(clockLayout), ws.name, err)
+			}
 		}
 		at = next
 	}

@@ -18,7 +18,8 @@ import (
 )
 
 // Host is the member a console session starts as: the console community's
-// first member and a facilitator.
+// first member and a facilitator. A workspace made with /workspace starts
+// with Host too.
 const Host = "host"
 
 // Options tune an Adapter. A nil *Options uses the defaults.
@@ -41,28 +42,28 @@ type Adapter struct {
 	in   io.Reader
 	opts Options
 
-	// outMu guards out, and user and channel against the job workers whose
-	// notices read them; the console's own goroutine is their only writer.
-	outMu   sync.Mutex
-	out     io.Writer
-	user    string
-	channel string
+	// outMu guards out, and the current workspace (ws, with its member
+	// and channel) and the list of workspaces against the job workers
+	// whose notices read them; the console's own goroutine is their only
+	// writer.
+	outMu sync.Mutex
+	out   io.Writer
+	// ws is the workspace the console acts as (workspace.go); workspaces
+	// are those used so far, the first one first.
+	ws         *workspace
+	workspaces []*workspace
 	// held collects what job workers print while an event is being
 	// handled, so that it follows the event's replies (a notice can be
 	// sent before the core has returned the reply of the command that
 	// caused it). Under outMu; nil when no event is in flight.
 	held *bytes.Buffer
 
-	run   string // makes event and message ids unique across runs
-	users map[string]bool
-	// joined are the members who joined with /join, for a second join.
-	joined   map[string]bool
+	run string // makes event and message ids unique across runs
+	// messages of every workspace: their ids count across workspaces, so
+	// that an id names one message of the transcript.
 	messages []message
 	seq      int
 	files    int // attachments written, under outMu
-	// private holds the channels /channel marked private; under outMu,
-	// since FindChannel reads it from job workers.
-	private map[string]bool
 
 	// clockMu guards the clock (clock.go), which job workers read through
 	// Now; the console's goroutine is its only writer. clockAt is the
@@ -74,6 +75,7 @@ type Adapter struct {
 
 type message struct {
 	id      string
+	ws      *workspace
 	author  string
 	channel string
 	text    string
@@ -93,8 +95,9 @@ type settler interface {
 
 // New returns a console reading lines from in and writing to out.
 func New(in io.Reader, out io.Writer, opts *Options) *Adapter {
-	a := &Adapter{in: in, out: out, user: Host, channel: "general", users: map[string]bool{Host: true},
-		private: map[string]bool{}}
+	a := &Adapter{in: in, out: out}
+	a.ws = newWorkspace(bot.ConsoleCommunityID)
+	a.workspaces = []*workspace{a.ws}
 	if opts != nil {
 		a.opts = *opts
 	}
@@ -132,7 +135,7 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 		return err
 	}
 	if a.opts.Interactive {
-		a.say("copbot console — you are " + Host + ", a facilitator, in #" + a.channel + ".\n")
+		a.say("copbot console — you are " + Host + ", a facilitator, in #" + a.ws.channel + ".\n")
 		a.say("Type a message, /cop help for copbot, /help for console lines; Ctrl-D quits.\n")
 	}
 	for {
@@ -167,7 +170,13 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 	}
 }
 
-func (a *Adapter) prompt() string { return a.user + " #" + a.channel + "> " }
+// prompt says who and where the person is: host #general> in the first
+// workspace, host@north #general> in another.
+func (a *Adapter) prompt() string {
+	a.outMu.Lock()
+	defer a.outMu.Unlock()
+	return a.ws.user + a.ws.mark() + " #" + a.ws.channel + "> "
+}
 
 // line handles one console line. Problems with the line are printed; an
 // error is returned only when the core could not record an event.
@@ -177,7 +186,7 @@ func (a *Adapter) line(ctx context.Context, h bot.Handler, line string) error {
 	}
 	if !strings.HasPrefix(line, "/") {
 		a.messages = append(a.messages, message{
-			id: "m" + strconv.Itoa(len(a.messages)+1), author: a.user, channel: a.channel, text: line,
+			id: "m" + strconv.Itoa(len(a.messages)+1), ws: a.ws, author: a.ws.user, channel: a.ws.channel, text: line,
 		})
 		a.sayf("[%s]\n", a.messages[len(a.messages)-1].id)
 		return nil
@@ -191,32 +200,31 @@ func (a *Adapter) line(ctx context.Context, h bot.Handler, line string) error {
 		name, ok := a.name(rest, "/as <name>")
 		if ok {
 			a.outMu.Lock()
-			a.user = name
+			a.ws.user = name
 			a.outMu.Unlock()
-			a.users[name] = true
+			a.ws.users[name] = true
 		}
 	case "/join":
 		name, ok := a.name(rest, "/join <name>")
 		if !ok {
 			return nil
 		}
-		a.users[name] = true
-		if a.joined[name] {
+		a.ws.users[name] = true
+		if a.ws.joined[name] {
 			// As on the platforms, a second join is an event too; the
 			// community counts the first.
 			a.sayf("* %s joined again (copbot counts the first join)\n", name)
 		} else {
 			a.sayf("* %s joined the community\n", name)
 		}
-		if a.joined == nil {
-			a.joined = map[string]bool{}
-		}
-		a.joined[name] = true
+		a.ws.joined[name] = true
 		return a.dispatch(ctx, h, &bot.Event{Kind: bot.MemberJoined, User: a.person(name)})
 	case "/channel":
 		a.moveChannel(rest)
 	case "/clock":
 		return a.clock(ctx, h, rest)
+	case "/workspace":
+		return a.workspace(ctx, h, rest)
 	case "/react", "/unreact":
 		return a.react(ctx, h, word, rest)
 	case "/help":
@@ -243,18 +251,18 @@ func (a *Adapter) moveChannel(rest string) {
 	}
 	a.outMu.Lock()
 	defer a.outMu.Unlock()
-	was := a.private[name]
+	was := a.ws.private[name]
 	if len(fields) == 2 {
 		switch mark := strings.ToLower(fields[1]); mark {
 		case "private", "public":
-			a.private[name] = mark == "private"
+			a.ws.private[name] = mark == "private"
 		default:
 			fmt.Fprintf(a.out, "! a channel is private or public, not “%s”: %s\n", fields[1], usage)
 			return
 		}
 	}
-	a.channel = name
-	switch now := a.private[name]; {
+	a.ws.channel = name
+	switch now := a.ws.private[name]; {
 	case now && !was:
 		fmt.Fprintf(a.out, "* #%s is private\n", name)
 	case was && !now:
@@ -262,10 +270,14 @@ func (a *Adapter) moveChannel(rest string) {
 	}
 }
 
-// channelRef is a console channel as events carry it. The caller holds
-// outMu.
-func (a *Adapter) channelRef(name string) bot.Channel {
-	return bot.Channel{ID: name, Name: name, Private: a.private[name]}
+// channelRef is a console channel of the workspace ws as events carry it.
+// The caller holds outMu.
+func channelRef(ws *workspace, name string) bot.Channel {
+	var private bool
+	if ws != nil {
+		private = ws.private[name]
+	}
+	return bot.Channel{ID: name, Name: name, Private: private}
 }
 
 func (a *Adapter) react(ctx context.Context, h bot.Handler, word, rest string) error {
@@ -284,12 +296,16 @@ func (a *Adapter) react(ctx context.Context, h bot.Handler, word, rest string) e
 		a.sayf("! there is no message %s\n", fields[0])
 		return nil
 	}
+	if msg.ws != a.ws {
+		a.sayf("! %s is a message of workspace %s: /workspace %s first\n", msg.id, msg.ws.name, msg.ws.name)
+		return nil
+	}
 	kind := bot.ReactionAdded
 	if word == "/unreact" {
 		kind = bot.ReactionRemoved
 	}
 	a.outMu.Lock()
-	channel := a.channelRef(msg.channel)
+	channel := channelRef(a.ws, msg.channel)
 	a.outMu.Unlock()
 	return a.dispatch(ctx, h, &bot.Event{
 		Kind:    kind,
@@ -304,14 +320,14 @@ func (a *Adapter) react(ctx context.Context, h bot.Handler, word, rest string) e
 func (a *Adapter) dispatch(ctx context.Context, h bot.Handler, ev *bot.Event) error {
 	a.seq++
 	ev.ID = a.run + "." + strconv.Itoa(a.seq)
-	ev.Community = bot.CommunityRef{Platform: bot.Console, ExternalID: bot.ConsoleCommunityID}
+	ev.Community = a.ws.ref()
 	if ev.User.ID == "" {
-		ev.User = a.person(a.user)
+		ev.User = a.person(a.ws.user)
 	}
 	ev.Time = a.tick()
 	a.outMu.Lock()
 	if ev.Channel.ID == "" {
-		ev.Channel = a.channelRef(a.channel)
+		ev.Channel = channelRef(a.ws, a.ws.channel)
 	}
 	a.held = &bytes.Buffer{}
 	a.outMu.Unlock()
@@ -327,9 +343,13 @@ func (a *Adapter) dispatch(ctx context.Context, h bot.Handler, ev *bot.Event) er
 	if err != nil {
 		return fmt.Errorf("console %s event: %w", ev.Kind, err)
 	}
+	// The event's workspace settles first; then the others, where it may
+	// have sent notices too (to a partner community's facilitators).
 	if s, ok := h.(settler); ok {
-		if err := s.Settle(ctx, ev.Community); err != nil {
-			return fmt.Errorf("console %s event: %w", ev.Kind, err)
+		for _, ws := range a.used() {
+			if err := s.Settle(ctx, ws.ref()); err != nil {
+				return fmt.Errorf("console %s event: %w", ev.Kind, err)
+			}
 		}
 	}
 	return nil
@@ -348,7 +368,7 @@ func (a *Adapter) mentions(text string) string {
 		if k, v, ok := strings.Cut(w, ":@"); ok && !strings.ContainsAny(k, `@"`) {
 			prefix, w = k+":", "@"+v
 		}
-		if strings.HasPrefix(w, "@") && a.users[w[1:]] {
+		if strings.HasPrefix(w, "@") && a.ws.users[w[1:]] {
 			words[i] = prefix + "<@" + w[1:] + ">"
 		}
 	}
@@ -379,13 +399,15 @@ func (a *Adapter) printHelp() {
   /clock                    the console's time
   /clock <date> [HH:MM]     set it (YYYY-MM-DD, UTC); a script's first line fixes its day
   /clock +<n>d|h|m          move it forward, e.g. /clock +7d, and run what came due by then
+  /workspace <name>         act as another workspace from now on (created on first use); /workspace console is the first
+  /workspace                the workspace you are in, and those used so far
 `)
 }
 
-// FindChannel finds a console channel by name: its channels are their
-// names, and exist once named.
-func (a *Adapter) FindChannel(_ context.Context, _ bot.CommunityRef, name string) (bot.Channel, bool, error) {
+// FindChannel finds a channel of the community's console workspace by
+// name: its channels are their names, and exist once named.
+func (a *Adapter) FindChannel(_ context.Context, community bot.CommunityRef, name string) (bot.Channel, bool, error) {
 	a.outMu.Lock()
 	defer a.outMu.Unlock()
-	return a.channelRef(name), true, nil
+	return channelRef(a.lookup(community.ExternalID), name), true, nil
 }

@@ -13,43 +13,52 @@ import (
 )
 
 // Notify prints a notice, saying where it went: privately to someone, as a
-// direct message, or in a channel other than the current one.
+// direct message, or in a channel other than the current one; and, when it
+// is for another workspace than the first, or than the one the console is
+// in, which workspace it is for (copbot@north).
 func (a *Adapter) Notify(_ context.Context, n bot.Notice) error {
 	a.outMu.Lock()
 	defer a.outMu.Unlock()
+	copbot := "copbot" + a.markOf(n.Community)
+	// In another workspace than the console's, nobody is "you" and no
+	// channel is the current one.
+	var user, channel string
+	if a.lookup(n.Community.ExternalID) == a.ws {
+		user, channel = a.ws.user, a.ws.channel
+	}
 	var who string
 	switch {
 	case n.ChannelID == "":
-		who = "copbot (direct message to " + n.UserID + ")"
-	case n.Reply.Visibility == bot.Ephemeral && n.UserID != "" && n.UserID != a.user:
-		who = "copbot (only " + n.UserID + ")"
+		who = copbot + " (direct message to " + n.UserID + ")"
+	case n.Reply.Visibility == bot.Ephemeral && n.UserID != "" && n.UserID != user:
+		who = copbot + " (only " + n.UserID + ")"
 	case n.Reply.Visibility == bot.Ephemeral:
-		who = "copbot (only you)"
-	case n.ChannelID != a.channel:
-		who = "copbot in #" + n.ChannelID
+		who = copbot + " (only you)"
+	case n.ChannelID != channel:
+		who = copbot + " in #" + n.ChannelID
 	default:
-		who = "copbot"
+		who = copbot
 	}
 	a.write(a.sink(), who, n.Reply)
 	return nil
 }
 
 // OpenConversation makes a private channel for the given members and says so.
-func (a *Adapter) OpenConversation(_ context.Context, _ bot.CommunityRef, _ string, userIDs []string, topic string) (string, error) {
+func (a *Adapter) OpenConversation(_ context.Context, community bot.CommunityRef, _ string, userIDs []string, topic string) (string, error) {
 	id := "private-" + strings.Join(userIDs, "-")
 	a.outMu.Lock()
 	defer a.outMu.Unlock()
-	fmt.Fprintf(a.sink(), "* copbot opened #%s with %s: %s\n", id, strings.Join(userIDs, ", "), inert(topic))
+	fmt.Fprintf(a.sink(), "* copbot%s opened #%s with %s: %s\n", a.markOf(community), id, strings.Join(userIDs, ", "), inert(topic))
 	return id, nil
 }
 
-// print writes a command's reply.
+// print writes a command's reply, from the workspace the console is in.
 func (a *Adapter) print(r bot.Reply) {
 	a.outMu.Lock()
 	defer a.outMu.Unlock()
-	who := "copbot"
+	who := "copbot" + a.ws.mark()
 	if r.Visibility == bot.Ephemeral {
-		who = "copbot (only you)"
+		who += " (only you)"
 	}
 	a.write(a.out, who, r)
 }

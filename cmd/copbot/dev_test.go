@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"encoding/json"
 	"io"
 	"os"
 	"os/exec"
@@ -10,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/copbot/copbot/internal/dbtest"
 )
 
 // startDev starts `copbot dev` on a throwaway database in tmp and returns
@@ -75,6 +78,33 @@ func TestDev_InterruptRemovesTheDatabase(t *testing.T) {
 	}
 	if _, err := os.Stat(clusters[0]); !os.IsNotExist(err) {
 		t.Errorf("cluster directory %s left behind after Ctrl-C", clusters[0])
+	}
+}
+
+// TestDev_SecondWorkspaceIsExportedByItsName: a console workspace made with
+// /workspace is named on the command line as console:<name>, and export
+// keeps each workspace's tips apart.
+func TestDev_SecondWorkspaceIsExportedByItsName(t *testing.T) {
+	env := []string{"DATABASE_URL=" + dbtest.URL(t)}
+	script := "Use the vault for secrets\n/react m1 bulb\n/workspace north\nReview the threat model\n/react m2 bulb\n"
+	if out, errOut, code := copbot(t, script, env, "dev"); code != 0 || !strings.Contains(out, "copbot@north (only you): Saved as tip 1") {
+		t.Fatalf("copbot dev exited %d, did not save the tip in north:\n%s\nstderr: %s", code, out, errOut)
+	}
+	for community, want := range map[string]string{
+		"console:north": "Review the threat model",
+		"console":       "Use the vault for secrets",
+	} {
+		out, errOut, code := copbot(t, "", env, "export", "--community", community, "--format", "json")
+		if code != 0 {
+			t.Fatalf("export %s exited %d: %s", community, code, errOut)
+		}
+		var doc exportDoc
+		if err := json.Unmarshal([]byte(out), &doc); err != nil {
+			t.Fatalf("export %s: %v\n%s", community, err, out)
+		}
+		if doc.Community != community || len(doc.Tips) != 1 || doc.Tips[0].Text != want {
+			t.Errorf("export %s = %s; want that community with only the tip %q", community, out, want)
+		}
 	}
 }
 
