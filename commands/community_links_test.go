@@ -9,6 +9,7 @@ import (
 	"github.com/copbot/copbot/bot"
 	"github.com/copbot/copbot/commands"
 	"github.com/copbot/copbot/internal/dbtest"
+	"github.com/copbot/copbot/internal/wait"
 )
 
 // sides sends events to one core from a Slack workspace (T1) and a Discord
@@ -118,6 +119,25 @@ func TestCore_LinkedAcrossWorkspaces(t *testing.T) {
 	list := s.cmd(slackT1, "UADA", "facilitator list")
 	mustContain(t, list, "dadmin")
 	mustContain(t, s.cmd(discordG1, "DMEMBER", "community"), "linked with")
+
+	// Mentoring across the two: each is introduced where they are, and
+	// the other is named, not mentioned with an id their platform lacks.
+	s.cmd(slackT1, "UADA", "mentor offer #testing")
+	mustContain(t, s.cmd(discordG1, "DMEMBER", "mentor request #testing"), "uada")
+	intro := func(f *fakeSlack, user string) string {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		for _, n := range f.notices {
+			if n.UserID == user && strings.Contains(n.Reply.Text.String(), "Mentoring introduction") {
+				noQualifiedIDs(t, n.Reply.Text)
+				return n.Reply.Text.String()
+			}
+		}
+		return ""
+	}
+	wait.Until(t, "an introduction on each side", func() bool { return intro(slack, "UADA") != "" && intro(disc, "DMEMBER") != "" })
+	mustContain(t, intro(slack, "UADA"), "@dmember (on discord)", "different workspaces")
+	mustContain(t, intro(disc, "DMEMBER"), "@uada (on slack)")
 
 	// Unlinked, Discord's reactions save into its own community.
 	mustContain(t, s.cmd(discordG1, "DMEMBER", "unlink"), "facilitator")
