@@ -61,13 +61,22 @@ func (s *Store) LinkMeCode(ctx context.Context, by Member) (string, time.Time, e
 }
 
 func (s *Store) newCode(ctx context.Context, communityID int64, memberID *int64) (string, time.Time, error) {
-	code, expires := newLinkCode(), s.now().Add(LinkCodeTTL)
-	_, err := s.pool.Exec(ctx, `INSERT INTO link_codes (code_hash, community_id, member_id, expires_at) VALUES ($1, $2, $3, $4)`,
-		codeHash(code), communityID, memberID, expires)
-	if err != nil {
-		return "", time.Time{}, fmt.Errorf("make link code: %w", err)
+	expires := s.now().Add(LinkCodeTTL)
+	for range 100 {
+		// A code made before (by chance, or counted ones on a database
+		// used again) is passed over for the next.
+		code := s.linkCode()
+		_, err := s.pool.Exec(ctx, `INSERT INTO link_codes (code_hash, community_id, member_id, expires_at) VALUES ($1, $2, $3, $4)`,
+			codeHash(code), communityID, memberID, expires)
+		if isUniqueViolation(err) {
+			continue
+		}
+		if err != nil {
+			return "", time.Time{}, fmt.Errorf("make link code: %w", err)
+		}
+		return code, expires, nil
 	}
-	return code, expires, nil
+	return "", time.Time{}, errors.New("make link code: every code made was taken")
 }
 
 // claimCode takes a code for one use, in tx: the community (and member) it

@@ -49,6 +49,8 @@ type Store struct {
 	jobs *river.Client[pgx.Tx]
 	// now is the clock of objectives, check-ins and reminders.
 	now func() time.Time
+	// linkCode makes the codes of /cop link (community_links.go).
+	linkCode func() string
 
 	// communities caches community ids by platform and external id; the
 	// mapping never changes once made, and every event needs it.
@@ -68,13 +70,18 @@ func NewStore(pool *pgxpool.Pool, log *slog.Logger) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create insert-only job client: %w", err)
 	}
-	return &Store{pool: pool, log: log, jobs: jobs, now: time.Now}, nil
+	return &Store{pool: pool, log: log, jobs: jobs, now: time.Now, linkCode: newLinkCode}, nil
 }
 
 // SetClock replaces the store's clock (time.Now), so that tests can put
 // objectives, check-ins and reminders at chosen times. Call it before the
 // store is used.
 func (s *Store) SetClock(now func() time.Time) { s.now = now }
+
+// SetLinkCodes replaces the maker of link codes (random ones), so that a
+// console script can type back the code it was given. Call it before the
+// store is used.
+func (s *Store) SetLinkCodes(next func() string) { s.linkCode = next }
 
 // Now is the time by the store's clock, for replies that tell times
 // relative to it ("yesterday").

@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
+	"sync/atomic"
 
 	"github.com/copbot/copbot/bot/console"
 	"github.com/copbot/copbot/commands"
@@ -38,6 +40,10 @@ func runDev(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer) erro
 	// What copbot decides by time (reminders, digests, "today") follows
 	// the console's clock, which /clock sets and moves.
 	store.SetClock(con.Now)
+	// Link codes are counted, not random, so that a script can type back
+	// the code /cop link gave it: dev's database is nobody else's.
+	var codes atomic.Int32
+	store.SetLinkCodes(func() string { return fmt.Sprintf("DEVC-%04d", codes.Add(1)) })
 	core := commands.NewCore(store, log, con)
 	// No periodic jobs on river's schedule: reminders, digests and story
 	// questions come on a schedule of minutes to weeks, and a script must
