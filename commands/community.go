@@ -88,11 +88,23 @@ func (c *Core) communityCommand() family {
 			"":         c.communityShow,
 			"show":     c.communityShow,
 			"create":   c.communityCreate,
-			"channels": forFacilitators(c.communityChannels),
+			"channels": forFacilitators(notOnSide(c.communityChannels)),
 			"join":     c.communityJoin,
-			"rename":   forFacilitators(c.communityRename),
-			"archive":  forFacilitators(c.communityArchive),
+			"rename":   forFacilitators(notOnSide(c.communityRename)),
+			"archive":  forFacilitators(notOnSide(c.communityArchive)),
 		},
+	}
+}
+
+// notOnSide refuses a change of a community's own channels, name or
+// archiving from a linked side, which is another workspace's community.
+func notOnSide(h handlerFunc) handlerFunc {
+	return func(ctx context.Context, req *request) (bot.Reply, error) {
+		if side := req.Community.Side; side != nil {
+			return bot.Reply{}, &knowledge.InvalidError{Msg: fmt.Sprintf("Here is %s, linked with %s: its home channels, name and "+
+				"archiving stay as they were while linked. `/cop unlink`, change them, and link again.", side.Label(), req.Community.Place())}
+		}
+		return h(ctx, req)
 	}
 }
 
@@ -147,15 +159,20 @@ func (c *Core) communityCreate(ctx context.Context, req *request) (bot.Reply, er
 	if err != nil {
 		return bot.Reply{}, err
 	}
-	// Creating is a right in the workspace's default community.
+	// Creating is a right in the workspace's default community, as the
+	// workspace knows it (not the community a side is linked into).
 	by := req.Member
-	if req.Community.Name != "" {
-		def, err := c.store.Community(ctx, req.Community.Platform, req.Community.ExternalID)
+	if req.Community.Name != "" || req.Community.Side != nil {
+		ws, raw := req.Event.Community, rawEvent(*req.Event)
+		def, err := c.store.Community(ctx, string(ws.Platform), ws.ExternalID)
 		if err != nil {
 			return bot.Reply{}, err
 		}
-		if by, err = c.store.SeeMember(ctx, def.ID, person(req.Event.User)); err != nil {
+		if by, err = c.store.SeeMember(ctx, def.ID, person(raw.User)); err != nil {
 			return bot.Reply{}, err
+		}
+		for i := range channels {
+			_, channels[i].ID = bot.Unqualify(refOf(req.Community), channels[i].ID)
 		}
 	}
 	created, err := c.store.CreateCommunity(ctx, by, name, channels)

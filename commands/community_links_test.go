@@ -119,6 +119,9 @@ func TestCore_LinkedAcrossWorkspaces(t *testing.T) {
 	list := s.cmd(slackT1, "UADA", "facilitator list")
 	mustContain(t, list, "dadmin")
 	mustContain(t, s.cmd(discordG1, "DMEMBER", "community"), "linked with")
+	mustContain(t, s.cmd(discordG1, "DADMIN", "community rename web"), "stay as they were while linked")
+	mustContain(t, s.cmd(discordG1, "DADMIN", "community create web <#C5|web>"), "Created the community *web*")
+	mustContain(t, s.cmd(discordG1, "DADMIN", "community"), "*web*: #web")
 
 	// Mentoring across the two: each is introduced where they are, and
 	// the other is named, not mentioned with an id their platform lacks.

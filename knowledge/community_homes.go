@@ -377,6 +377,16 @@ func (s *Store) ArchiveCommunity(ctx context.Context, by Member) (Community, err
 		return Community{}, invalidf("The default community cannot be archived.")
 	}
 	err = s.inTx(ctx, func(tx pgx.Tx) error {
+		// Locked, so that no link into it is made meanwhile (Link locks it too).
+		var sides bool
+		err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM communities WHERE linked_to = c.id)
+			FROM communities c WHERE c.id = $1 FOR UPDATE`, c.ID).Scan(&sides)
+		if err != nil {
+			return fmt.Errorf("lock community: %w", err)
+		}
+		if sides {
+			return invalidf("Other workspaces are linked into %s; `/cop unlink` them first.", c.Label())
+		}
 		if _, err := tx.Exec(ctx, `DELETE FROM community_channels WHERE community_id = $1`, c.ID); err != nil {
 			return fmt.Errorf("free home channels: %w", err)
 		}

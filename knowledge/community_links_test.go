@@ -266,3 +266,36 @@ func TestStore_LinkMe(t *testing.T) {
 		t.Errorf("linking linked accounts again: %v", err)
 	}
 }
+
+// TestStore_ArchiveKeepsSides: a community other workspaces are linked into
+// is not archived from under them.
+func TestStore_ArchiveKeepsSides(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	sl, dc := newPractice(t, s, "slack", "T-arch"), newPractice(t, s, "discord", "G-arch")
+	fe, err := s.CreateCommunity(ctx, sl.member(t, "admin"), "frontend", []knowledge.HomeChannel{{ID: "C2", Name: "frontend"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	feAdmin, err := s.SeeMember(ctx, fe.ID, knowledge.Person{PlatformUserID: "U-admin", DisplayName: "admin", IsAdmin: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, _, err := s.LinkCode(ctx, feAdmin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Link(ctx, dc.member(t, "admin"), dc.c, code, "~discord:G-arch:U-admin"); err != nil {
+		t.Fatal(err)
+	}
+	var inv *knowledge.InvalidError
+	if _, err := s.ArchiveCommunity(ctx, feAdmin); !errors.As(err, &inv) {
+		t.Fatalf("a community with a linked side was archived: %v", err)
+	}
+	if err := s.Unlink(ctx, feAdmin, dc.c); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ArchiveCommunity(ctx, feAdmin); err != nil {
+		t.Errorf("archive after unlink: %v", err)
+	}
+}
