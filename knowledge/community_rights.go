@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -157,4 +158,50 @@ func mayRead(ctx context.Context, db querier, r Reader) (channels []string, err 
 		return nil, ErrGuest
 	}
 	return append([]string{}, r.GuestChannels...), nil
+}
+
+// mayManagePartners is the right to add and remove partner communities
+// and to list them, with the offers of partnership made and received:
+// facilitators. A partnership opens the community's repository to
+// another, so it is the community's to agree to, through those who look
+// after it.
+func mayManagePartners(by Member) error {
+	return MayFacilitate(by)
+}
+
+// ErrPartnersForGuests says a guest may not search partner communities:
+// what the guests setting lets them see is this community's, and only
+// from their own channels.
+var ErrPartnersForGuests = fmt.Errorf("guests search this community only: %w", ErrForbidden)
+
+// mayReadPartners is the right to search the repositories of the
+// community's partners (in:partners): every member but guests. What of a
+// partner's repository may be read at all is shownToPartners.
+func mayReadPartners(r Reader) error {
+	if r.IsGuest {
+		return ErrPartnersForGuests
+	}
+	return nil
+}
+
+// mayShare is the right to offer a tip to a partner community: every
+// member who may read the tip (mayRead: a guest only from the channels
+// they are in). A tip a reader may not see is ErrNotFound, as if it did
+// not exist.
+func mayShare(ctx context.Context, db querier, r Reader, t Tip) error {
+	channels, err := mayRead(ctx, db, r)
+	if err != nil {
+		return err
+	}
+	if channels != nil && !slices.Contains(channels, t.ChannelID) {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// mayAnswerOffers is the right to see the tips partners offer the
+// community and to accept or decline them: facilitators, who keep the
+// repository.
+func mayAnswerOffers(by Member) error {
+	return MayFacilitate(by)
 }

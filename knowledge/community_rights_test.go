@@ -31,6 +31,27 @@ func TestStore_Rights(t *testing.T) {
 	pauseUntil := time.Now().UTC().AddDate(0, 1, 0).Truncate(24 * time.Hour)
 	title := "Share five testing tips"
 	var pairing int
+	// q is a partner, which offered p two tips; r is another community.
+	q, r := newPractice(t, s, "slack", "T2"), newPractice(t, s, "slack", "T3")
+	if _, err := s.AddPartner(ctx, q.member(t, "admin"), p.c); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AddPartner(ctx, admin, q.c); err != nil {
+		t.Fatal(err)
+	}
+	for _, text := range []string{"Offered tip one", "Offered tip two"} {
+		offered, err := s.SaveTip(ctx, q.member(t, "zed"), knowledge.NewTip{Text: text, ChannelID: "C1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := s.OfferTip(ctx, knowledge.Reader{Member: q.member(t, "zed")}, offered.Number, p.c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	guest, err := s.SeeMember(ctx, p.c.ID, knowledge.Person{PlatformUserID: "U-guest", IsGuest: true})
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	for _, r := range []struct {
 		right            string
@@ -94,6 +115,25 @@ func TestStore_Rights(t *testing.T) {
 			func() error { _, _, err := s.DigestPreview(ctx, admin); return err }},
 		{"read mentoring feedback", func() error { _, err := s.MentoringFeedback(ctx, ada); return err },
 			func() error { _, err := s.MentoringFeedback(ctx, admin); return err }},
+		{"add a partner", func() error { _, err := s.AddPartner(ctx, ada, r.c); return err },
+			func() error { _, err := s.AddPartner(ctx, admin, r.c); return err }},
+		{"remove a partner", func() error { _, err := s.RemovePartner(ctx, ada, r.c); return err },
+			func() error { _, err := s.RemovePartner(ctx, admin, r.c); return err }},
+		{"list partners", func() error { _, err := s.Partners(ctx, ada); return err },
+			func() error { _, err := s.Partners(ctx, admin); return err }},
+		{"search partners", func() error {
+			_, _, _, err := s.SearchWithPartners(ctx, p.c.ID, knowledge.SearchQuery{Words: "offered", Limit: 10, Reader: knowledge.Reader{Member: guest}})
+			return err
+		}, func() error {
+			_, _, _, err := s.SearchWithPartners(ctx, p.c.ID, knowledge.SearchQuery{Words: "offered", Limit: 10, Reader: knowledge.Reader{Member: ada}})
+			return err
+		}},
+		{"see offered tips", func() error { _, err := s.OffersReceived(ctx, ada); return err },
+			func() error { _, err := s.OffersReceived(ctx, admin); return err }},
+		{"accept an offered tip", func() error { _, _, err := s.AcceptOffer(ctx, ada, 1); return err },
+			func() error { _, _, err := s.AcceptOffer(ctx, admin, 1); return err }},
+		{"decline an offered tip", func() error { _, err := s.DeclineOffer(ctx, ada, 2); return err },
+			func() error { _, err := s.DeclineOffer(ctx, admin, 2); return err }},
 	} {
 		if err := r.refused(); !errors.Is(err, knowledge.ErrForbidden) {
 			t.Errorf("%s: a member without the right got %v; want ErrForbidden", r.right, err)
@@ -101,6 +141,15 @@ func TestStore_Rights(t *testing.T) {
 		if err := r.allowed(); err != nil {
 			t.Errorf("%s: a member with the right got %v", r.right, err)
 		}
+	}
+
+	// Offering a tip to a partner is every reader's: not a guest's while
+	// guests see nothing of the repository.
+	if _, _, err := s.OfferTip(ctx, knowledge.Reader{Member: guest}, tip.Number, q.c); !errors.Is(err, knowledge.ErrGuest) {
+		t.Errorf("a guest offered a tip: %v", err)
+	}
+	if _, _, err := s.OfferTip(ctx, knowledge.Reader{Member: cy}, tip.Number, q.c); err != nil {
+		t.Errorf("a member could not offer a tip: %v", err)
 	}
 
 	// Ending a pairing is its mentor's, its mentee's and facilitators'; to

@@ -592,7 +592,7 @@ func (s *Store) Unsettled(ctx context.Context, platform, workspace string) (even
 		                    OR j.kind = ANY($4) AND (j.args->>'community_id')::bigint = ANY(ws.ids)))`,
 		platform, workspace, CaptureArgs{}.Kind(),
 		[]string{MentoringNoticesArgs{}.Kind(), WelcomeArgs{}.Kind(), MentorResumeArgs{}.Kind(), RestemArgs{}.Kind(),
-			ReactionNoteArgs{}.Kind()}).Scan(&events, &jobs)
+			ReactionNoteArgs{}.Kind(), ShareOfferArgs{}.Kind()}).Scan(&events, &jobs)
 	if err != nil {
 		return 0, nil, fmt.Errorf("count unsettled events: %w", err)
 	}

@@ -49,26 +49,82 @@ func (s *Store) Search(ctx context.Context, communityID int64, q SearchQuery) (t
 	if err != nil {
 		return nil, false, err
 	}
+	if err := s.checkSearch(ctx, &q); err != nil {
+		return nil, false, err
+	}
+	return s.searchRepos(ctx, q, []searchRepo{{communityID: communityID, language: q.Language, channels: channels}})
+}
+
+// SearchWithPartners is Search over the community's repository and those of
+// its partners now (mutualPartners), ranked together the same way, each
+// partner's tips matched in its own search language. Of a partner's
+// repository it finds only what partners are shown (shownToPartners).
+// Guests search this community only, and from: names a member of it, so
+// neither goes with partners. It returns the partners searched, for
+// telling where each tip comes from (Tip.CommunityID).
+func (s *Store) SearchWithPartners(ctx context.Context, communityID int64, q SearchQuery) (tips []Tip, more bool, partners []Community, err error) {
+	if err := mayReadPartners(q.Reader); err != nil {
+		return nil, false, nil, err
+	}
+	if q.AuthorID != nil {
+		return nil, false, nil, invalidf("`from:` names a member of this community, so it does not go with `in:partners`; search one or the other.")
+	}
+	if err := s.checkSearch(ctx, &q); err != nil {
+		return nil, false, nil, err
+	}
+	repos, err := mutualPartners(ctx, s.pool, communityID)
+	if err != nil {
+		return nil, false, nil, err
+	}
+	search := []searchRepo{{communityID: communityID, language: q.Language}}
+	for _, p := range repos {
+		partners = append(partners, p.Community)
+		search = append(search, searchRepo{communityID: p.ID, language: p.language, partner: true})
+	}
+	tips, more, err = s.searchRepos(ctx, q, search)
+	return tips, more, partners, err
+}
+
+// checkSearch refuses a search with nothing to look for, or only words
+// too short or too common; it sets the query's default language.
+func (s *Store) checkSearch(ctx context.Context, q *SearchQuery) error {
 	words := strings.TrimSpace(q.Words)
 	if words == "" && len(q.Tags) == 0 && q.AuthorID == nil {
-		return nil, false, invalidf("Tell me what to look for, for example `/cop search flaky tests`.")
+		return invalidf("Tell me what to look for, for example `/cop search flaky tests`.")
 	}
 	if words != "" && len(q.Tags) == 0 && q.AuthorID == nil && utf8.RuneCountInString(words) < 2 {
-		return nil, false, invalidf("%q is too short to search for; try a whole word.", words)
+		return invalidf("%q is too short to search for; try a whole word.", words)
 	}
-	lang := q.Language
-	if lang == "" {
-		lang = SearchLanguage
+	if q.Language == "" {
+		q.Language = SearchLanguage
 	}
 	if words != "" {
 		var nodes int
-		if err := s.pool.QueryRow(ctx, `SELECT numnode(websearch_to_tsquery($1::regconfig, $2))`, lang, words).Scan(&nodes); err != nil {
-			return nil, false, fmt.Errorf("parse search words: %w", err)
+		if err := s.pool.QueryRow(ctx, `SELECT numnode(websearch_to_tsquery($1::regconfig, $2))`, q.Language, words).Scan(&nodes); err != nil {
+			return fmt.Errorf("parse search words: %w", err)
 		}
 		if nodes == 0 {
-			return nil, false, invalidf("%q has only words too common to search for; add a more specific one.", words)
+			return invalidf("%q has only words too common to search for; add a more specific one.", words)
 		}
 	}
+	return nil
+}
+
+// searchRepo is one repository a search reads: a community with its
+// search language, the channels a guest may read (nil: all), and whether
+// it is a partner's, which shows partners less (shownToPartners).
+type searchRepo struct {
+	communityID int64
+	language    string
+	channels    []string
+	partner     bool
+}
+
+// searchRepos ranks the matches of q in each repository and merges them:
+// in each, the best-voted matching tips are the candidates; all of them
+// are then ordered by ts_rank_cd × (1 + ln(1 + votes)).
+func (s *Store) searchRepos(ctx context.Context, q SearchQuery, repos []searchRepo) (tips []Tip, more bool, err error) {
+	words := strings.TrimSpace(q.Words)
 	limit := max(1, min(q.Limit, 50))
 	var tags []string
 	if len(q.Tags) > 0 {
@@ -84,31 +140,41 @@ func (s *Store) Search(ctx context.Context, communityID int64, q SearchQuery) (t
 		args = append(args, v)
 		return fmt.Sprintf("$%d", len(args)-1)
 	}
-	where := []string{`t.community_id = ` + arg(communityID), `t.state = 'saved'`, `t.removed_at IS NULL`}
-	rank := `0`
-	if words != "" {
-		tsq := `websearch_to_tsquery(` + arg(lang) + `::regconfig, ` + arg(words) + `)`
-		where = append(where, `t.tsv @@ `+tsq)
-		rank = `ts_rank_cd(t.tsv, ` + tsq + `, 32)`
-	}
-	if len(tags) > 0 {
-		where = append(where, `t.tags @> `+arg(tags))
-	}
-	if q.AuthorID != nil {
-		where = append(where, `t.author_id = `+arg(*q.AuthorID))
-	}
-	if channels != nil {
-		where = append(where, `t.channel_id = ANY(`+arg(channels)+`)`)
-	}
-	rows, err := s.pool.Query(ctx, `
-		WITH cand AS MATERIALIZED (
+	candidates := fmt.Sprint(min(max(q.Offset+limit+1, minCandidates), maxCandidates))
+	var with, ranked []string
+	for i, r := range repos {
+		where := []string{`t.community_id = ` + arg(r.communityID), `t.state = 'saved'`, `t.removed_at IS NULL`}
+		rank := `0`
+		if words != "" {
+			tsq := `websearch_to_tsquery(` + arg(r.language) + `::regconfig, ` + arg(words) + `)`
+			where = append(where, `t.tsv @@ `+tsq)
+			rank = `ts_rank_cd(t.tsv, ` + tsq + `, 32)`
+		}
+		if len(tags) > 0 {
+			where = append(where, `t.tags @> `+arg(tags))
+		}
+		if q.AuthorID != nil {
+			where = append(where, `t.author_id = `+arg(*q.AuthorID))
+		}
+		if r.channels != nil {
+			where = append(where, `t.channel_id = ANY(`+arg(r.channels)+`)`)
+		}
+		if r.partner {
+			where = append(where, shownToPartners)
+		}
+		cand := fmt.Sprintf("cand%d", i)
+		with = append(with, cand+` AS MATERIALIZED (
 			SELECT t.* FROM tips t
 			WHERE `+strings.Join(where, " AND ")+`
 			ORDER BY t.votes DESC, t.id DESC
-			LIMIT `+fmt.Sprint(min(max(q.Offset+limit+1, minCandidates), maxCandidates))+`
-		)
-		SELECT `+tipColumns+` FROM cand t
-		ORDER BY `+rank+` * (1 + ln(1 + t.votes)) DESC, t.votes DESC, t.id DESC
+			LIMIT `+candidates+`
+		)`)
+		ranked = append(ranked, `SELECT t.*, `+rank+` AS rank FROM `+cand+` t`)
+	}
+	rows, err := s.pool.Query(ctx, `
+		WITH `+strings.Join(with, ", ")+`
+		SELECT `+tipColumns+` FROM (`+strings.Join(ranked, " UNION ALL ")+`) t
+		ORDER BY t.rank * (1 + ln(1 + t.votes)) DESC, t.votes DESC, t.id DESC
 		OFFSET `+arg(q.Offset)+` LIMIT `+arg(limit+1), args...)
 	if err != nil {
 		return nil, false, fmt.Errorf("search tips: %w", err)
