@@ -80,6 +80,8 @@ func NewCore(store *knowledge.Store, log *slog.Logger, adapters ...bot.Adapter) 
 		c.digestCommand(),
 		c.storyCommand(),
 		c.storiesCommand(),
+		c.partnerCommand(),
+		c.shareCommand(),
 	)
 	c.router.add(c.communityFamilies()...)
 	return c

@@ -30,6 +30,7 @@ func (c *Core) addWorkers(w *river.Workers) {
 	river.AddWorker(w, &invitationWorker{core: c})
 	river.AddWorker(w, &restemWorker{core: c})
 	river.AddWorker(w, &reactionNoteWorker{core: c})
+	river.AddWorker(w, &shareOfferWorker{core: c})
 }
 
 // jobCommunity returns the platform's name for a job's community: every job

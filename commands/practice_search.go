@@ -2,7 +2,11 @@ package commands
 
 import (
 	"context"
+	"errors"
+	"slices"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/copbot/copbot/bot"
 	"github.com/copbot/copbot/knowledge"
@@ -11,10 +15,12 @@ import (
 func (c *Core) searchCommand() family {
 	return family{
 		Name: "search", Summary: "find tips, best first",
-		Usage:    []string{"search <words> [#tag] [from:@user|from:me] [page:N]"},
-		Examples: []string{"search flaky tests", `search "code review" #onboarding`, "search from:@ada", "search from:me"},
+		Usage: []string{"search <words> [#tag] [from:@user|from:me] [in:partners] [page:N]"},
+		Examples: []string{"search flaky tests", `search "code review" #onboarding`, "search from:@ada", "search from:me",
+			"search flaky tests in:partners"},
 		Notes: "Words are matched by their stem (\"testing\" finds \"tests\") in the text and tags. " +
-			"Put phrases in quotes and exclude a word with -word.",
+			"Put phrases in quotes and exclude a word with -word. `in:partners` searches the partner communities' " +
+			"repositories too (`/cop partner`), ranked together; their tips are named by community, like `frontend #12`.",
 		Handler: handlerFunc(c.search),
 	}
 }
@@ -30,6 +36,10 @@ func (c *Core) search(ctx context.Context, req *request) (bot.Reply, error) {
 		return bot.Reply{}, err
 	}
 	q.Offset = (page - 1) * pageSize
+	partners, err := partnersOption(req.Args)
+	if err != nil {
+		return bot.Reply{}, err
+	}
 	// The author: by name in the search as shown (and in the next page's
 	// hint), by id in the next page's button, since a name may have spaces.
 	var shownAuthor, runAuthor string
@@ -49,9 +59,15 @@ func (c *Core) search(ctx context.Context, req *request) (bot.Reply, error) {
 	for _, tag := range q.Tags {
 		terms += " #" + tag
 	}
+	if partners {
+		terms = strings.TrimSpace(terms + " in:partners")
+	}
 	with := func(author string) string { return strings.TrimSpace(terms + " " + author) }
 	if q.Reader, err = c.reader(ctx, req); err != nil {
 		return bot.Reply{}, err
+	}
+	if partners {
+		return c.searchPartners(ctx, req, q, page, with(""))
 	}
 	tips, more, err := c.store.Search(ctx, req.Community.ID, q)
 	if err != nil {
@@ -101,4 +117,109 @@ func fromOption(a *commandArgs) ([]token, bool) {
 		}
 	}
 	return from, found
+}
+
+// partnersOption consumes in:partners, the one place a search may also
+// look.
+func partnersOption(a *commandArgs) (bool, error) {
+	found := false
+	for _, t := range a.take(func(t token) bool {
+		return t.Kind == wordToken && t.Key == "" && len(t.Text) >= len("in:") && strings.EqualFold(t.Text[:len("in:")], "in:")
+	}) {
+		if !strings.EqualFold(t.Text, "in:partners") {
+			return false, usageTextf("search", "“%s” is not a place to search; `in:partners` adds the partner communities.", bot.Untrusted(t.Text))
+		}
+		found = true
+	}
+	return found, nil
+}
+
+// searchPartners answers a search with in:partners: this community's tips
+// and its partners', ranked together, each partner's named by community.
+func (c *Core) searchPartners(ctx context.Context, req *request, q knowledge.SearchQuery, page int, what string) (bot.Reply, error) {
+	tips, more, partners, err := c.store.SearchWithPartners(ctx, req.Community.ID, q)
+	if errors.Is(err, knowledge.ErrPartnersForGuests) {
+		return bot.Reply{Text: bot.Plain("Guests search this community only; leave out `in:partners`.")}, nil
+	}
+	if err != nil {
+		return bot.Reply{}, err
+	}
+	var local []knowledge.Tip
+	for _, t := range tips {
+		if t.CommunityID == req.Community.ID {
+			local = append(local, t)
+		}
+	}
+	// The pulse counts searches; a lost record must not cost the answer.
+	if err := c.store.RecordSearch(ctx, req.Member, page, local); err != nil {
+		c.log.WarnContext(ctx, "search not recorded", commandAttrs(req, err)...)
+	}
+	var note bot.Text
+	if len(partners) == 0 {
+		note = bot.Plain("This community has no partners yet, so this searched it alone; facilitators add one with `/cop partner add <community>`.")
+	}
+	if len(tips) == 0 {
+		t := bot.Textf("No tips here or in partner communities match “%s” yet.", bot.Untrusted(what))
+		if page > 1 {
+			t = bot.Textf("No more tips match “%s”.", bot.Untrusted(what))
+		}
+		return bot.Reply{Text: withNote(t, note)}, nil
+	}
+	names := map[int64]string{}
+	for _, p := range partners {
+		names[p.ID] = p.NameFrom(req.Community)
+	}
+	t := bot.Textf("Tips matching “%s” here and in partner communities, best first:", bot.Untrusted(what))
+	for _, tip := range tips {
+		if name, ok := names[tip.CommunityID]; ok {
+			t = t.Append(bot.Plain("\n"), sourcedTipLine(name, tip))
+		} else {
+			t = t.Append(bot.Plain("\n"), tipLine(tip))
+		}
+	}
+	r := bot.Reply{Text: withNote(t, note)}
+	if more {
+		next := " page:" + strconv.Itoa(page+1)
+		r.Text = r.Text.Line("More: `/cop search %s`", bot.Untrusted(what+next))
+		r.Buttons = []bot.Button{{Label: "More results", Command: "search " + what + next}}
+	}
+	return r, nil
+}
+
+// withNote adds a line, when there is one.
+func withNote(t, note bot.Text) bot.Text {
+	if len(note) == 0 {
+		return t
+	}
+	return t.Line("%s", note)
+}
+
+// sourcedTipLine shows a tip of another community in one line, as tipLine
+// does but numbered by its community ("frontend #12"), so that its number
+// is never taken for one of here.
+func sourcedTipLine(community string, tip knowledge.Tip) bot.Text {
+	first, _, _ := strings.Cut(strings.TrimSpace(tip.Text), "\n")
+	if utf8.RuneCountInString(first) > 140 {
+		first = string([]rune(first)[:139]) + "…"
+	}
+	t := bot.Textf("*%s #%d* %s", bot.Untrusted(community), tip.Number, bot.Untrusted(first))
+	if tip.AuthorName != "" {
+		t = t.Append(bot.Textf(" — %s", bot.Untrusted(tip.AuthorName)))
+	}
+	if tip.Votes > 0 {
+		t = t.Append(bot.Textf(" · %d %s", tip.Votes, plural(tip.Votes, "vote", "votes")))
+	}
+	var tags []string
+	for _, tag := range tip.Tags {
+		if !slices.Contains(knowledge.Hashtags(first), tag) {
+			tags = append(tags, tag)
+		}
+	}
+	if len(tags) > 0 {
+		t = t.Append(bot.Textf(" · %s", bot.Untrusted(hashTags(tags))))
+	}
+	if tip.Permalink != "" {
+		t = t.Append(bot.Textf(" · %s", bot.LinkTo{Label: "source", URL: tip.Permalink}))
+	}
+	return t
 }

@@ -59,6 +59,9 @@ var (
 	owner = param{name: "owner", desc: "Who checks in", typ: discordgo.ApplicationCommandOptionUser, form: asWorded, label: "owner"}
 )
 
+// offerParam is the number of a tip a partner community offered.
+var offerParam = param{name: "offer", desc: "The offer's number", typ: discordgo.ApplicationCommandOptionInteger, required: true}
+
 func str(name, desc string, required bool, f form, label string) param {
 	return param{name: name, desc: desc, typ: discordgo.ApplicationCommandOptionString, required: required, form: f, label: label}
 }
@@ -71,6 +74,8 @@ var families = []family{
 		str("query", `Words to find; "quoted phrases", -excluded`, false, asTyped, ""),
 		{name: "tag", desc: "Only tips with this tag", typ: discordgo.ApplicationCommandOptionString, form: asTags},
 		{name: "from", desc: "Only tips by this member", typ: discordgo.ApplicationCommandOptionUser, form: asKeyed, label: "from"},
+		{name: "in", desc: "partners: search the partner communities too", typ: discordgo.ApplicationCommandOptionString,
+			choices: []string{"partners"}, form: asKeyed, label: "in"},
 		pageParam,
 	}}},
 	{sub: sub{"tips", "Browse the practice repository", []param{
@@ -183,6 +188,17 @@ var families = []family{
 		{"archive", "Archive this channel's community (facilitators)", []param{
 			{name: "confirm", desc: "confirm: archive it now", typ: discordgo.ApplicationCommandOptionString, choices: []string{"confirm"}},
 		}},
+	}},
+	{sub: sub{"partner", "Partner communities, which search and share each other's tips (facilitators)", nil}, subs: []sub{
+		{"list", "Partners, and offers of partnership made and received", nil},
+		{"add", "Offer a partnership, or accept one", []param{str("community", "A name here, or slack:T0123/name elsewhere", true, asTyped, "")}},
+		{"remove", "End a partnership, for both sides", []param{str("community", "The partner community", true, asTyped, "")}},
+	}},
+	{sub: sub{"share", "Offer a tip to a partner community; answer offers", nil}, subs: []sub{
+		{"offer", "Offer a tip to a partner community", []param{tipParam, str("community", "The partner community", true, asTyped, "")}},
+		{"list", "Offers waiting for an answer, and those made from here", nil},
+		{"accept", "Add an offered tip to the repository (facilitators)", []param{offerParam}},
+		{"decline", "Decline an offered tip (facilitators)", []param{offerParam}},
 	}},
 	{sub: sub{"in", "Run a command in a community you name", []param{
 		str("community", "The community, or default", true, asTyped, ""),

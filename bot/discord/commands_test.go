@@ -109,7 +109,7 @@ func TestCommands(t *testing.T) {
 	for _, o := range cmds[0].Options {
 		families = append(families, o.Name)
 	}
-	want := "help save search tips tag untag remove restore notes mentor objective checkin stats digest story stories facilitator config community in link unlink"
+	want := "help save search tips tag untag remove restore notes mentor objective checkin stats digest story stories facilitator config community partner share in link unlink"
 	if got := strings.Join(families, " "); got != want {
 		t.Errorf("families %q, want %q", got, want)
 	}
