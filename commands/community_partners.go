@@ -153,8 +153,23 @@ func (c *Core) partnerArg(ctx context.Context, req *request, sub string) (knowle
 // communityArg finds the community a command names: by name in the
 // request's workspace (default for its default community), or in full
 // (slack:T0123/frontend, discord:81384788765712384, console) anywhere on
-// this database. An archived one is returned with knowledge.ErrArchived.
+// this database. A community linked into another is that other one, which
+// holds its repository. An archived one is returned with
+// knowledge.ErrArchived.
 func (c *Core) communityArg(ctx context.Context, req *request, word string) (knowledge.Community, error) {
+	found, err := c.findCommunity(ctx, req, word)
+	if err != nil {
+		return found, err
+	}
+	routed, err := c.store.Routed(ctx, found)
+	if err != nil {
+		return found, err
+	}
+	routed.Side = nil
+	return routed, nil
+}
+
+func (c *Core) findCommunity(ctx context.Context, req *request, word string) (knowledge.Community, error) {
 	here := req.Community
 	if !strings.ContainsAny(word, ":/") {
 		found, err := c.store.CommunityAnywhere(ctx, here.Platform, here.ExternalID, word)

@@ -3,6 +3,7 @@ package commands_test
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -201,4 +202,20 @@ func TestShare_HelpShowsEveryForm(t *testing.T) {
 	w.says("T1", "UADA", "share offer", "Give the tip's number and the partner community")
 	w.says("T1", "UADMIN", "share accept", "Which offer?")
 	w.says("T1", "UADMIN", "share decline 3", "There is no offer 3 here")
+}
+
+// TestPartners_NameALinkedSide: a workspace linked into another's
+// community is that community as a partner, since that one holds the
+// repository; naming one's own side is naming oneself.
+func TestPartners_NameALinkedSide(t *testing.T) {
+	core, _ := newCore(t, dbtest.Pool(t), &fakeSlack{})
+	w := &workspaces{t: t, core: core}
+	code := regexp.MustCompile(`\*([A-Z0-9]{4}-[A-Z0-9]{4})\*`).FindStringSubmatch(w.cmd("T1", "C1", "UADMIN", "link").Text.String())
+	if code == nil {
+		t.Fatal("no link code")
+	}
+	w.says("T5", "UADMIN", "link "+code[1], "Linked")
+	w.says("T2", "UADMIN", "partner add slack:T5", "Offered slack:T1 a partnership")
+	w.says("T1", "UADMIN", "partner add slack:T5", "That is this community")
+	w.says("T1", "UADMIN", "partner add slack:T2", "default and slack:T2 are partners now")
 }
