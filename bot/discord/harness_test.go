@@ -45,6 +45,9 @@ type harnessOptions struct {
 	spool   string
 	refuse  int64
 	options func(*Options)
+	// adapters are more adapters the core serves beside Discord's, as
+	// copbot serve wires them (a Slack one, for linked communities).
+	adapters []bot.Adapter
 }
 
 func newHarness(t testing.TB, ho harnessOptions) *harness {
@@ -75,7 +78,7 @@ func newHarness(t testing.TB, ho harnessOptions) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.core = commands.NewCore(h.store, log, h.adapter)
+	h.core = commands.NewCore(h.store, log, append([]bot.Adapter{h.adapter}, ho.adapters...)...)
 	coretest.RunJobs(t, h.core, log)
 	t.Cleanup(func() {
 		if t.Failed() {
