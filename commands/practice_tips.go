@@ -31,7 +31,7 @@ func (c *Core) saveCommand() family {
 func (c *Core) save(ctx context.Context, req *request) (bot.Reply, error) {
 	text := restAfterFirstWord(req.Event.Text)
 	tip, err := c.store.SaveTip(ctx, req.Member, knowledge.NewTip{
-		Text: text, ChannelID: req.Event.Channel.ID, ChannelName: req.Event.Channel.Name,
+		Text: text, ChannelID: req.Event.Channel.ID, ChannelName: req.Event.Channel.Name, Private: req.Event.Channel.Private,
 	})
 	if err != nil {
 		return bot.Reply{}, err

@@ -66,8 +66,9 @@ var ErrArchived = errors.New("community archived")
 
 // shownToPartners is the condition on a tip t for a partner to see it:
 // what an ordinary member sees (saved and in the repository), from no
-// channel the community excluded, nor from a private channel it allowed.
-const shownToPartners = `t.state = 'saved' AND t.removed_at IS NULL
+// channel the community excluded, nor from a private channel it allowed,
+// nor said in a private channel or DM at all (t.private).
+const shownToPartners = `t.state = 'saved' AND t.removed_at IS NULL AND NOT t.private
 	AND NOT EXISTS (SELECT 1 FROM channel_policies cp WHERE cp.community_id = t.community_id AND cp.channel_id = t.channel_id)`
 
 // NameFrom is how people of here name c in a command: within here's

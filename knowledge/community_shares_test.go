@@ -77,6 +77,9 @@ func TestStore_SearchWithPartners(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	if _, err := s.SaveTip(ctx, b.member(t, "bob"), knowledge.NewTip{Text: "Flaky tests saved in a DM", ChannelID: "D-bob", Private: true}); err != nil {
+		t.Fatal(err)
+	}
 	stranger.save(t, "sam", "Flaky tests of a stranger", "C1")
 	addPartner(t, stranger, a) // an offer only: a never added it back
 

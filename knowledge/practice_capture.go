@@ -261,6 +261,7 @@ func saveCaptured(ctx context.Context, tx pgx.Tx, keep []Captured) ([]CapturedTi
 		nums                = make([]int32, n)
 		texts, tags, names  = make([]string, n), make([]string, n), make([]string, n)
 		permalinks, threads = make([]string, n), make([]string, n)
+		private             = make([]bool, n)
 		authorIDs           = make([]*int64, n)
 		byTip               = make(map[int64]CaptureItem, n)
 		tell                = make(map[int64]string, n)
@@ -269,7 +270,7 @@ func saveCaptured(ctx context.Context, tx pgx.Tx, keep []Captured) ([]CapturedTi
 		m := c.Message
 		communities[i], ids[i], nums[i] = c.Item.CommunityID, c.Item.TipID, int32(numbers[i])
 		texts[i], tags[i], names[i] = m.Text, strings.Join(Hashtags(m.Text), " "), m.AuthorName
-		permalinks[i], threads[i] = m.Permalink, m.ThreadID
+		permalinks[i], threads[i], private[i] = m.Permalink, m.ThreadID, m.Private
 		if a, ok := authors[memberKey{c.Item.CommunityID, m.AuthorID}]; ok {
 			authorIDs[i] = &a.id
 			if !a.isBot && !a.notesOff && !m.AuthorBot && m.AuthorID != c.Item.ReactorID {
@@ -283,15 +284,15 @@ func saveCaptured(ctx context.Context, tx pgx.Tx, keep []Captured) ([]CapturedTi
 	rows, err := tx.Query(ctx, `
 		UPDATE tips t SET state = 'saved', number = u.number, text = u.text,
 			tags = string_to_array(u.tags, ' '), author_id = u.author_id, author_name = u.author_name,
-			permalink = u.permalink, thread_id = COALESCE(NULLIF(u.thread_id, ''), t.thread_id), saved_at = now(), pending_edit = NULL,
+			permalink = u.permalink, private = u.private, thread_id = COALESCE(NULLIF(u.thread_id, ''), t.thread_id), saved_at = now(), pending_edit = NULL,
 			lang = `+languageOf("t.community_id")+`,
 			removed_at = CASE WHEN t.removed_at IS NOT NULL THEN t.removed_at WHEN t.votes = 0 THEN now() END,
 			removed_reason = CASE WHEN t.removed_at IS NOT NULL THEN t.removed_reason WHEN t.votes = 0 THEN 'unvoted' END
-		FROM unnest($1::bigint[], $2::bigint[], $3::int[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::text[], $9::text[])
-			AS u(community_id, id, number, text, tags, author_id, author_name, permalink, thread_id)
+		FROM unnest($1::bigint[], $2::bigint[], $3::int[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::text[], $9::text[], $10::boolean[])
+			AS u(community_id, id, number, text, tags, author_id, author_name, permalink, thread_id, private)
 		WHERE t.community_id = u.community_id AND t.id = u.id
 		RETURNING `+tipColumns,
-		communities, ids, nums, texts, tags, authorIDs, names, permalinks, threads)
+		communities, ids, nums, texts, tags, authorIDs, names, permalinks, threads, private)
 	if err != nil {
 		return nil, fmt.Errorf("save tips: %w", err)
 	}

@@ -71,6 +71,8 @@ type NewTip struct {
 	Tags        []string
 	ChannelID   string
 	ChannelName string
+	// Private: said in a private channel or a DM; partners never see it.
+	Private bool
 }
 
 // SaveTip saves a tip typed by a member; by is its author and saver.
@@ -91,10 +93,10 @@ func (s *Store) SaveTip(ctx context.Context, by Member, n NewTip) (Tip, error) {
 		}
 		tip, err = scanTip(tx.QueryRow(ctx, `
 			INSERT INTO tips AS t (community_id, number, state, text, tags, author_id, author_name, saved_by,
-				channel_id, channel_name, saved_at, lang)
-			VALUES ($1, $2, 'saved', $3, $4, $5, $6, $5, $7, $8, now(), `+languageOf("$1")+`)
+				channel_id, channel_name, private, saved_at, lang)
+			VALUES ($1, $2, 'saved', $3, $4, $5, $6, $5, $7, $8, $9, now(), `+languageOf("$1")+`)
 			RETURNING `+tipColumns,
-			by.CommunityID, number, text, tags, by.ID, by.DisplayName, n.ChannelID, n.ChannelName))
+			by.CommunityID, number, text, tags, by.ID, by.DisplayName, n.ChannelID, n.ChannelName, n.Private))
 		if err != nil {
 			return fmt.Errorf("insert tip: %w", err)
 		}
