@@ -95,7 +95,7 @@ func TestPartners_TwoWorkspaces(t *testing.T) {
 	w.says("T1", "UADMIN", "partner add", "Name one community")
 
 	// Partner search: T1 sees T2's tip, named by its community, not T3's.
-	got := w.says("T1", "UADA", "search flaky in:partners", "Tips matching “flaky in:partners” here and in partner communities",
+	got := w.says("T1", "UADA", "search flaky in:partners", "Tips matching “flaky” here and in partner communities",
 		"*1* Quarantine flaky tests", "*slack:T2 #1* Retry flaky tests once")
 	if strings.Contains(got, "stranger") {
 		t.Errorf("a partner search showed a stranger's tip:\n%s", got)
@@ -168,7 +168,7 @@ func TestPartners_NamedCommunitiesInOneWorkspace(t *testing.T) {
 		"Offered frontend a partnership. It begins when a facilitator of frontend adds default back: `/cop in frontend partner add default`",
 		"Offers frontend received:\n    • *default*: `/cop in frontend partner add default` accepts",
 		"frontend and default are partners now",
-		"ada #general> /cop search grid in:partners\ncopbot (only you): Tips matching “grid in:partners” here and in partner communities, best first:\n    *frontend #1* Use CSS grid for page layout, not floats — host · 1 vote",
+		"ada #general> /cop search grid in:partners\ncopbot (only you): Tips matching “grid” here and in partner communities, best first:\n    *frontend #1* Use CSS grid for page layout, not floats — host · 1 vote",
 		"Offered tip 1 to frontend (their offer 1).",
 		"copbot (direct message to host): *default* offers frontend a tip (offer 1):",
 		"Accepted offer 1: it is tip 2 here now, shared from default #1.",

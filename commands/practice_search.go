@@ -154,14 +154,16 @@ func (c *Core) searchPartners(ctx context.Context, req *request, q knowledge.Sea
 	if err := c.store.RecordSearch(ctx, req.Member, page, local); err != nil {
 		c.log.WarnContext(ctx, "search not recorded", commandAttrs(req, err)...)
 	}
+	// Said once, in words: the quoted search is what was searched for.
+	shown := strings.Join(strings.Fields(strings.Replace(what, "in:partners", "", 1)), " ")
 	var note bot.Text
 	if len(partners) == 0 {
 		note = bot.Plain("This community has no partners yet, so this searched it alone; facilitators add one with `/cop partner add <community>`.")
 	}
 	if len(tips) == 0 {
-		t := bot.Textf("No tips here or in partner communities match “%s” yet.", bot.Untrusted(what))
+		t := bot.Textf("No tips here or in partner communities match “%s” yet.", bot.Untrusted(shown))
 		if page > 1 {
-			t = bot.Textf("No more tips match “%s”.", bot.Untrusted(what))
+			t = bot.Textf("No more tips here or in partner communities match “%s”.", bot.Untrusted(shown))
 		}
 		return bot.Reply{Text: withNote(t, note)}, nil
 	}
@@ -169,7 +171,7 @@ func (c *Core) searchPartners(ctx context.Context, req *request, q knowledge.Sea
 	for _, p := range partners {
 		names[p.ID] = p.NameFrom(req.Community)
 	}
-	t := bot.Textf("Tips matching “%s” here and in partner communities, best first:", bot.Untrusted(what))
+	t := bot.Textf("Tips matching “%s” here and in partner communities, best first:", bot.Untrusted(shown))
 	for _, tip := range tips {
 		if name, ok := names[tip.CommunityID]; ok {
 			t = t.Append(bot.Plain("\n"), sourcedTipLine(name, tip))
