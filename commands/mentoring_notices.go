@@ -84,7 +84,7 @@ func (c *Core) mentoringNotice(ctx context.Context, ref bot.CommunityRef, commun
 				"reads the mentee's; nobody else does.",
 			p.Number, bot.Untrusted(p.Mentor.Name()), bot.Untrusted(p.Mentee.Name()), knowledge.FeedbackDays, p.Number)}), knowledge.PairingEnded)
 	case knowledge.NoticeFollowUp:
-		return claimed(followUp(ref, p), knowledge.PairingProposed, knowledge.PairingActive)
+		return claimed(followUp(ref, p, c.store.Now()), knowledge.PairingProposed, knowledge.PairingActive)
 	default:
 		c.log.WarnContext(ctx, "unknown mentoring notice", slog.String("event", event))
 	}
@@ -188,8 +188,8 @@ func introduction(p knowledge.Pairing) bot.Text {
 
 // followUp asks both "have you met?" some days after pairing; a mentor who
 // has not answered the introduction yet is reminded instead.
-func followUp(ref bot.CommunityRef, p knowledge.Pairing) []bot.Notice {
-	since := age(time.Since(p.CreatedAt))
+func followUp(ref bot.CommunityRef, p knowledge.Pairing, now time.Time) []bot.Notice {
+	since := age(now.Sub(p.CreatedAt))
 	if p.State == knowledge.PairingProposed {
 		return []bot.Notice{{Community: ref, UserID: p.Mentor.PlatformUserID, Reply: bot.Reply{
 			Text: bot.Textf("%s asked for a mentor on %s %s ago and was introduced to you (pairing %d). Can you take them on?",

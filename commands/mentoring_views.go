@@ -26,18 +26,18 @@ func (c *Core) mentorStatus(ctx context.Context, req *request) (bot.Reply, error
 	for _, p := range st.Pairings {
 		if p.Mentor.ID == req.Member.ID {
 			t = t.Line("Pairing %d: you mentor %s on %s — %s.", p.Number, bot.MentionOf(p.Mentee.PlatformUserID),
-				bot.Untrusted(hashTags(p.Topics)), pairingState(p, true))
+				bot.Untrusted(hashTags(p.Topics)), pairingState(p, true, c.store.Now()))
 			if p.State == knowledge.PairingProposed {
 				buttons = append(buttons, acceptButtons(p.Number)...)
 			}
 			continue
 		}
 		t = t.Line("Pairing %d: %s mentors you on %s — %s.", p.Number, bot.MentionOf(p.Mentor.PlatformUserID),
-			bot.Untrusted(hashTags(p.Topics)), pairingState(p, false))
+			bot.Untrusted(hashTags(p.Topics)), pairingState(p, false, c.store.Now()))
 	}
 	if w := st.Waiting; w != nil {
 		t = t.Line("You're on the waitlist at position %d for %s, for %s.", w.Position, bot.Untrusted(hashTags(w.Topics)),
-			age(time.Since(w.Since)))
+			age(c.store.Now().Sub(w.Since)))
 	}
 	t = endedLines(t, req.Member, st)
 	if len(t) == 0 {
@@ -47,10 +47,10 @@ func (c *Core) mentorStatus(ctx context.Context, req *request) (bot.Reply, error
 	return bot.Reply{Text: t, Buttons: buttons}, nil
 }
 
-func pairingState(p knowledge.Pairing, mentor bool) bot.Text {
+func pairingState(p knowledge.Pairing, mentor bool, now time.Time) bot.Text {
 	switch {
 	case p.State == knowledge.PairingActive:
-		return bot.Plain("under way for " + age(time.Since(*p.AcceptedAt)))
+		return bot.Plain("under way for " + age(now.Sub(*p.AcceptedAt)))
 	case mentor:
 		return bot.Plain("waiting for your answer")
 	default:

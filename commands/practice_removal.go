@@ -5,7 +5,6 @@ import (
 	"errors"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/copbot/copbot/bot"
 	"github.com/copbot/copbot/knowledge"
@@ -94,7 +93,7 @@ func (c *Core) removedTips(ctx context.Context, req *request, tags []string, pag
 	t := bot.Plain("Removed tips, last removed first (`/cop restore <tip>` brings one back):")
 	for _, r := range tips {
 		t = t.Append(bot.Plain("\n"), tipLine(r.Tip), bot.Textf(" · removed by %s %s", bot.Untrusted(r.RemovedBy),
-			daysAgo(time.Since(*r.RemovedAt))))
+			daysAgo(c.store.Now().Sub(*r.RemovedAt))))
 	}
 	reply := bot.Reply{Text: t}
 	if more {

@@ -117,10 +117,10 @@ func (s *Store) SeeMember(ctx context.Context, communityID int64, p Person) (Mem
 	m, err := scanMember(s.pool.QueryRow(ctx, `
 		WITH m AS (
 			INSERT INTO members (community_id, platform_user_id, display_name, is_bot, is_admin, admin_seen_at, is_guest)
-			VALUES ($1, $2, $3, $4, $5 AND NOT $6, CASE WHEN $5 AND NOT $6 THEN now() END, $7)
+			VALUES ($1, $2, $3, $4, $5 AND NOT $6, CASE WHEN $5 AND NOT $6 THEN copbot_now() END, $7)
 			ON CONFLICT (community_id, platform_user_id) DO UPDATE SET
 				display_name = COALESCE(NULLIF(excluded.display_name, ''), members.display_name),
-				is_bot = excluded.is_bot, last_seen = now(),
+				is_bot = excluded.is_bot, last_seen = copbot_now(),
 				is_admin = CASE WHEN $6 THEN members.is_admin ELSE excluded.is_admin END,
 				is_guest = CASE WHEN $6 THEN members.is_guest ELSE excluded.is_guest END,
 				admin_seen_at = CASE WHEN $6 THEN members.admin_seen_at ELSE COALESCE(excluded.admin_seen_at, members.admin_seen_at) END

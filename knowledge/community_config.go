@@ -176,7 +176,7 @@ func (s *Store) SetConfig(ctx context.Context, by Member, key, value string) (st
 		_, err := tx.Exec(ctx, `
 			INSERT INTO community_settings (community_id, key, value, updated_by) VALUES ($1, $2, $3, $4)
 			ON CONFLICT (community_id, key) DO UPDATE SET value = excluded.value,
-				updated_by = excluded.updated_by, updated_at = now()`,
+				updated_by = excluded.updated_by, updated_at = copbot_now()`,
 			by.CommunityID, key, v, by.ID)
 		if err != nil {
 			return fmt.Errorf("store setting %s: %w", key, err)

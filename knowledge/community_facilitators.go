@@ -103,7 +103,7 @@ func (s *Store) RemoveFacilitators(ctx context.Context, by Member, targets []Mem
 		var others int
 		if err := tx.QueryRow(ctx, `
 			SELECT (SELECT count(*) FROM members WHERE community_id = $1 AND is_admin AND NOT is_bot
-			            AND admin_seen_at > now() - $3::interval AND NOT id = ANY($2))
+			            AND admin_seen_at > copbot_now() - $3::interval AND NOT id = ANY($2))
 			     + (SELECT count(*) FROM (SELECT 1 FROM facilitators WHERE community_id = $1 AND NOT member_id = ANY($2) FOR UPDATE) f)`,
 			by.CommunityID, ids, adminFresh).Scan(&others); err != nil {
 			return fmt.Errorf("count facilitators: %w", err)

@@ -390,7 +390,7 @@ func (s *Store) ArchiveCommunity(ctx context.Context, by Member) (Community, err
 		if _, err := tx.Exec(ctx, `DELETE FROM community_channels WHERE community_id = $1`, c.ID); err != nil {
 			return fmt.Errorf("free home channels: %w", err)
 		}
-		if _, err := tx.Exec(ctx, `UPDATE communities SET archived_at = now() WHERE id = $1`, c.ID); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE communities SET archived_at = copbot_now() WHERE id = $1`, c.ID); err != nil {
 			return fmt.Errorf("archive community: %w", err)
 		}
 		return routingChanged(ctx, tx)

@@ -84,7 +84,7 @@ func (s *Store) newCode(ctx context.Context, communityID int64, memberID *int64)
 func (s *Store) claimCode(ctx context.Context, tx pgx.Tx, code string, forMember bool) (int64, *int64, error) {
 	var communityID int64
 	var memberID *int64
-	err := tx.QueryRow(ctx, `UPDATE link_codes SET used_at = now()
+	err := tx.QueryRow(ctx, `UPDATE link_codes SET used_at = copbot_now()
 		WHERE code_hash = $1 AND used_at IS NULL AND expires_at > $2 AND (member_id IS NOT NULL) = $3
 		RETURNING community_id, member_id`, codeHash(code), s.now(), forMember).Scan(&communityID, &memberID)
 	if errors.Is(err, pgx.ErrNoRows) {

@@ -74,10 +74,10 @@ func referMembersOnce(ctx context.Context, db querier, names map[memberKey]strin
 	refresh := ""
 	if touch {
 		refresh = `, refreshed AS (
-			UPDATE members m SET last_seen = now(), display_name = COALESCE(NULLIF(w.display_name, ''), m.display_name)
+			UPDATE members m SET last_seen = copbot_now(), display_name = COALESCE(NULLIF(w.display_name, ''), m.display_name)
 			FROM wanted w
 			WHERE m.community_id = w.community_id AND m.platform_user_id = w.platform_user_id
-			  AND (m.last_seen < now() - interval '1 hour' OR (w.display_name <> '' AND w.display_name <> m.display_name))
+			  AND (m.last_seen < copbot_now() - interval '1 hour' OR (w.display_name <> '' AND w.display_name <> m.display_name))
 		)`
 	}
 	rows, err := db.Query(ctx, `

@@ -154,7 +154,7 @@ func (s *Store) AddPartner(ctx context.Context, by Member, other Community) (Par
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		var theirs bool
 		err := tx.QueryRow(ctx, fmt.Sprintf(`
-			INSERT INTO partnerships AS p (a_id, b_id, %[1]s_by, %[1]s_at) VALUES ($1, $2, $3, now())
+			INSERT INTO partnerships AS p (a_id, b_id, %[1]s_by, %[1]s_at) VALUES ($1, $2, $3, copbot_now())
 			ON CONFLICT (a_id, b_id) DO UPDATE SET %[1]s_by = excluded.%[1]s_by, %[1]s_at = excluded.%[1]s_at
 				WHERE p.%[1]s_at IS NULL
 			RETURNING p.%[2]s_at IS NOT NULL`, p.mine, p.theirs), p.a, p.b, by.ID).Scan(&theirs)

@@ -243,7 +243,7 @@ func (s *Store) AcceptOffer(ctx context.Context, by Member, number int) (ShareOf
 		text := fmt.Sprintf("%s\n\nShared from %s #%d", o.Tip.Text, o.From.NameFrom(o.To), o.Tip.Number)
 		tip, err = scanTip(tx.QueryRow(ctx, `
 			INSERT INTO tips AS t (community_id, number, state, text, tags, author_name, saved_by, permalink, saved_at, lang)
-			VALUES ($1, $2, 'saved', $3, $4, $5, $6, $7, now(), `+languageOf("$1")+`)
+			VALUES ($1, $2, 'saved', $3, $4, $5, $6, $7, copbot_now(), `+languageOf("$1")+`)
 			RETURNING `+tipColumns,
 			by.CommunityID, n, text, o.Tip.Tags, o.Tip.AuthorName, by.ID, o.Tip.Permalink))
 		if err != nil {
@@ -252,7 +252,7 @@ func (s *Store) AcceptOffer(ctx context.Context, by Member, number int) (ShareOf
 		if err := grantTags(ctx, tx, by.CommunityID, tip.ID, by.ID, tip.Tags); err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, `UPDATE share_offers SET state = 'accepted', answered_by = $3, answered_at = now(), shared_tip_id = $4
+		_, err = tx.Exec(ctx, `UPDATE share_offers SET state = 'accepted', answered_by = $3, answered_at = copbot_now(), shared_tip_id = $4
 			WHERE community_id = $1 AND number = $2`, by.CommunityID, number, by.ID, tip.ID)
 		if err != nil {
 			return fmt.Errorf("accept offer: %w", err)
@@ -276,7 +276,7 @@ func (s *Store) DeclineOffer(ctx context.Context, by Member, number int) (ShareO
 		if err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, `UPDATE share_offers SET state = 'declined', answered_by = $3, answered_at = now()
+		_, err = tx.Exec(ctx, `UPDATE share_offers SET state = 'declined', answered_by = $3, answered_at = copbot_now()
 			WHERE community_id = $1 AND number = $2`, by.CommunityID, number, by.ID)
 		if err != nil {
 			return fmt.Errorf("decline offer: %w", err)

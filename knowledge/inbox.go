@@ -440,7 +440,7 @@ func hideDeleted(ctx context.Context, tx pgx.Tx, column string, communities []in
 		return nil
 	}
 	_, err := tx.Exec(ctx, `
-		UPDATE tips t SET removed_at = COALESCE(t.removed_at, now()), removed_reason = 'deleted', text = '', pending_edit = NULL
+		UPDATE tips t SET removed_at = COALESCE(t.removed_at, copbot_now()), removed_reason = 'deleted', text = '', pending_edit = NULL
 		FROM unnest($1::bigint[], $2::text[]) AS d(community_id, key)
 		WHERE t.community_id = d.community_id AND t.`+column+` = d.key AND t.source_message IS NOT NULL`, communities, keys)
 	if err != nil {
@@ -532,7 +532,7 @@ func (s *Store) InboxBacklog(ctx context.Context) (int, time.Duration, error) {
 	var n int
 	var age float64
 	err := s.pool.QueryRow(ctx, `
-		SELECT count(*), COALESCE(EXTRACT(EPOCH FROM now() - min(received_at)), 0) FROM inbox`).Scan(&n, &age)
+		SELECT count(*), COALESCE(EXTRACT(EPOCH FROM copbot_now() - min(received_at)), 0) FROM inbox`).Scan(&n, &age)
 	if err != nil {
 		return 0, 0, fmt.Errorf("measure inbox: %w", err)
 	}
@@ -544,7 +544,7 @@ func (s *Store) InboxBacklog(ctx context.Context) (int, time.Duration, error) {
 func (s *Store) PruneInbox(ctx context.Context, keep time.Duration) (int64, error) {
 	n, err := s.deleteInBatches(ctx, `
 		DELETE FROM events_seen WHERE ctid IN (
-			SELECT ctid FROM events_seen WHERE seen_at < now() - $1::interval LIMIT 10000)`, keep.String())
+			SELECT ctid FROM events_seen WHERE seen_at < copbot_now() - $1::interval LIMIT 10000)`, keep.String())
 	if err != nil {
 		return n, fmt.Errorf("prune inbox: %w", err)
 	}

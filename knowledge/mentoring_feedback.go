@@ -129,7 +129,7 @@ func (m *mentoringTx) giveFeedback(ctx context.Context, by Member, p Pairing, te
 		VALUES ($1, $2, $3, $4, $5, $6)
 		ON CONFLICT (community_id, pairing_id, member_id) DO UPDATE SET side = excluded.side,
 			feedback = CASE WHEN excluded.feedback <> '' THEN excluded.feedback ELSE f.feedback END,
-			rating = COALESCE(excluded.rating, f.rating), given_at = now()
+			rating = COALESCE(excluded.rating, f.rating), given_at = copbot_now()
 		RETURNING xmax <> 0, feedback, rating, given_at`,
 		m.communityID, p.ID, by.ID, f.Side, text, rating).Scan(&replaced, &f.Text, &f.Rating, &f.GivenAt)
 	if err != nil {
@@ -230,13 +230,13 @@ func (s *Store) MentoringFeedback(ctx context.Context, by Member) (FeedbackRepor
 		return FeedbackReport{}, err
 	}
 	var r FeedbackReport
-	err := s.pool.QueryRow(ctx, `SELECT now(), count(*) FROM pairings
-		WHERE community_id = $1 AND state = 'ended' AND closed_at > now() - make_interval(days => $2)`,
+	err := s.pool.QueryRow(ctx, `SELECT copbot_now(), count(*) FROM pairings
+		WHERE community_id = $1 AND state = 'ended' AND closed_at > copbot_now() - make_interval(days => $2)`,
 		by.CommunityID, RecentFeedbackDays).Scan(&r.AsOf, &r.EndedTotal)
 	if err != nil {
 		return r, fmt.Errorf("count ended pairings: %w", err)
 	}
-	if r.Ended, err = endedPairings(ctx, s.pool, by, `p.community_id = $1 AND p.closed_at > now() - make_interval(days => $2)
+	if r.Ended, err = endedPairings(ctx, s.pool, by, `p.community_id = $1 AND p.closed_at > copbot_now() - make_interval(days => $2)
 		ORDER BY p.closed_at DESC, p.number DESC LIMIT $3`, by.CommunityID, RecentFeedbackDays, MaxRecentFeedback); err != nil {
 		return r, err
 	}
@@ -254,7 +254,7 @@ func mentorRatings(ctx context.Context, db querier, communityID, mentorID int64)
 		FROM pairings p
 		JOIN members mb ON mb.community_id = p.community_id AND mb.id = p.mentor_id
 		LEFT JOIN pairing_feedback f ON f.community_id = p.community_id AND f.pairing_id = p.id AND f.side = 'mentee'
-		WHERE p.community_id = $1 AND p.state = 'ended' AND p.closed_at > now() - interval '1 year'
+		WHERE p.community_id = $1 AND p.state = 'ended' AND p.closed_at > copbot_now() - interval '1 year'
 		  AND ($2::bigint = 0 OR p.mentor_id = $2)
 		GROUP BY mb.id, mb.platform_user_id, mb.display_name
 		ORDER BY lower(mb.display_name), mb.id`, communityID, mentorID)

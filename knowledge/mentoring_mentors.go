@@ -71,7 +71,7 @@ func (s *Store) OfferMentoring(ctx context.Context, by Member, offer MentorOffer
 		err = m.QueryRow(ctx, `
 			INSERT INTO mentors AS m (community_id, member_id, topics, capacity) VALUES ($1, $2, $3, COALESCE($4::int, $5::int))
 			ON CONFLICT (community_id, member_id) DO UPDATE SET topics = excluded.topics,
-				capacity = COALESCE($4::int, m.capacity), updated_at = now()
+				capacity = COALESCE($4::int, m.capacity), updated_at = copbot_now()
 			RETURNING xmax = 0`, by.CommunityID, by.ID, topics, offer.Capacity, DefaultCapacity).Scan(&res.Created)
 		if err != nil {
 			return fmt.Errorf("upsert mentor: %w", err)
@@ -105,7 +105,7 @@ func (s *Store) PauseMentoring(ctx context.Context, by Member, until *time.Time)
 	var mentor Mentor
 	err := s.inMentoringTx(ctx, by.CommunityID, func(m *mentoringTx) error {
 		var now time.Time
-		if err := m.QueryRow(ctx, `SELECT now()`).Scan(&now); err != nil {
+		if err := m.QueryRow(ctx, `SELECT copbot_now()`).Scan(&now); err != nil {
 			return fmt.Errorf("read time: %w", err)
 		}
 		if until != nil && !until.After(now) {
@@ -116,7 +116,7 @@ func (s *Store) PauseMentoring(ctx context.Context, by Member, until *time.Time)
 			return invalidf("%s is more than a year away; pause without a date and `/cop mentor resume` when you're back.",
 				until.Format(time.DateOnly))
 		}
-		tag, err := m.Exec(ctx, `UPDATE mentors SET paused = true, paused_until = $3, updated_at = now()
+		tag, err := m.Exec(ctx, `UPDATE mentors SET paused = true, paused_until = $3, updated_at = copbot_now()
 			WHERE community_id = $1 AND member_id = $2`, by.CommunityID, by.ID, until)
 		if err != nil {
 			return fmt.Errorf("pause mentor: %w", err)
@@ -141,7 +141,7 @@ func (s *Store) ResumeMentoring(ctx context.Context, by Member) (MentorChange, e
 	var res MentorChange
 	err := s.inMentoringTx(ctx, by.CommunityID, func(m *mentoringTx) error {
 		err := m.QueryRow(ctx, `
-			UPDATE mentors n SET paused = false, paused_until = NULL, updated_at = now()
+			UPDATE mentors n SET paused = false, paused_until = NULL, updated_at = copbot_now()
 			FROM mentors o WHERE o.community_id = n.community_id AND o.member_id = n.member_id
 			  AND n.community_id = $1 AND n.member_id = $2
 			RETURNING o.paused`, by.CommunityID, by.ID).Scan(&res.WasPaused)
@@ -162,7 +162,7 @@ func (s *Store) ResumeMentoring(ctx context.Context, by Member) (MentorChange, e
 func (s *Store) ResumeDue(ctx context.Context, args MentorResumeArgs) (MentorChange, error) {
 	var res MentorChange
 	err := s.inMentoringTx(ctx, args.CommunityID, func(m *mentoringTx) error {
-		tag, err := m.Exec(ctx, `UPDATE mentors SET paused = false, paused_until = NULL, updated_at = now()
+		tag, err := m.Exec(ctx, `UPDATE mentors SET paused = false, paused_until = NULL, updated_at = copbot_now()
 			WHERE community_id = $1 AND member_id = $2 AND paused AND paused_until = $3`,
 			args.CommunityID, args.MemberID, args.Until)
 		if err != nil {

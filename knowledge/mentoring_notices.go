@@ -17,8 +17,8 @@ func (s *Store) ClaimNotice(ctx context.Context, communityID, pairingID int64, e
 	tag, err := s.pool.Exec(ctx, `
 		INSERT INTO mentoring_notices_sent AS n (community_id, pairing_id, event)
 		SELECT community_id, id, $3 FROM pairings WHERE community_id = $1 AND id = $2 AND state = ANY($4)
-		ON CONFLICT (community_id, pairing_id, event) DO UPDATE SET sent_at = now()
-			WHERE NOT n.delivered AND n.sent_at < now() - $5::interval`, communityID, pairingID, event, states, NoticeLease.String())
+		ON CONFLICT (community_id, pairing_id, event) DO UPDATE SET sent_at = copbot_now()
+			WHERE NOT n.delivered AND n.sent_at < copbot_now() - $5::interval`, communityID, pairingID, event, states, NoticeLease.String())
 	if err != nil {
 		return false, fmt.Errorf("claim %s notice: %w", event, err)
 	}
@@ -88,8 +88,8 @@ func (s *Store) KeepIntroChannel(ctx context.Context, communityID, pairingID int
 // false when they were welcomed before (a repeated join, a retried job).
 func (s *Store) ClaimWelcome(ctx context.Context, communityID, memberID int64) (Member, bool, error) {
 	tag, err := s.pool.Exec(ctx, `INSERT INTO mentoring_welcomes AS w (community_id, member_id) VALUES ($1, $2)
-		ON CONFLICT (community_id, member_id) DO UPDATE SET welcomed_at = now()
-			WHERE NOT w.delivered AND w.welcomed_at < now() - $3::interval`, communityID, memberID, NoticeLease.String())
+		ON CONFLICT (community_id, member_id) DO UPDATE SET welcomed_at = copbot_now()
+			WHERE NOT w.delivered AND w.welcomed_at < copbot_now() - $3::interval`, communityID, memberID, NoticeLease.String())
 	if err != nil {
 		return Member{}, false, fmt.Errorf("claim welcome: %w", err)
 	}

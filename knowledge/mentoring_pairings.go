@@ -108,7 +108,7 @@ func (s *Store) AcceptPairing(ctx context.Context, by Member, number int) (Pairi
 		if err != nil {
 			return err
 		}
-		if _, err := m.Exec(ctx, `UPDATE pairings SET state = 'active', accepted_at = now()
+		if _, err := m.Exec(ctx, `UPDATE pairings SET state = 'active', accepted_at = copbot_now()
 			WHERE community_id = $1 AND id = $2`, m.communityID, p.ID); err != nil {
 			return fmt.Errorf("accept pairing: %w", err)
 		}
@@ -169,12 +169,12 @@ func (m *mentoringTx) mentorsProposal(ctx context.Context, by Member, number int
 // close ends or declines a pairing and moves its request to requestState
 // (waiting again after a decline, closed after an end).
 func (m *mentoringTx) close(ctx context.Context, p Pairing, state string, by int64, requestState string) error {
-	if _, err := m.Exec(ctx, `UPDATE pairings SET state = $3, closed_at = now(), closed_by = $4
+	if _, err := m.Exec(ctx, `UPDATE pairings SET state = $3, closed_at = copbot_now(), closed_by = $4
 		WHERE community_id = $1 AND id = $2`, m.communityID, p.ID, state, by); err != nil {
 		return fmt.Errorf("close pairing: %w", err)
 	}
 	if _, err := m.Exec(ctx, `UPDATE mentoring_requests SET state = $3,
-			closed_at = CASE WHEN $3 IN ('closed', 'withdrawn') THEN now() END
+			closed_at = CASE WHEN $3 IN ('closed', 'withdrawn') THEN copbot_now() END
 		WHERE community_id = $1 AND id = $2`,
 		m.communityID, p.RequestID, requestState); err != nil {
 		return fmt.Errorf("update request: %w", err)
@@ -226,7 +226,7 @@ func (s *Store) EndPairing(ctx context.Context, by Member, number *int, feedback
 			return m.withdraw(ctx, by, &res)
 		}
 		var now time.Time
-		if err := m.QueryRow(ctx, `SELECT now()`).Scan(&now); err != nil {
+		if err := m.QueryRow(ctx, `SELECT copbot_now()`).Scan(&now); err != nil {
 			return fmt.Errorf("read time: %w", err)
 		}
 		switch {
@@ -273,7 +273,7 @@ func (s *Store) PairingToEnd(ctx context.Context, by Member, number *int) (*Pair
 	}
 	if !p.Open() {
 		var now time.Time
-		if err := s.pool.QueryRow(ctx, `SELECT now()`).Scan(&now); err != nil {
+		if err := s.pool.QueryRow(ctx, `SELECT copbot_now()`).Scan(&now); err != nil {
 			return nil, fmt.Errorf("read time: %w", err)
 		}
 		return nil, closedAlready(p, now)
@@ -347,7 +347,7 @@ func onlyOpenPairing(ctx context.Context, db querier, by Member) (Pairing, error
 // withdraw takes the member's waiting request off the waitlist: what an
 // end means to a member with no open pairing.
 func (m *mentoringTx) withdraw(ctx context.Context, by Member, res *PairingChange) error {
-	tag, err := m.Exec(ctx, `UPDATE mentoring_requests SET state = 'withdrawn', closed_at = now()
+	tag, err := m.Exec(ctx, `UPDATE mentoring_requests SET state = 'withdrawn', closed_at = copbot_now()
 		WHERE community_id = $1 AND mentee_id = $2 AND state = 'waiting'`, m.communityID, by.ID)
 	if err != nil {
 		return fmt.Errorf("withdraw request: %w", err)

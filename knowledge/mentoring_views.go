@@ -55,12 +55,12 @@ func (s *Store) MentoringStatus(ctx context.Context, m Member) (MentoringStatus,
 	if err != nil {
 		return st, err
 	}
-	if err := s.pool.QueryRow(ctx, `SELECT now()`).Scan(&st.AsOf); err != nil {
+	if err := s.pool.QueryRow(ctx, `SELECT copbot_now()`).Scan(&st.AsOf); err != nil {
 		return st, fmt.Errorf("read time: %w", err)
 	}
 	st.Ended, err = endedPairings(ctx, s.pool, m, `p.community_id = $1 AND (p.mentor_id = $2 OR p.mentee_id = $2)
-		AND p.closed_at > now() - interval '1 year'
-		AND (p.closed_at > now() - make_interval(days => $3)
+		AND p.closed_at > copbot_now() - interval '1 year'
+		AND (p.closed_at > copbot_now() - make_interval(days => $3)
 		     OR p.mentor_id = $2 AND EXISTS (SELECT 1 FROM pairing_feedback f
 		         WHERE f.community_id = p.community_id AND f.pairing_id = p.id AND f.side = 'mentee'))
 		ORDER BY p.closed_at DESC, p.number DESC LIMIT $4`, m.CommunityID, m.ID, FeedbackDays, MaxStatusEnded)
@@ -93,7 +93,7 @@ func (s *Store) MentoringOverview(ctx context.Context, by Member) (MentoringOver
 		return MentoringOverview{}, err
 	}
 	var o MentoringOverview
-	if err := s.pool.QueryRow(ctx, `SELECT now()`).Scan(&o.AsOf); err != nil {
+	if err := s.pool.QueryRow(ctx, `SELECT copbot_now()`).Scan(&o.AsOf); err != nil {
 		return o, fmt.Errorf("read time: %w", err)
 	}
 	var err error

@@ -284,9 +284,9 @@ func saveCaptured(ctx context.Context, tx pgx.Tx, keep []Captured) ([]CapturedTi
 	rows, err := tx.Query(ctx, `
 		UPDATE tips t SET state = 'saved', number = u.number, text = u.text,
 			tags = string_to_array(u.tags, ' '), author_id = u.author_id, author_name = u.author_name,
-			permalink = u.permalink, private = u.private, thread_id = COALESCE(NULLIF(u.thread_id, ''), t.thread_id), saved_at = now(), pending_edit = NULL,
+			permalink = u.permalink, private = u.private, thread_id = COALESCE(NULLIF(u.thread_id, ''), t.thread_id), saved_at = copbot_now(), pending_edit = NULL,
 			lang = `+languageOf("t.community_id")+`,
-			removed_at = CASE WHEN t.removed_at IS NOT NULL THEN t.removed_at WHEN t.votes = 0 THEN now() END,
+			removed_at = CASE WHEN t.removed_at IS NOT NULL THEN t.removed_at WHEN t.votes = 0 THEN copbot_now() END,
 			removed_reason = CASE WHEN t.removed_at IS NOT NULL THEN t.removed_reason WHEN t.votes = 0 THEN 'unvoted' END
 		FROM unnest($1::bigint[], $2::bigint[], $3::int[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::text[], $9::text[], $10::boolean[])
 			AS u(community_id, id, number, text, tags, author_id, author_name, permalink, thread_id, private)

@@ -342,7 +342,7 @@ func importTips(ctx context.Context, tx pgx.Tx, communityID int64, incoming []im
 			channel_id, channel_name, permalink, votes, saved_at, removed_at, removed_reason, lang)
 		SELECT $1, u.number, 'saved', u.source_message, u.text, string_to_array(u.tags, ' '), u.author_id, u.author_name,
 			u.channel_id, u.channel_name, u.permalink, u.votes, u.saved_at,
-			CASE WHEN u.removed_reason IS NOT NULL THEN now() END, u.removed_reason, `+languageOf("$1")+`
+			CASE WHEN u.removed_reason IS NOT NULL THEN copbot_now() END, u.removed_reason, `+languageOf("$1")+`
 		FROM unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[],
 			$8::text[], $9::text[], $10::text[], $11::int[], $12::timestamptz[], $13::text[])
 			WITH ORDINALITY AS u(number, source_message, text, tags, author_id, author_name,

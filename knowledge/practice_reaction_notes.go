@@ -64,7 +64,7 @@ func (s *Store) queueReactionNotes(ctx context.Context, tx pgx.Tx, notes []react
 	rows, err := tx.Query(ctx, `
 		WITH fresh AS (
 			INSERT INTO reaction_notes (community_id, user_id, channel_id, note, tip_id, day)
-			SELECT DISTINCT c, u, ch, k, t, (now() AT TIME ZONE 'UTC')::date
+			SELECT DISTINCT c, u, ch, k, t, (copbot_now() AT TIME ZONE 'UTC')::date
 			FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::bigint[]) AS x(c, u, ch, k, t)
 			ON CONFLICT DO NOTHING
 			RETURNING community_id, user_id, channel_id, note, tip_id
@@ -139,7 +139,7 @@ func notesOnVotes(ctx context.Context, tx pgx.Tx, changed []changedVote) ([]reac
 
 // PruneReactionNotes forgets the notes sent before yesterday.
 func (s *Store) PruneReactionNotes(ctx context.Context) (int64, error) {
-	tag, err := s.pool.Exec(ctx, `DELETE FROM reaction_notes WHERE day < (now() AT TIME ZONE 'UTC')::date - 2`)
+	tag, err := s.pool.Exec(ctx, `DELETE FROM reaction_notes WHERE day < (copbot_now() AT TIME ZONE 'UTC')::date - 2`)
 	if err != nil {
 		return 0, fmt.Errorf("prune reaction notes: %w", err)
 	}

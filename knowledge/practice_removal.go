@@ -37,7 +37,7 @@ func (s *Store) RemoveTip(ctx context.Context, by Member, number int) (Removal, 
 		if err := mayRemove(by, t); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `UPDATE tips SET removed_at = now(), removed_reason = 'removed', removed_by = $3
+		if _, err := tx.Exec(ctx, `UPDATE tips SET removed_at = copbot_now(), removed_reason = 'removed', removed_by = $3
 			WHERE community_id = $1 AND id = $2`, by.CommunityID, t.ID, by.ID); err != nil {
 			return fmt.Errorf("remove tip: %w", err)
 		}
@@ -81,7 +81,7 @@ func (s *Store) RestoreTip(ctx context.Context, by Member, number int) (Tip, err
 		}
 		tip, err = scanTip(tx.QueryRow(ctx, `
 			UPDATE tips t SET removed_by = NULL,
-				removed_at = CASE WHEN t.votes = 0 AND t.source_message IS NOT NULL THEN now() END,
+				removed_at = CASE WHEN t.votes = 0 AND t.source_message IS NOT NULL THEN copbot_now() END,
 				removed_reason = CASE WHEN t.votes = 0 AND t.source_message IS NOT NULL THEN 'unvoted' END
 			WHERE t.community_id = $1 AND t.id = $2
 			RETURNING `+tipColumns, by.CommunityID, t.ID))

@@ -94,7 +94,7 @@ func (s *Store) SaveTip(ctx context.Context, by Member, n NewTip) (Tip, error) {
 		tip, err = scanTip(tx.QueryRow(ctx, `
 			INSERT INTO tips AS t (community_id, number, state, text, tags, author_id, author_name, saved_by,
 				channel_id, channel_name, private, saved_at, lang)
-			VALUES ($1, $2, 'saved', $3, $4, $5, $6, $5, $7, $8, $9, now(), `+languageOf("$1")+`)
+			VALUES ($1, $2, 'saved', $3, $4, $5, $6, $5, $7, $8, $9, copbot_now(), `+languageOf("$1")+`)
 			RETURNING `+tipColumns,
 			by.CommunityID, number, text, tags, by.ID, by.DisplayName, n.ChannelID, n.ChannelName, n.Private))
 		if err != nil {
@@ -211,7 +211,7 @@ func (s *Store) SetChannelPolicy(ctx context.Context, by Member, channelID, name
 	} else {
 		tag, err = s.pool.Exec(ctx, `
 			INSERT INTO channel_policies AS p (community_id, channel_id, channel_name, policy, set_by) VALUES ($1, $2, $3, $4, $5)
-			ON CONFLICT (community_id, channel_id) DO UPDATE SET policy = excluded.policy, set_by = excluded.set_by, set_at = now(),
+			ON CONFLICT (community_id, channel_id) DO UPDATE SET policy = excluded.policy, set_by = excluded.set_by, set_at = copbot_now(),
 				channel_name = COALESCE(NULLIF(excluded.channel_name, ''), p.channel_name)
 			WHERE p.policy <> excluded.policy OR excluded.channel_name <> '' AND excluded.channel_name <> p.channel_name`,
 			by.CommunityID, channelID, name, policy, by.ID)

@@ -329,7 +329,7 @@ func countVotes(ctx context.Context, tx pgx.Tx, deltas map[tipKey]int) error {
 	_, err := tx.Exec(ctx, `
 		UPDATE tips t SET votes = t.votes + d.delta,
 			removed_at = CASE
-				WHEN t.votes + d.delta = 0 AND t.removed_at IS NULL THEN now()
+				WHEN t.votes + d.delta = 0 AND t.removed_at IS NULL THEN copbot_now()
 				WHEN t.votes + d.delta > 0 AND t.removed_reason = 'unvoted' THEN NULL
 				ELSE t.removed_at END,
 			removed_reason = CASE

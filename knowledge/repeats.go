@@ -35,8 +35,8 @@ func (s *Store) ClaimCommand(ctx context.Context, m Member, text string) (*Repea
 		var claimed bool
 		err := s.pool.QueryRow(ctx, `
 			INSERT INTO recent_commands AS r (community_id, member_id, text) VALUES ($1, $2, $3)
-			ON CONFLICT (community_id, member_id) DO UPDATE SET text = excluded.text, ran_at = now(), reply = NULL
-				WHERE NOT (r.text = excluded.text AND r.ran_at >= now() - $4::interval)
+			ON CONFLICT (community_id, member_id) DO UPDATE SET text = excluded.text, ran_at = copbot_now(), reply = NULL
+				WHERE NOT (r.text = excluded.text AND r.ran_at >= copbot_now() - $4::interval)
 			RETURNING true`, m.CommunityID, m.ID, text, RepeatWindow.String()).Scan(&claimed)
 		if err == nil {
 			return nil, nil
@@ -49,7 +49,7 @@ func (s *Store) ClaimCommand(ctx context.Context, m Member, text string) (*Repea
 		var r Repeat
 		var ago float64
 		err = s.pool.QueryRow(ctx, `
-			SELECT EXTRACT(EPOCH FROM now() - ran_at), reply FROM recent_commands
+			SELECT EXTRACT(EPOCH FROM copbot_now() - ran_at), reply FROM recent_commands
 			WHERE community_id = $1 AND member_id = $2 AND text = $3`, m.CommunityID, m.ID, text).Scan(&ago, &r.Reply)
 		if errors.Is(err, pgx.ErrNoRows) {
 			continue
@@ -88,7 +88,7 @@ func (s *Store) FinishCommand(ctx context.Context, m Member, text string, reply 
 func (s *Store) PruneRecentCommands(ctx context.Context) (int64, error) {
 	n, err := s.deleteInBatches(ctx, `
 		DELETE FROM recent_commands WHERE ctid IN (
-			SELECT ctid FROM recent_commands WHERE ran_at < now() - $1::interval LIMIT 10000)`, RepeatWindow.String())
+			SELECT ctid FROM recent_commands WHERE ran_at < copbot_now() - $1::interval LIMIT 10000)`, RepeatWindow.String())
 	if err != nil {
 		return n, fmt.Errorf("prune recent commands: %w", err)
 	}

@@ -20,13 +20,16 @@ import (
 const defaultPoolSize = 40
 
 // openDatabase connects to url and applies any pending migrations.
-func openDatabase(ctx context.Context, url string) (*pgxpool.Pool, error) {
+func openDatabase(ctx context.Context, url string, options ...func(*pgxpool.Config)) (*pgxpool.Pool, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("parse DATABASE_URL: %w", err)
 	}
 	if !strings.Contains(url, "pool_max_conns") {
 		cfg.MaxConns = defaultPoolSize
+	}
+	for _, o := range options {
+		o(cfg)
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {

@@ -6,10 +6,13 @@ import (
 	"io"
 	"log/slog"
 	"sync/atomic"
+	"time"
 
 	"github.com/copbot/copbot/bot/console"
 	"github.com/copbot/copbot/commands"
 	"github.com/copbot/copbot/knowledge"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // runDev opens the console on DATABASE_URL or a throwaway database. Logs
@@ -26,7 +29,19 @@ func runDev(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer cleanup()
-	pool, err := openDatabase(ctx, url)
+	// The store's clock in SQL (copbot_now, migration 017) is the
+	// console's, set on each connection as it is taken from the pool.
+	var storeClock atomic.Pointer[func() time.Time]
+	pool, err := openDatabase(ctx, url, func(cfg *pgxpool.Config) {
+		cfg.PrepareConn = func(ctx context.Context, conn *pgx.Conn) (bool, error) {
+			now := time.Now
+			if c := storeClock.Load(); c != nil {
+				now = *c
+			}
+			_, err := conn.Exec(ctx, "SELECT set_config('copbot.now', $1, false)", now().UTC().Format(time.RFC3339Nano))
+			return err == nil, err
+		}
+	})
 	if err != nil {
 		return err
 	}
@@ -40,6 +55,8 @@ func runDev(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer) erro
 	// What copbot decides by time (reminders, digests, "today") follows
 	// the console's clock, which /clock sets and moves.
 	store.SetClock(con.Now)
+	now := con.Now
+	storeClock.Store(&now)
 	// Link codes are counted, not random, so that a script can type back
 	// the code /cop link gave it: dev's database is nobody else's.
 	var codes atomic.Int32
