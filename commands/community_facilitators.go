@@ -40,8 +40,16 @@ func (c *Core) facilitatorList(ctx context.Context, req *request) (bot.Reply, er
 	}
 	t := bot.Plain("Facilitators:")
 	for _, f := range fs {
+		var notes []string
 		if f.IsAdmin {
-			t = t.Line("• %s (admin)", bot.Untrusted(displayName(f)))
+			notes = append(notes, "admin")
+		}
+		// In a community linked across workspaces, say where each one is.
+		if ws, _ := bot.Unqualify(refOf(req.Community), f.PlatformUserID); !bot.SameWorkspace(ws, req.Event.Community) {
+			notes = append(notes, "on "+ws.String())
+		}
+		if len(notes) > 0 {
+			t = t.Line("• %s (%s)", bot.Untrusted(displayName(f)), strings.Join(notes, ", "))
 		} else {
 			t = t.Line("• %s", bot.Untrusted(displayName(f)))
 		}

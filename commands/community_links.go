@@ -159,7 +159,7 @@ func (c *Core) linkCommand() family {
 		Examples: []string{"link", "link K7PQ-2MXA", "link me"},
 		Notes: "A community that meets in two workspaces (a Slack workspace and a Discord server, say) can be one: " +
 			"a facilitator runs `/cop link` on one side and gets a code, valid 15 minutes, and a facilitator of the other " +
-			"side types `/cop link <code>` there. They then share one repository, objectives, mentoring pool, charter and " +
+			"side types `/cop link <code>` there. They then share one repository, objectives, mentoring pool and " +
 			"stats; each keeps its own channels, and notices reach each person where they are. The community where the " +
 			"code is typed must be new (no tips, no objectives). A person in both links their accounts the same way, with " +
 			"`/cop link me`, so that they count once. `/cop unlink` splits them again.",
@@ -171,12 +171,12 @@ func (c *Core) unlinkCommand() family {
 	return family{
 		Name:     "unlink",
 		Summary:  "split a linked community again",
-		Usage:    []string{"unlink [<community>]"},
-		Examples: []string{"unlink", "unlink discord:81384788765712384"},
-		Notes: "On a linked side, `/cop unlink` splits that side off; where several are linked in, name the one to " +
+		Usage:    []string{"unlink [<community>]", "unlink me"},
+		Examples: []string{"unlink", "unlink discord:81384788765712384", "unlink me"},
+		Notes: "On a linked side, `/cop unlink` (facilitators) splits that side off; where several are linked in, name the one to " +
 			"split off as `/cop community` shows it. What was made while they were linked stays with the community " +
-			"they were linked into; the side finds again what it had before.",
-		Handler: forFacilitators(c.unlink),
+			"they were linked into; the side finds again what it had before. `/cop unlink me` undoes `/cop link me`.",
+		Handler: handlerFunc(c.unlink),
 	}
 }
 
@@ -248,16 +248,26 @@ func (c *Core) linkMe(ctx context.Context, req *request) (bot.Reply, error) {
 		return bot.Reply{}, err
 	}
 	ws, _ := bot.Unqualify(refOf(req.Community), other.PlatformUserID)
-	return bot.Reply{Text: bot.Textf("Linked: you and %s on %s are one person here now; your tips, votes and mentoring count once.",
-		bot.Untrusted(other.DisplayName), string(ws.Platform))}, nil
+	return bot.Reply{Text: bot.Textf("Linked: you and %s on %s are one person here now: never your own mentor, and one "+
+		"active member in stats. `/cop unlink me` undoes it.", bot.Untrusted(other.DisplayName), ws.String())}, nil
 }
 
 func (c *Core) unlink(ctx context.Context, req *request) (bot.Reply, error) {
+	named, _ := req.Args.ShiftWord()
+	if strings.EqualFold(named, "me") {
+		undone, err := c.store.UnlinkMe(ctx, req.Member)
+		if err != nil || !undone {
+			return bot.Reply{Text: bot.Plain("Your account here is not linked with another; nothing to undo.")}, err
+		}
+		return bot.Reply{Text: bot.Plain("Unlinked: your account here counts as a person of its own again.")}, nil
+	}
+	if err := knowledge.MayFacilitate(req.Member); err != nil {
+		return bot.Reply{}, err
+	}
 	sides, err := c.store.Sides(ctx, req.Community)
 	if err != nil {
 		return bot.Reply{}, err
 	}
-	named, _ := req.Args.ShiftWord()
 	var side knowledge.Community
 	switch {
 	case named == "" && req.Community.Side != nil:

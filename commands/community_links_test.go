@@ -152,3 +152,27 @@ func TestCore_LinkedAcrossWorkspaces(t *testing.T) {
 	}
 	mustContain(t, s.cmd(slackT1, "UADA", "search flaky loop"), "Run flaky tests in a loop")
 }
+
+// TestQualifier_AgreesWithBot: the store finds a side's people by the
+// prefix bot.CommunityRef.Qualify writes (after /cop unlink, they stop
+// facilitating): an unlinked Discord admin is no facilitator of the Slack
+// community any more, and the Slack list says where each facilitator is.
+func TestQualifier_AgreesWithBot(t *testing.T) {
+	disc := &fakeSlack{platform: bot.Discord, messages: map[string]bot.FetchedMessage{}}
+	core, _ := newCore(t, dbtest.Pool(t), &fakeSlack{messages: map[string]bot.FetchedMessage{}}, disc)
+	s := &sides{t: t, core: core, disc: disc}
+	code := linkCode.FindStringSubmatch(s.cmd(slackT1, "UADMIN", "link"))[1]
+	mustContain(t, s.cmd(discordG1, "DADMIN", "link "+code), "Linked")
+	mustContain(t, s.cmd(slackT1, "UADA", "facilitator list"), "dadmin (on discord:G1)", "uadmin (admin)")
+	mustContain(t, s.cmd(discordG1, "DADMIN", "unlink"), "Unlinked")
+	if got := s.cmd(slackT1, "UADA", "facilitator list"); strings.Contains(got, "dadmin") {
+		t.Errorf("after unlink the Discord admin still facilitates: %q", got)
+	}
+	// A person's two accounts, linked and unlinked again.
+	code = linkCode.FindStringSubmatch(s.cmd(slackT1, "UADMIN", "link"))[1]
+	mustContain(t, s.cmd(discordG1, "DADMIN", "link "+code), "Linked")
+	me := linkCode.FindStringSubmatch(s.cmd(slackT1, "UADA", "link me"))[1]
+	mustContain(t, s.cmd(discordG1, "DBOB", "link me "+me), "one person", "on slack:T1")
+	mustContain(t, s.cmd(discordG1, "DBOB", "unlink me"), "of its own again")
+	mustContain(t, s.cmd(discordG1, "DBOB", "unlink me"), "nothing to undo")
+}

@@ -23,7 +23,7 @@ func (c *Core) shareCommand() family {
 			"share decline <offer>",
 		},
 		Examples: []string{"share 12 frontend", "share", "share accept 3", "share decline 3"},
-		Notes: "Any member offers a tip to a partner community (`/cop partner` lists them); the partner's facilitators are told, " +
+		Notes: "Any member offers a tip to a partner community (its facilitators list them with `/cop partner`); the partner's facilitators are told, " +
 			"and `accept` adds it to their repository as a tip of their own that says where it came from and links to its source. " +
 			"`/cop share` lists the offers waiting for your answer (facilitators) and those made from here. Tips from private or " +
 			"excluded channels stay in their community.",
@@ -144,7 +144,7 @@ func (c *Core) shareList(ctx context.Context, req *request) (bot.Reply, error) {
 		t = t.Line("• tip %d to %s: %s", o.Tip.Number, bot.Untrusted(o.To.NameFrom(here)), state)
 	}
 	if len(t) == 0 {
-		t = bot.Plain("No offers to answer or made lately. `/cop share <tip> <community>` offers a tip to a partner community (`/cop partner` lists them).")
+		t = bot.Plain("No offers to answer or made lately. `/cop share <tip> <community>` offers a tip to a partner community (facilitators list them with `/cop partner`).")
 	}
 	return bot.Reply{Text: t, Buttons: buttons}, nil
 }

@@ -85,18 +85,21 @@ func (s *Store) claimCode(ctx context.Context, tx pgx.Tx, code string, forMember
 	var communityID int64
 	var memberID *int64
 	err := tx.QueryRow(ctx, `UPDATE link_codes SET used_at = copbot_now()
-		WHERE code_hash = $1 AND used_at IS NULL AND expires_at > $2 AND (member_id IS NOT NULL) = $3
-		RETURNING community_id, member_id`, codeHash(code), s.now(), forMember).Scan(&communityID, &memberID)
-	if errors.Is(err, pgx.ErrNoRows) {
-		what := "`/cop link`"
-		if forMember {
-			what = "`/cop link me`"
-		}
-		return 0, nil, invalidf("That code is unknown, used already, or older than %d minutes. Run %s on the other side for a new one.",
-			int(LinkCodeTTL.Minutes()), what)
+		WHERE code_hash = $1 AND used_at IS NULL AND expires_at > $2
+		RETURNING community_id, member_id`, codeHash(code), s.now()).Scan(&communityID, &memberID)
+	what, other := "`/cop link`", "`/cop link me <code>`"
+	if forMember {
+		what, other = other, what
 	}
-	if err != nil {
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return 0, nil, invalidf("That code is unknown, used already, or older than %d minutes. Run %s on the other side for a new one.",
+			int(LinkCodeTTL.Minutes()), strings.TrimSuffix(what, " <code>`")+"`")
+	case err != nil:
 		return 0, nil, fmt.Errorf("claim link code: %w", err)
+	case (memberID != nil) != forMember:
+		// Refused, so the claim is rolled back: the code still works where it belongs.
+		return 0, nil, invalidf("That code links a person's accounts, not communities (or the other way round): type it with %s.", other)
 	}
 	return communityID, memberID, nil
 }
@@ -156,16 +159,23 @@ func (s *Store) Link(ctx context.Context, by Member, here Community, code, asMem
 			return invalidf("Both communities are in this workspace. Linking joins workspaces; communities of one workspace share with `/cop partner add`.")
 		}
 		into = there.c
-		var tips, objectives int
-		err = tx.QueryRow(ctx, `SELECT (SELECT count(*) FROM tips WHERE community_id = $1), (SELECT count(*) FROM objectives WHERE community_id = $1)`,
-			here.ID).Scan(&tips, &objectives)
+		var tips, objectives, partners int
+		err = tx.QueryRow(ctx, `SELECT (SELECT count(*) FROM tips WHERE community_id = $1 AND state <> 'pending'),
+				(SELECT count(*) FROM objectives WHERE community_id = $1),
+				(SELECT count(*) FROM partnerships WHERE $1 IN (a_id, b_id))`,
+			here.ID).Scan(&tips, &objectives, &partners)
 		if err != nil {
 			return fmt.Errorf("count what a community holds: %w", err)
 		}
 		if tips > 0 || objectives > 0 {
-			return invalidf("This community has %s and %s of its own, and two repositories are not merged: the community "+
-				"that joins must be new. If %s is the newer one, run `/cop link` here and type the code there.",
-				fmt.Sprintf("%d %s", tips, plural(tips, "tip", "tips")), fmt.Sprintf("%d %s", objectives, plural(objectives, "objective", "objectives")), into.Place())
+			return invalidf("This community has %d %s (removed ones count: they are kept) and %d %s of its own, and two "+
+				"repositories are not merged: the community that joins must be new. If %s is the newer one, run `/cop link` "+
+				"here and type the code there.", tips, plural(tips, "tip", "tips"), objectives, plural(objectives, "objective", "objectives"),
+				into.Place())
+		}
+		if partners > 0 {
+			return invalidf("This community has partners or partnership offers (`/cop partner`), which would stop working while " +
+				"it is linked: `/cop partner remove` them first, and add them again from the linked community.")
 		}
 		if _, err := tx.Exec(ctx, `UPDATE communities SET linked_to = $2 WHERE id = $1`, here.ID, intoID); err != nil {
 			return fmt.Errorf("link community: %w", err)
@@ -242,9 +252,18 @@ func (s *Store) Unlink(ctx context.Context, by Member, side Community) error {
 	if err := MayFacilitate(by); err != nil {
 		return err
 	}
+	// The side's people stop facilitating the community they leave; what
+	// they made stays.
 	tag, err := s.pool.Exec(ctx, `
-		WITH gone AS (UPDATE communities SET linked_to = NULL WHERE id = $1 AND linked_to = $2 RETURNING id)
-		SELECT nextval('community_routing_changes') FROM gone`, side.ID, by.CommunityID)
+		WITH gone AS (UPDATE communities SET linked_to = NULL WHERE id = $1 AND linked_to = $2 RETURNING id),
+		unfacilitated AS (
+			DELETE FROM facilitators f USING members m, gone
+			WHERE f.community_id = $2 AND m.community_id = $2 AND m.id = f.member_id AND starts_with(m.platform_user_id, $3)),
+		-- an admin of the side's platform is no admin here any more
+		unadmined AS (
+			UPDATE members m SET is_admin = false FROM gone
+			WHERE m.community_id = $2 AND m.is_admin AND starts_with(m.platform_user_id, $3))
+		SELECT nextval('community_routing_changes') FROM gone`, side.ID, by.CommunityID, side.qualifier())
 	if err != nil {
 		return fmt.Errorf("unlink community: %w", err)
 	}
@@ -275,6 +294,10 @@ func (s *Store) LinkMe(ctx context.Context, by Member, code string) (Member, err
 			communityID, *memberID))
 		if err != nil {
 			return fmt.Errorf("read the other account: %w", err)
+		}
+		if workspaceOfID(other.PlatformUserID) == workspaceOfID(by.PlatformUserID) {
+			return invalidf("That code was made by another account of this workspace. `/cop link me` joins one person's " +
+				"accounts in two workspaces: type the code with your own account on the other side.")
 		}
 		// Both accounts name the first account's person: the one it names
 		// already, or itself. Locked in id order, so that two links made
@@ -313,6 +336,36 @@ func (s *Store) SamePerson(ctx context.Context, communityID, a, b int64) (bool, 
 		return false, nil
 	}
 	return same, err
+}
+
+// qualifier starts the ids of people, channels and messages of c's
+// workspace as a community of another workspace keeps them when c is
+// linked into it (bot.CommunityRef.Qualify writes them;
+// TestQualifier_AgreesWithBot keeps the two in step).
+func (c Community) qualifier() string { return "~" + c.Platform + ":" + c.ExternalID + ":" }
+
+// workspaceOfID is the workspace part of an id kept by a linked community:
+// its qualifier, or "" for the community's own workspace.
+func workspaceOfID(id string) string {
+	if !strings.HasPrefix(id, "~") {
+		return ""
+	}
+	parts := strings.SplitN(id, ":", 3)
+	if len(parts) < 3 {
+		return ""
+	}
+	return parts[0] + ":" + parts[1] + ":"
+}
+
+// UnlinkMe undoes LinkMe for by: their account counts as a person of its
+// own again, and so do accounts linked to it.
+func (s *Store) UnlinkMe(ctx context.Context, by Member) (bool, error) {
+	tag, err := s.pool.Exec(ctx, `UPDATE members SET same_person_as = NULL
+		WHERE community_id = $1 AND same_person_as IS NOT NULL AND (id = $2 OR same_person_as = $2)`, by.CommunityID, by.ID)
+	if err != nil {
+		return false, fmt.Errorf("unlink accounts: %w", err)
+	}
+	return tag.RowsAffected() > 0, nil
 }
 
 // Place names a community with its workspace, for people: "frontend on

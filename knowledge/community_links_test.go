@@ -3,6 +3,7 @@ package knowledge_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -63,6 +64,9 @@ func TestStore_LinkRoutesASideIntoItsCommunity(t *testing.T) {
 	}
 	if err := s.Unlink(ctx, sl.member(t, "admin"), dc.c); err != nil {
 		t.Fatal(err)
+	}
+	if m, _ := s.SeeMember(ctx, sl.c.ID, knowledge.Person{PlatformUserID: "~discord:G-link:U-admin"}); m.IsFacilitator {
+		t.Error("after unlink the Discord admin still facilitates the Slack community")
 	}
 	if got, _ := s.HomeOf(ctx, "discord", "G-link", "C7"); got.ID != dc.c.ID || got.Side != nil {
 		t.Errorf("after unlink a Discord channel routes to %+v", got)
@@ -130,6 +134,22 @@ func TestStore_LinkRefuses(t *testing.T) {
 	// Used once.
 	if _, err := s.Link(ctx, other.member(t, "admin"), other.c, code3, "~slack:T-ref2:U-admin"); !errors.As(err, &inv) {
 		t.Errorf("a code was used twice: %v", err)
+	}
+	// A community with a partner does not join: its partnerships would stop.
+	withPartner := newPractice(t, s, "discord", "G-ref4")
+	if _, err := s.AddPartner(ctx, withPartner.member(t, "admin"), other.c); err != nil {
+		t.Fatal(err)
+	}
+	code6, _, _ := s.LinkCode(ctx, sl.member(t, "admin"))
+	if _, err := s.Link(ctx, withPartner.member(t, "admin"), withPartner.c, code6, "~discord:G-ref4:U-admin"); !errors.As(err, &inv) ||
+		!strings.Contains(err.Error(), "partner") {
+		t.Errorf("a community with a partner joined a link: %v", err)
+	}
+	// A person's code is not a community's.
+	me, _, _ := s.LinkMeCode(ctx, sl.member(t, "ada"))
+	f4 := newPractice(t, s, "discord", "G-fresh4")
+	if _, err := s.Link(ctx, f4.member(t, "admin"), f4.c, me, "x"); !errors.As(err, &inv) || !strings.Contains(err.Error(), "link me") {
+		t.Errorf("a person's code typed as a community's: %v", err)
 	}
 	// A side cannot take sides, nor be linked again.
 	code4, _, _ := s.LinkCode(ctx, other.member(t, "admin"))
@@ -264,6 +284,28 @@ func TestStore_LinkMe(t *testing.T) {
 	code2, _, _ := s.LinkMeCode(ctx, ada)
 	if _, err := s.LinkMe(ctx, adaDiscord, code2); !errors.As(err, &inv) {
 		t.Errorf("linking linked accounts again: %v", err)
+	}
+
+	// Two people of one workspace are never one person, and a community
+	// code is not a person's.
+	code3, _, _ := s.LinkMeCode(ctx, sl.member(t, "bob"))
+	if _, err := s.LinkMe(ctx, sl.member(t, "cy"), code3); !errors.As(err, &inv) {
+		t.Errorf("two Slack accounts were linked as one person: %v", err)
+	}
+	community, _, _ := s.LinkCode(ctx, sl.member(t, "admin"))
+	if _, err := s.LinkMe(ctx, adaDiscord, community); !errors.As(err, &inv) || !strings.Contains(err.Error(), "/cop link`") {
+		t.Errorf("a community code typed as a person's: %v", err)
+	}
+
+	// Undone, ada's accounts count twice again.
+	if undone, err := s.UnlinkMe(ctx, adaDiscord); err != nil || !undone {
+		t.Fatalf("UnlinkMe = %v, %v", undone, err)
+	}
+	if same, _ := s.SamePerson(ctx, sl.c.ID, ada.ID, adaDiscord.ID); same {
+		t.Error("after UnlinkMe ada's accounts are one person")
+	}
+	if undone, _ := s.UnlinkMe(ctx, adaDiscord); undone {
+		t.Error("UnlinkMe undid something twice")
 	}
 }
 
