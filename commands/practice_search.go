@@ -3,10 +3,8 @@ package commands
 import (
 	"context"
 	"errors"
-	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/copbot/copbot/bot"
 	"github.com/copbot/copbot/knowledge"
@@ -200,28 +198,5 @@ func withNote(t, note bot.Text) bot.Text {
 // does but numbered by its community ("frontend #12"), so that its number
 // is never taken for one of here.
 func sourcedTipLine(community string, tip knowledge.Tip) bot.Text {
-	first, _, _ := strings.Cut(strings.TrimSpace(tip.Text), "\n")
-	if utf8.RuneCountInString(first) > 140 {
-		first = string([]rune(first)[:139]) + "…"
-	}
-	t := bot.Textf("*%s #%d* %s", bot.Untrusted(community), tip.Number, bot.Untrusted(first))
-	if tip.AuthorName != "" {
-		t = t.Append(bot.Textf(" — %s", bot.Untrusted(tip.AuthorName)))
-	}
-	if tip.Votes > 0 {
-		t = t.Append(bot.Textf(" · %d %s", tip.Votes, plural(tip.Votes, "vote", "votes")))
-	}
-	var tags []string
-	for _, tag := range tip.Tags {
-		if !slices.Contains(knowledge.Hashtags(first), tag) {
-			tags = append(tags, tag)
-		}
-	}
-	if len(tags) > 0 {
-		t = t.Append(bot.Textf(" · %s", bot.Untrusted(hashTags(tags))))
-	}
-	if tip.Permalink != "" {
-		t = t.Append(bot.Textf(" · %s", bot.LinkTo{Label: "source", URL: tip.Permalink}))
-	}
-	return t
+	return numberedTipLine(bot.Textf("*%s #%d*", bot.Untrusted(community), tip.Number), tip)
 }

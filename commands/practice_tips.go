@@ -148,12 +148,15 @@ func (c *Core) tipList(head bot.Text, tips []knowledge.Tip, more bool, page int,
 
 // tipLine shows a tip in one line: number, first line of text, author,
 // votes, tags and a link back to the source.
-func tipLine(tip knowledge.Tip) bot.Text {
+func tipLine(tip knowledge.Tip) bot.Text { return numberedTipLine(bot.Textf("*%d*", tip.Number), tip) }
+
+// numberedTipLine is tipLine with the tip's number as given.
+func numberedTipLine(number bot.Text, tip knowledge.Tip) bot.Text {
 	first, _, _ := strings.Cut(strings.TrimSpace(tip.Text), "\n")
 	if utf8.RuneCountInString(first) > 140 {
 		first = string([]rune(first)[:139]) + "…"
 	}
-	t := bot.Textf("*%d* %s", tip.Number, bot.Untrusted(first))
+	t := bot.Textf("%s %s", number, bot.Untrusted(first))
 	if tip.AuthorName != "" {
 		t = t.Append(bot.Textf(" — %s", bot.Untrusted(tip.AuthorName)))
 	}
