@@ -62,7 +62,10 @@ func (c *Core) config(ctx context.Context, req *request) (bot.Reply, error) {
 		return bot.Reply{Text: bot.Textf("`%s` = %s — %s", key, bot.Untrusted(cfg[key]), setting.Help)}, nil
 	}
 	var typed, shown string
-	if t, ok := req.Args.Peek(); ok && key == "digest-channel" && (t.Kind == channelToken || t.Kind == tagToken) && req.Args.Len() == 1 {
+	// A channel is named as people name it anywhere: picked (#), typed with
+	// a #, or its bare name.
+	if t, ok := req.Args.Peek(); ok && key == "digest-channel" && req.Args.Len() == 1 &&
+		(t.Kind == channelToken || t.Kind == tagToken || t.Kind == wordToken && !strings.EqualFold(t.Text, "off") && !strings.EqualFold(t.Text, "none")) {
 		ch, err := c.channel(ctx, req, t)
 		if err != nil {
 			return bot.Reply{}, err
@@ -79,7 +82,12 @@ func (c *Core) config(ctx context.Context, req *request) (bot.Reply, error) {
 		value = shown
 	}
 	c.configs.Delete(req.Community.ID)
-	return bot.Reply{Text: bot.Textf("`%s` is now %s.", key, bot.Untrusted(value)), Visibility: bot.InChannel}, nil
+	// A value that ends a sentence itself (a welcome text) gets no second period.
+	end := "."
+	if strings.HasSuffix(value, ".") || strings.HasSuffix(value, "!") || strings.HasSuffix(value, "?") {
+		end = ""
+	}
+	return bot.Reply{Text: bot.Textf("`%s` is now %s%s", key, bot.Untrusted(value), end), Visibility: bot.InChannel}, nil
 }
 
 // channelPolicies maps the config words for channels to stored policies.
@@ -87,7 +95,7 @@ var channelPolicies = map[string]string{"exclude": "exclude", "allow": "allow", 
 
 func (c *Core) channelPolicy(ctx context.Context, req *request, word, policy string) (bot.Reply, error) {
 	t, ok := req.Args.Shift()
-	if !ok || t.Kind != channelToken && t.Kind != tagToken || req.Args.Len() > 0 {
+	if !ok || t.Kind != channelToken && t.Kind != tagToken && t.Kind != wordToken || req.Args.Len() > 0 {
 		return bot.Reply{}, usagef("config", "Name one channel, like `/cop config "+word+" #random`.")
 	}
 	ch, err := c.channel(ctx, req, t)

@@ -31,6 +31,7 @@ func (c *Core) objectiveCommand() family {
 		Usage:   objectiveUsage,
 		Examples: []string{
 			`objective add "Share five new teaching strategies" target 5 unit strategies due {+7m} #teaching`,
+			`objective add "Review each other's code" target 20 unit "peer reviews" due {+7m} owner @ada`,
 			"objective show 1",
 			"objective pause 1 until {+14d}",
 		},

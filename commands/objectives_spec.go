@@ -112,8 +112,8 @@ func (c *Core) parseObjectiveSpec(ctx context.Context, req *request) (objectiveS
 		spec.title, words = &title, nil
 	}
 	if rest := append(quoted, words...); len(rest) > 0 {
-		problem("I don't know what to do with `%s`; put the title in quotes and the rest after its keyword (`target`, `due`, `cadence`, …).",
-			strings.Join(rest, " "))
+		problem("I don't know what to do with `%s`; put the title in quotes and the rest after its keyword (`target`, `due`, `cadence`, …); "+
+			"a unit of several words goes in quotes too, like `unit \"peer reviews\"`.", strings.Join(rest, " "))
 	}
 	return spec, problems, nil
 }

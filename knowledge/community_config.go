@@ -272,7 +272,7 @@ func normalizeChannel(v string) (string, error) {
 	case channelName.MatchString(v):
 		return channelName.FindStringSubmatch(v)[1], nil
 	}
-	return "", invalidf("%q is not a channel; name one like `#general`, or say `off`.", v)
+	return "", invalidf("“%s” is not a channel; name one like `#general`, or say `off`.", v)
 }
 
 func normalizeOnOff(v string) (string, error) {

@@ -1,0 +1,35 @@
+package commands_test
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestConfig_ChannelsAsPeopleNameThem: a channel is taken picked, typed
+// with a #, or by its bare name, in every setting that takes one; a
+// welcome text that ends its sentence gets no second period; an
+// objective's unit of several words is explained (issue 23).
+func TestConfig_ChannelsAsPeopleNameThem(t *testing.T) {
+	out := wiredConsole(t,
+		"/channel random",
+		"/channel general",
+		"/cop config exclude random",
+		"/cop config include #random",
+		"/cop config digest-channel general",
+		"/cop config welcome Hello there.",
+		`/cop objective add "Reviews" target 10 unit peer reviews due 2099-03-01`,
+	)
+	for _, want := range []string{
+		"#random", // excluded by its bare name
+		"`digest-channel` is now #general.",
+		"`welcome` is now Hello there.\n",
+		"a unit of several words goes in quotes too, like `unit \"peer reviews\"`",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("transcript lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "Name one channel") || strings.Contains(out, "there..") {
+		t.Errorf("a bare channel name was refused, or a period doubled:\n%s", out)
+	}
+}
