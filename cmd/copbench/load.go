@@ -48,16 +48,28 @@ const (
 	runWarm
 	runSaturation
 	runPaced
+	runCommunities      // at saturation, spread over many communities
+	runCommunitiesPaced // paced, while home channels change
 )
 
+// warmUps is how many reactions the warm-up sends before the runs.
+const warmUps = 2000
+
+// pacedEvents is how many reactions a paced run sends.
+func pacedEvents(cfg config) int { return int(float64(cfg.rate) * cfg.paced.Seconds()) }
+
+// oneChannel puts every reaction of a run in one channel of the default
+// community.
+func oneChannel(int) string { return "CBENCH" }
+
 // reactions prepares n signed reaction_added deliveries for a run, each on
-// a message of its own, from 200 members.
-func reactions(run, n int) []event {
+// a message of its own in channel(i), from 200 members.
+func reactions(run, n int, channel func(int) string) []event {
 	evs := make([]event, n)
 	now := time.Now()
 	for i := range evs {
 		body := loadgen.SlackReaction(team, fmt.Sprintf("Ev%d-%d", run, i), "reaction_added",
-			fmt.Sprintf("U%03d", i%200), "bulb", "CBENCH", fmt.Sprintf("17%d%08d.000100", run, i), "UAUTHOR")
+			fmt.Sprintf("U%03d", i%200), "bulb", channel(i), fmt.Sprintf("17%d%08d.000100", run, i), "UAUTHOR")
 		h := http.Header{}
 		loadgen.SignSlack(h, secret, now, body)
 		evs[i] = event{body: body, stamp: h.Get("X-Slack-Request-Timestamp"), signature: h.Get("X-Slack-Signature")}
@@ -118,33 +130,23 @@ type captureResult struct {
 	tipsPerSec float64
 }
 
-// capture sends n reactions at saturation and waits until every one is a
-// saved tip; tips/s runs from the first send to the last tip saved.
-func (e *env) capture(ctx context.Context, cfg config, run, n int) (captureResult, error) {
+// capture sends n reactions at saturation, reaction i in channel(i), and
+// waits until every one is a saved tip; tips/s runs from the first send to
+// the last tip saved.
+func (e *env) capture(ctx context.Context, cfg config, run, n int, channel func(int) string) (captureResult, error) {
 	var r captureResult
 	before, err := e.savedTips(ctx)
 	if err != nil {
 		return r, err
 	}
-	evs := reactions(run, n)
+	evs := reactions(run, n, channel)
 	start := time.Now()
 	r.acksPerSec, r.ack = e.saturate(ctx, e.url+"/slack/events", evs, cfg.senders)
 	if r.ack.failures > 0 {
 		return r, fmt.Errorf("%d of %d events were not acknowledged\ncopbot's log:\n%s", r.ack.failures, n, e.copbot.log())
 	}
-	deadline := time.Now().Add(10 * time.Minute)
-	for {
-		saved, err := e.savedTips(ctx)
-		if err != nil {
-			return r, err
-		}
-		if saved-before >= n {
-			break
-		}
-		if time.Now().After(deadline) {
-			return r, fmt.Errorf("only %d of %d tips captured after 10 minutes\ncopbot's log:\n%s", saved-before, n, e.copbot.log())
-		}
-		time.Sleep(10 * time.Millisecond)
+	if err := e.waitSaved(ctx, before, n); err != nil {
+		return r, err
 	}
 	r.tipsPerSec = float64(n) / time.Since(start).Seconds()
 	if run == runWarm {
@@ -153,11 +155,31 @@ func (e *env) capture(ctx context.Context, cfg config, run, n int) (captureResul
 	return r, err
 }
 
-// savedTips reads the bench community's tip counter: tips are numbered as
-// they are saved, so it counts them without scanning the table.
+// waitSaved waits until n tips more than before are saved in the load
+// workspace.
+func (e *env) waitSaved(ctx context.Context, before, n int) error {
+	deadline := time.Now().Add(10 * time.Minute)
+	for {
+		saved, err := e.savedTips(ctx)
+		if err != nil {
+			return err
+		}
+		if saved-before >= n {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("only %d of %d tips captured after 10 minutes\ncopbot's log:\n%s", saved-before, n, e.copbot.log())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// savedTips reads the tip counters of the load workspace's communities:
+// tips are numbered as they are saved, per community, so their sum counts
+// them without scanning the table.
 func (e *env) savedTips(ctx context.Context) (int, error) {
 	var n int
-	err := e.pool.QueryRow(ctx, `SELECT COALESCE(max(tc.last_number), 0) FROM tip_counters tc
+	err := e.pool.QueryRow(ctx, `SELECT COALESCE(sum(tc.last_number), 0) FROM tip_counters tc
 		JOIN communities c ON c.id = tc.community_id WHERE c.platform = 'slack' AND c.external_id = $1`, team).Scan(&n)
 	return n, err
 }
@@ -166,11 +188,13 @@ func (e *env) savedTips(ctx context.Context) (int, error) {
 // the ones before were answered (an open loop), so a slow answer cannot
 // hide the ones queued behind it; latency runs from the moment an event was
 // due.
-func (e *env) paced(ctx context.Context, cfg config) (latencies, error) {
-	n := int(float64(cfg.rate) * cfg.paced.Seconds())
-	evs := reactions(runPaced, n)
+func (e *env) paced(ctx context.Context, cfg config, run int, channel func(int) string) (latencies, error) {
+	n := pacedEvents(cfg)
+	evs := reactions(run, n, channel)
 	lat := make([]time.Duration, n)
 	var failed atomic.Int64
+	var first error // the first failure, to say why
+	var once sync.Once
 	var wg sync.WaitGroup
 	interval := time.Second / time.Duration(cfg.rate)
 	start := time.Now()
@@ -186,6 +210,9 @@ func (e *env) paced(ctx context.Context, cfg config) (latencies, error) {
 		wg.Go(func() {
 			if err := e.post(ctx, e.url+"/slack/events", ev, "application/json"); err != nil {
 				failed.Add(1)
+				once.Do(func() {
+					first = fmt.Errorf("event %d, %s after it was due: %w", i, time.Since(due).Round(time.Millisecond), err)
+				})
 			}
 			lat[i] = time.Since(due)
 		})
@@ -193,7 +220,7 @@ func (e *env) paced(ctx context.Context, cfg config) (latencies, error) {
 	wg.Wait()
 	l := summarise(lat, int(failed.Load()))
 	if l.failures > 0 {
-		return l, fmt.Errorf("%d of %d paced events were not acknowledged", l.failures, n)
+		return l, fmt.Errorf("%d of %d paced events were not acknowledged, first %v\ncopbot's log:\n%s", l.failures, n, first, e.copbot.log())
 	}
 	return l, nil
 }
@@ -202,7 +229,7 @@ func (e *env) paced(ctx context.Context, cfg config) (latencies, error) {
 // this process: verify the signature as the adapter does (slack-go's
 // SecretsVerifier) and make one durable single-row insert.
 func (e *env) minimalHandler(ctx context.Context, cfg config) (float64, error) {
-	if _, err := e.pool.Exec(ctx, `CREATE TABLE bench_ack (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, body bytea NOT NULL)`); err != nil {
+	if _, err := e.pool.Exec(ctx, `CREATE TABLE IF NOT EXISTS bench_ack (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, body bytea NOT NULL)`); err != nil {
 		return 0, err
 	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -226,7 +253,7 @@ func (e *env) minimalHandler(ctx context.Context, cfg config) (float64, error) {
 		}
 	}))
 	defer srv.Close()
-	rate, l := e.saturate(ctx, srv.URL, reactions(runMinimal, cfg.events), cfg.senders)
+	rate, l := e.saturate(ctx, srv.URL, reactions(runMinimal, cfg.events, oneChannel), cfg.senders)
 	if l.failures > 0 {
 		return 0, fmt.Errorf("the minimal handler failed %d events", l.failures)
 	}

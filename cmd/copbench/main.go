@@ -9,8 +9,16 @@
 // single-row insert (for acknowledgements), and the raw single-row durable
 // insert rate of the same PostgreSQL (for capture).
 //
+// With -communities N it then creates N named communities in the load
+// workspace and runs saturation and the paced rate again, the reactions
+// spread over their home channels and channels of no community, the paced
+// run changing home channels as it goes; it checks from the database that
+// every tip was saved in the community its channel belongs to, and reports
+// the acknowledgement ratio with and without the communities.
+//
 //	go run ./cmd/copbench                      # everything, 1,000,000 tips for search
 //	go run ./cmd/copbench -tips 0              # no search
+//	go run ./cmd/copbench -tips 0 -communities 1000
 package main
 
 import (
@@ -25,14 +33,15 @@ import (
 )
 
 type config struct {
-	copbot   string
-	events   int
-	senders  int
-	rate     int
-	paced    time.Duration
-	baseline time.Duration
-	tips     int
-	searches int
+	copbot      string
+	events      int
+	senders     int
+	rate        int
+	paced       time.Duration
+	baseline    time.Duration
+	tips        int
+	searches    int
+	communities int
 }
 
 func main() {
@@ -56,6 +65,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.DurationVar(&cfg.baseline, "baseline", 5*time.Second, "how long each raw insert baseline runs")
 	fs.IntVar(&cfg.tips, "tips", 1_000_000, "tips in the community searched (0: no search)")
 	fs.IntVar(&cfg.searches, "searches", 200, "searches per query shape")
+	fs.IntVar(&cfg.communities, "communities", 0, "named communities in the load workspace for a second saturation and paced run (0: none)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -78,16 +88,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	log("warm-up: 2,000 captures, then ANALYZE (what autovacuum does on a running system)")
-	if _, err := env.capture(ctx, cfg, runWarm, 2000); err != nil {
+	if _, err := env.capture(ctx, cfg, runWarm, warmUps, oneChannel); err != nil {
 		return err
 	}
 	log("copbot at saturation: %d reactions from %d connections", cfg.events, cfg.senders)
-	if r.saturation, err = env.capture(ctx, cfg, runSaturation, cfg.events); err != nil {
+	if r.saturation, err = env.capture(ctx, cfg, runSaturation, cfg.events, oneChannel); err != nil {
 		return err
 	}
 	log("copbot paced: %d events/s for %s", cfg.rate, cfg.paced)
-	if r.paced, err = env.paced(ctx, cfg); err != nil {
+	if r.paced, err = env.paced(ctx, cfg, runPaced, oneChannel); err != nil {
 		return err
+	}
+	if cfg.communities > 0 {
+		if r.withCommunities, err = env.withCommunities(ctx, cfg, log); err != nil {
+			return err
+		}
 	}
 	if cfg.tips > 0 {
 		log("search: filling a community with %d tips (COPY)", cfg.tips)

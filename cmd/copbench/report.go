@@ -14,8 +14,11 @@ type report struct {
 	minimal    float64
 	saturation captureResult
 	paced      latencies
-	search     searchResult
-	rssPeak    int64
+	// withCommunities is the second saturation and paced runs, with
+	// many communities in the load workspace (-communities).
+	withCommunities communitiesResult
+	search          searchResult
+	rssPeak         int64
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d.Microseconds())/1000) }
@@ -43,6 +46,21 @@ func (r report) print(w io.Writer) {
 	fmt.Fprintf(w, "copbot, paced at %d events/s for %s (open loop)\n", r.rate, r.config.paced)
 	fmt.Fprintf(w, "  ack latency    p50 %s  p99 %s  p99.9 %s   (target p99 ≤ 10 ms: %s)\n",
 		ms(r.paced.p50), ms(r.paced.p99), ms(r.paced.p999), verdict(r.paced.p99 <= 10*time.Millisecond))
+	if c := r.withCommunities; c.n > 0 {
+		ratio := c.saturation.acksPerSec / c.minimal
+		fmt.Fprintf(w, "copbot, %d named communities in the workspace (created in %s), %d home channels each; 1 reaction in %d on a channel of no community\n",
+			c.n, c.created.Round(time.Millisecond), homesPer, homesPer+1)
+		fmt.Fprintf(w, "  minimal signed handler again, just before                     %8.0f events/s\n", c.minimal)
+		fmt.Fprintf(w, "  acknowledged   %8.0f events/s = %.2f × the minimal handler   (target ≥ 0.6: %s; without communities %.2f)\n",
+			c.saturation.acksPerSec, ratio, verdict(ratio >= 0.6), ackRatio)
+		fmt.Fprintf(w, "  ack latency    p50 %s  p99 %s  p99.9 %s\n", ms(c.saturation.ack.p50), ms(c.saturation.ack.p99), ms(c.saturation.ack.p999))
+		fmt.Fprintf(w, "  captured       %8.0f tips/s end to end\n", c.saturation.tipsPerSec)
+		fmt.Fprintf(w, "  paced at %d events/s for %s, %d changes of home channels meanwhile\n", r.rate, r.config.paced, c.changes)
+		fmt.Fprintf(w, "  ack latency    p50 %s  p99 %s  p99.9 %s   (target p99 ≤ 10 ms: %s)\n",
+			ms(c.paced.p50), ms(c.paced.p99), ms(c.paced.p999), verdict(c.paced.p99 <= 10*time.Millisecond))
+		fmt.Fprintf(w, "  routing        %d tips of both runs, from %d channels, each in its channel's community (%d communities)\n",
+			c.routed.tips, c.routed.channels, c.routed.communities)
+	}
 	if r.tips > 0 {
 		fmt.Fprintf(w, "copbot, /cop search over HTTP, one community of %d tips, %d searches per shape\n", r.tips, r.searches)
 		for _, name := range r.search.shapes {
