@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -23,9 +24,9 @@ type Core struct {
 	// adapters by platform, for their optional abilities (fetching messages,
 	// sending notices).
 	adapters map[bot.Platform]bot.Adapter
-	// configs caches community settings briefly: every reaction needs the
-	// save emoji.
-	configs sync.Map // int64 → cachedConfig
+	// configs caches community settings: every reaction needs the save
+	// emoji, and none waits on a read once a community's settings are known.
+	configs sync.Map // int64 → *cachedConfig
 	// wake tells runInbox that this process recorded an event.
 	wake chan struct{}
 	// arrivals measures how fast events are recorded, so that captures give
@@ -43,12 +44,14 @@ type Core struct {
 }
 
 type cachedConfig struct {
-	cfg knowledge.Config
-	at  time.Time
+	cfg        knowledge.Config
+	at         time.Time
+	refreshing atomic.Bool
 }
 
-// configTTL bounds how stale another process's view of a changed setting
-// can be.
+// configTTL is how old cached settings may be before they are read again,
+// in the background: another process's change is seen within configTTL
+// and one read. This process's own changes drop the cache at once.
 const configTTL = 5 * time.Second
 
 var _ bot.Handler = (*Core)(nil)
@@ -92,15 +95,34 @@ func (c *Core) Grammar() map[string][]string { return c.router.Grammar() }
 
 // settings reads a community's settings through the cache.
 func (c *Core) settings(ctx context.Context, communityID int64) (knowledge.Config, error) {
-	if v, ok := c.configs.Load(communityID); ok && time.Since(v.(cachedConfig).at) < configTTL {
-		return v.(cachedConfig).cfg, nil
+	if v, ok := c.configs.Load(communityID); ok {
+		cached := v.(*cachedConfig)
+		if time.Since(cached.at) >= configTTL && cached.refreshing.CompareAndSwap(false, true) {
+			go c.refreshSettings(ctx, communityID, cached)
+		}
+		return cached.cfg, nil
 	}
 	cfg, err := c.store.Config(ctx, communityID)
 	if err != nil {
 		return nil, err
 	}
-	c.configs.Store(communityID, cachedConfig{cfg: cfg, at: time.Now()})
+	c.configs.Store(communityID, &cachedConfig{cfg: cfg, at: time.Now()})
 	return cfg, nil
+}
+
+// refreshSettings reads a community's settings again, in the background,
+// and keeps them unless the cache changed meanwhile (this process changed
+// a setting and dropped it).
+func (c *Core) refreshSettings(ctx context.Context, communityID int64, old *cachedConfig) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	cfg, err := c.store.Config(ctx, communityID)
+	if err != nil {
+		old.refreshing.Store(false) // the next event tries again
+		c.log.WarnContext(ctx, "settings not read again", slog.Int64("community", communityID), slog.Any("error", err))
+		return
+	}
+	c.configs.CompareAndSwap(communityID, old, &cachedConfig{cfg: cfg, at: time.Now()})
 }
 
 // HandleEvent serves an event. Commands are answered at once and always get

@@ -56,6 +56,8 @@ type routingState struct {
 	mu       sync.Mutex
 	seen     int64 // the last value of community_routing_changes
 	at       time.Time
+	// gens counts this process's changes of each workspace's routing.
+	gens map[communityKey]uint64
 }
 
 // HomeOf returns the community a channel of a workspace belongs to: the
@@ -81,15 +83,60 @@ func (s *Store) HasNamedCommunities(ctx context.Context, platform, workspace str
 
 func (s *Store) homes(ctx context.Context, platform, workspace string) (*homes, error) {
 	s.checkRouting(ctx)
-	if v, ok := s.routing.Load(communityKey{platform, workspace}); ok {
+	key := communityKey{platform, workspace}
+	if v, ok := s.routing.Load(key); ok {
 		return v.(*homes), nil
 	}
-	return s.loadHomes(ctx, platform, workspace)
+	// A miss is read once, however many events wait on it.
+	call, loading := s.routingLoads.LoadOrStore(key, &homesCall{done: make(chan struct{})})
+	c := call.(*homesCall)
+	if !loading {
+		gen := s.routingState.generation(key)
+		c.h, c.err = s.readHomes(ctx, platform, workspace)
+		if c.err == nil {
+			s.routingState.keep(&s.routing, key, gen, c.h)
+		}
+		s.routingLoads.Delete(key)
+		close(c.done)
+		return c.h, c.err
+	}
+	select {
+	case <-c.done:
+		return c.h, c.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// homesCall is one read of a workspace's routing that several events wait on.
+type homesCall struct {
+	done chan struct{}
+	h    *homes
+	err  error
+}
+
+// generation is how many times this process changed a workspace's
+// routing; a read started before a change is not kept after it.
+func (r *routingState) generation(key communityKey) uint64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.gens[key]
+}
+
+// keep stores a workspace's routing read at generation gen, unless this
+// process changed the routing since.
+func (r *routingState) keep(routing *sync.Map, key communityKey, gen uint64, h *homes) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.gens[key] == gen {
+		routing.Store(key, h)
+	}
 }
 
 // checkRouting asks, at most every routingCheck and in the background,
-// whether routing changed anywhere, and forgets every workspace's routing
-// when it did.
+// whether routing changed anywhere; when it did, it reads again the
+// routing of every workspace this process knows, one after the other,
+// while events go on being routed by what was known.
 func (s *Store) checkRouting(ctx context.Context) {
 	r := &s.routingState
 	r.mu.Lock()
@@ -112,15 +159,28 @@ func (s *Store) checkRouting(ctx context.Context) {
 		changed := last != r.seen
 		r.seen, r.at = last, time.Now()
 		r.mu.Unlock()
-		if changed {
-			s.routing.Clear()
+		if !changed {
+			return
 		}
+		s.routing.Range(func(k, _ any) bool {
+			key := k.(communityKey)
+			gen := r.generation(key)
+			h, err := s.readHomes(ctx, key.platform, key.externalID)
+			if err != nil {
+				// Read again when next needed rather than route by what may be stale.
+				s.routing.Delete(key)
+				s.log.WarnContext(ctx, "community routing not read again", "error", err)
+				return true
+			}
+			r.keep(&s.routing, key, gen, h)
+			return true
+		})
 	}()
 }
 
-// loadHomes reads a workspace's routing and keeps it. A community linked
-// into another routes there, with Side set to itself.
-func (s *Store) loadHomes(ctx context.Context, platform, workspace string) (*homes, error) {
+// readHomes reads a workspace's routing. A community linked into another
+// routes there, with Side set to itself.
+func (s *Store) readHomes(ctx context.Context, platform, workspace string) (*homes, error) {
 	if _, err := s.Community(ctx, platform, workspace); err != nil {
 		return nil, err
 	}
@@ -160,14 +220,28 @@ func (s *Store) loadHomes(ctx context.Context, platform, workspace string) (*hom
 		return nil, fmt.Errorf("read home channels: %w", err)
 	}
 	h.named = len(named)
-	s.routing.Store(communityKey{platform, workspace}, h)
 	return h, nil
 }
 
-// forgetHomes drops a workspace's routing after a change, so that this
-// process reads it again at once.
-func (s *Store) forgetHomes(platform, workspace string) {
-	s.routing.Delete(communityKey{platform, workspace})
+// refreshHomes reads a workspace's routing again after this process
+// changed it, before the change's caller goes on: events are routed by the
+// new routing from then on, and never wait for it.
+func (s *Store) refreshHomes(ctx context.Context, platform, workspace string) {
+	key := communityKey{platform, workspace}
+	r := &s.routingState
+	r.mu.Lock()
+	if r.gens == nil {
+		r.gens = map[communityKey]uint64{}
+	}
+	r.gens[key]++
+	gen := r.gens[key]
+	r.mu.Unlock()
+	h, err := s.readHomes(context.WithoutCancel(ctx), platform, workspace)
+	if err != nil {
+		s.routing.Delete(key) // read when next needed
+		return
+	}
+	r.keep(&s.routing, key, gen, h)
 }
 
 // routingChanged tells the other processes, in the change's transaction,
@@ -242,7 +316,7 @@ func (s *Store) CreateCommunity(ctx context.Context, by Member, name string, cha
 		}
 		return routingChanged(ctx, tx)
 	})
-	s.forgetHomes(c.Platform, c.ExternalID)
+	s.refreshHomes(ctx, c.Platform, c.ExternalID)
 	return c, err
 }
 
@@ -330,7 +404,7 @@ func (s *Store) ChangeHomes(ctx context.Context, by Member, add bool, channels [
 		}
 		return routingChanged(ctx, tx)
 	})
-	s.forgetHomes(c.Platform, c.ExternalID)
+	s.refreshHomes(ctx, c.Platform, c.ExternalID)
 	return changed, err
 }
 
@@ -358,7 +432,7 @@ func (s *Store) RenameCommunity(ctx context.Context, by Member, name string) (Co
 	if err := routingChanged(ctx, s.pool); err != nil {
 		return Community{}, err
 	}
-	s.forgetHomes(c.Platform, c.ExternalID)
+	s.refreshHomes(ctx, c.Platform, c.ExternalID)
 	c.Name = name
 	return c, nil
 }
@@ -395,7 +469,7 @@ func (s *Store) ArchiveCommunity(ctx context.Context, by Member) (Community, err
 		}
 		return routingChanged(ctx, tx)
 	})
-	s.forgetHomes(c.Platform, c.ExternalID)
+	s.refreshHomes(ctx, c.Platform, c.ExternalID)
 	return c, err
 }
 

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"sync/atomic"
+	"time"
 	"testing"
 
 	"github.com/copbot/copbot/internal/wait"
@@ -205,4 +207,55 @@ func TestStore_DefaultCommunityMadeAtOnce(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestStore_RoutingSeesOwnChangeAtOnce: while events are routed all the
+// time (and the background check reads routing again after each change),
+// a change this process made routes the very next event its way: no read
+// started before the change is kept after it.
+func TestStore_RoutingSeesOwnChangeAtOnce(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	p := newPractice(t, s, "slack", "T-now")
+	fe, err := s.CreateCommunity(ctx, p.member(t, "admin"), "frontend", []knowledge.HomeChannel{{ID: "C2", Name: "frontend"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	creator, err := s.SeeMember(ctx, fe.ID, knowledge.Person{PlatformUserID: "U-admin", DisplayName: "admin", IsAdmin: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := make(chan struct{})
+	var readers sync.WaitGroup
+	for range 4 {
+		readers.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if _, err := s.HomeOf(ctx, "slack", "T-now", "C9"); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	for i := range 30 {
+		add := i%2 == 0
+		if _, err := s.ChangeHomes(ctx, creator, add, []knowledge.HomeChannel{{ID: "C9", Name: "design"}}); err != nil {
+			t.Fatal(err)
+		}
+		want := p.c.ID
+		if add {
+			want = fe.ID
+		}
+		if got, err := s.HomeOf(ctx, "slack", "T-now", "C9"); err != nil || got.ID != want {
+			t.Fatalf("change %d: #design routes to %d (%v) right after the change, want %d", i, got.ID, err, want)
+		}
+		time.Sleep(time.Duration(i%3) * 50 * time.Millisecond) // let background checks run between changes
+	}
+	close(stop)
+	readers.Wait()
 }

@@ -192,7 +192,7 @@ func (s *Store) Link(ctx context.Context, by Member, here Community, code, asMem
 		}
 		return routingChanged(ctx, tx)
 	})
-	s.forgetHomes(here.Platform, here.ExternalID)
+	s.refreshHomes(ctx, here.Platform, here.ExternalID)
 	return into, err
 }
 
@@ -267,7 +267,7 @@ func (s *Store) Unlink(ctx context.Context, by Member, side Community) error {
 	if err != nil {
 		return fmt.Errorf("unlink community: %w", err)
 	}
-	s.forgetHomes(side.Platform, side.ExternalID)
+	s.refreshHomes(ctx, side.Platform, side.ExternalID)
 	if tag.RowsAffected() == 0 {
 		return invalidf("%s is not linked with this community.", side.Place())
 	}

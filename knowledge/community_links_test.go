@@ -238,12 +238,13 @@ func TestStore_LinkMe(t *testing.T) {
 	}
 	var done atomic.Int32
 	concurrently(4, func(int) {
+		var refused *knowledge.InvalidError
 		if other, err := s.LinkMe(ctx, adaDiscord, code); err == nil {
 			done.Add(1)
 			if other.ID != ada.ID {
 				t.Errorf("linked to %+v", other)
 			}
-		} else if !errors.As(err, &inv) {
+		} else if !errors.As(err, &refused) {
 			t.Errorf("link me: %v", err)
 		}
 	})

@@ -125,9 +125,9 @@ func followTips(ctx context.Context, tx pgx.Tx, rs []recordedReaction) error {
 	rows, err := tx.Query(ctx, `
 		SELECT DISTINCT r.community_id, r.message, t.community_id
 		FROM unnest($1::bigint[], $2::text[]) AS r(community_id, message)
+		JOIN tips t ON t.source_message = r.message AND t.community_id <> r.community_id
 		JOIN communities here ON here.id = r.community_id
-		JOIN communities there ON there.platform = here.platform AND there.external_id = here.external_id AND there.id <> here.id
-		JOIN tips t ON t.community_id = there.id AND t.source_message = r.message
+		JOIN communities there ON there.id = t.community_id AND there.platform = here.platform AND there.external_id = here.external_id
 		WHERE NOT EXISTS (SELECT 1 FROM tips h WHERE h.community_id = r.community_id AND h.source_message = r.message)`,
 		communities, messages)
 	if err != nil {

@@ -58,6 +58,7 @@ type Store struct {
 	// routing caches each workspace's home channels (community_homes.go),
 	// forgotten when routingState sees another process change them.
 	routing      sync.Map
+	routingLoads sync.Map // communityKey → *homesCall being read
 	routingState routingState
 	// platforms caches the other way, a community's platform by its id,
 	// for the queue of its jobs.
