@@ -7,8 +7,8 @@ import (
 	"log/slog"
 	"sync"
 	"sync/atomic"
-	"time"
 	"testing"
+	"time"
 
 	"github.com/copbot/copbot/internal/wait"
 	"github.com/copbot/copbot/knowledge"
