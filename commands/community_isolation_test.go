@@ -1,219 +1,248 @@
 package commands_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
-	"log/slog"
-	"math/rand/v2"
+	"maps"
+	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
-	"time"
 
 	"github.com/copbot/copbot/bot"
-	"github.com/copbot/copbot/commands"
-	"github.com/copbot/copbot/internal/dbtest"
-	"github.com/copbot/copbot/knowledge"
 )
 
-// teamFetcher answers every fetch with a message that names the community
-// it belongs to, so a tip that crossed communities would show it.
-type teamFetcher struct{ fakeSlack }
+// The isolation test's world is made of groups: a group is a set of
+// communities that agreed to see each other (a Discord server linked into a
+// Slack workspace's community, two workspaces' communities that became
+// partners, a workspace's named community beside its default one);
+// strangers agreed to nothing. Every group's scripts are played alone, then
+// every script of the world interleaved against one database: what each
+// workspace's members saw, the notices it was sent and its communities'
+// repositories must be the same. A difference means one community read or
+// changed another's rows across a boundary nobody agreed to.
 
-func (*teamFetcher) FetchMessage(_ context.Context, ref bot.CommunityRef, _, messageID, _ string) (bot.FetchedMessage, error) {
-	return bot.FetchedMessage{
-		Text:   fmt.Sprintf("Message %s of %s #%s", messageID, ref.ExternalID, strings.ToLower(ref.ExternalID)),
-		Author: bot.User{ID: "U2", Name: "two"}, Permalink: "https://" + ref.ExternalID + ".example/" + messageID,
-	}, nil
+var (
+	slackTA   = bot.CommunityRef{Platform: bot.Slack, ExternalID: "TA"}
+	slackTP   = bot.CommunityRef{Platform: bot.Slack, ExternalID: "TP"}
+	slackTB   = bot.CommunityRef{Platform: bot.Slack, ExternalID: "TB"}
+	discordGA = bot.CommunityRef{Platform: bot.Discord, ExternalID: "GA"}
+	discordGB = bot.CommunityRef{Platform: bot.Discord, ExternalID: "GB"}
+)
+
+// isolationGroups are the world's groups and what each workspace does.
+// Group A: TA, with a named community fe (home C3); GA, a Discord server
+// linked into TA's default community; TP, whose default community is TA's
+// partner. The strangers: TB, with the same channels, members, messages and
+// tip numbers as TA and a named community fe that is its default's partner;
+// GB, a Discord server linked to nothing.
+func isolationGroups() [][]bot.CommunityRef {
+	return [][]bot.CommunityRef{{discordGA, slackTA, slackTP}, {slackTB}, {discordGB}}
 }
 
-func (*teamFetcher) Notify(context.Context, bot.Notice) error { return nil }
-
-// tenantScript is a seeded random sequence of what members of one Slack
-// workspace do: commands of every practice family (removal and restore,
-// guests' reads, some from DMs), and save reactions.
-// Member ids (U1…U4), event ids and message ids are the same in every
-// workspace, as are the tip numbers they produce.
-func tenantScript(seed uint64, n int) []*bot.Event {
-	r := rand.New(rand.NewPCG(seed, 0))
-	words := []string{"flaky", "tests", "review", "pairing", "deploy", "runbook", "oncall", "docs"}
-	tags := []string{"#ci", "#ops", "#testing", "#onboarding"}
-	pick := func(s []string) string { return s[r.IntN(len(s))] }
-	commands := []func() string{
-		func() string {
-			return fmt.Sprintf("save %s %s before %s %s", pick(words), pick(words), pick(words), pick(tags))
-		},
-		func() string { return "search " + pick(words) },
-		func() string { return "search " + pick(tags) },
-		func() string { return "search from:<@U" + fmt.Sprint(1+r.IntN(4)) + ">" },
-		func() string { return "tips" },
-		func() string { return "tips recent " + pick(tags) },
-		func() string { return fmt.Sprintf("tag %d %s", 1+r.IntN(8), pick(tags)) },
-		func() string { return fmt.Sprintf("untag %d %s", 1+r.IntN(8), pick(tags)) },
-		func() string { return fmt.Sprintf("remove %d", 1+r.IntN(8)) },
-		func() string { return fmt.Sprintf("facilitator add <@U%d>", 1+r.IntN(4)) },
-		func() string { return fmt.Sprintf("facilitator remove <@U%d>", 1+r.IntN(4)) },
-		func() string { return "facilitator list" },
-		func() string { return "config save-emoji " + pick([]string{"bulb", "star"}) },
-		func() string { return "config exclude <#C" + fmt.Sprint(1+r.IntN(3)) + ">" },
-		func() string { return "config include <#C" + fmt.Sprint(1+r.IntN(3)) + ">" },
-		func() string { return fmt.Sprintf("restore %d", 1+r.IntN(8)) },
-		func() string { return "tips removed" },
-		func() string { return "notes " + pick([]string{"on", "off"}) },
-		func() string { return "config guests " + pick([]string{"none", "own-channels"}) },
-		func() string {
-			return fmt.Sprintf(`objective add "%s goal" target 5 due 2099-01-01 %s`, pick(words), pick(tags))
-		},
-		func() string { return fmt.Sprintf("objective close %d achieved", 1+r.IntN(2)) }, // a button confirms
-		func() string { return fmt.Sprintf("objective reopen %d", 1+r.IntN(2)) },
-	}
-	// Every script opens with a button to press: closing a goal below its
-	// target asks for a confirmation, which its button gives.
-	evs := []*bot.Event{
-		{ID: "E-goal", Kind: bot.Command, User: bot.User{ID: "U1", Name: "u1", IsAdmin: true}, Channel: bot.Channel{ID: "C1"},
-			Text: fmt.Sprintf(`objective add "%s goal" target 5 due 2099-01-01`, pick(words))},
-		{ID: "E-close", Kind: bot.Command, User: bot.User{ID: "U1", Name: "u1", IsAdmin: true}, Channel: bot.Channel{ID: "C1"},
-			Text: "objective close 1 achieved"},
-	}
-	for i := range n {
-		user := fmt.Sprintf("U%d", 1+r.IntN(4))
-		// U4 is a guest of the workspace; some commands come from a DM.
-		ev := &bot.Event{ID: fmt.Sprintf("E%d", i), User: bot.User{ID: user, Name: strings.ToLower(user), IsAdmin: user == "U1", IsGuest: user == "U4"},
-			Channel: bot.Channel{ID: fmt.Sprintf("C%d", 1+r.IntN(3))}}
-		if r.IntN(8) == 0 {
-			ev.Channel = bot.Channel{ID: "D" + user, Private: true}
-		}
-		switch k := r.IntN(10); {
-		case k < 4:
-			ev.Kind, ev.Emoji = bot.ReactionAdded, pick([]string{"bulb", "bulb", "star", "thumbsup"})
-			ev.Message = bot.MessageRef{ID: fmt.Sprintf("1700.%04d", r.IntN(12))}
-			if k == 0 {
-				ev.Kind = bot.ReactionRemoved
-			}
-		default:
-			ev.Kind, ev.Text = bot.Command, commands[r.IntN(len(commands))]()
-		}
-		evs = append(evs, ev)
-	}
-	return evs
+// isolationPlans say what each workspace does besides its random script.
+// Their last steps cross every agreed boundary on purpose: TA saves a tip
+// and shares it with TP, who accepts it; a member links their accounts on
+// TA and GA; each of TA, GA and TP saves a message said in the private
+// channel G7, which partners must never see; TP ends the partnership, and
+// each side searches the other once more.
+var isolationPlans = map[bot.CommunityRef]tenantPlan{
+	slackTA: {
+		setup:   []string{"link", "partner add slack:TP", "community create fe <#C3|fe>", "config allow <#G7>", "partner"},
+		shareTo: []string{"slack:TP", "fe", "discord:GA"},
+		finish: []string{"U1 C1 config include <#C1>", "U1 C1 save Hand the runbook over to partners #handover",
+			"U1 C1 share {TA.tip} slack:TP", "U2 C1 link me", "U1 C1 config save-emoji bulb", "U3 G7 +G7.0009",
+			"U3 C1 search #ga", "U3 C1 search #tp in:partners", "U2 C1 search #tp in:partners"},
+	},
+	discordGA: {
+		setup:   []string{"community", "link {TA.code}", "community", "config allow <#G7>"},
+		shareTo: []string{"slack:TP", "slack:TA", "fe"},
+		own:     []string{"link me {TA.code}"},
+		finish: []string{"U3 C1 search #tp in:partners", "U1 C1 share", "U3 C1 search #ta", "U1 C1 search handover",
+			"U2 C1 link me {TA.code}", "U2 G7 +G7.0008", "U2 C1 search #ga", "U3 C1 search #tp in:partners"},
+	},
+	slackTP: {
+		setup:   []string{"community", "partner add slack:TA", "config allow <#G7>", "partner"},
+		shareTo: []string{"slack:TA", "discord:GA", "default"},
+		finish: []string{"U1 C1 config include <#C1>", "U1 C1 share", "U1 C1 share accept {TA.offer}", "U3 C1 search handover",
+			"U1 C1 config save-emoji bulb", "U3 G7 +G7.0009", "U2 C1 search #ta in:partners", "U1 C1 partner remove slack:TA",
+			"U2 C1 search #ta in:partners"},
+	},
+	slackTB: {
+		setup:   []string{"link", "community create fe <#C3|fe>", "partner add fe", "in fe partner add default", "config allow <#G7>"},
+		shareTo: []string{"fe", "default"},
+		finish: []string{"U1 C1 config include <#C1>", "U1 C1 save Hand the runbook over to partners #handover",
+			"U1 C1 share {TB.tip} fe", "U1 C3 share accept {TB.offer}", "U3 C3 search handover", "U2 C1 search #tb in:partners",
+			"U1 C1 config save-emoji bulb", "U3 G7 +G7.0009", "U2 C3 search #tb in:partners"},
+	},
+	discordGB: {
+		setup:   []string{"community", "link", "config allow <#G7>", "partner"},
+		shareTo: []string{"default", "fe"},
+		finish:  []string{"U2 C1 search #gb", "U3 C1 search #gb in:partners", "U1 C1 link me", "U2 G7 +G7.0009"},
+	},
 }
 
-// tenantRun plays the scripts of some workspaces, interleaved one event at
-// a time, against a fresh database, pressing the first button of a
-// command's reply, and returns per workspace what its members saw (every
-// reply) and its exported repository.
-func tenantRun(t *testing.T, scripts map[string][]*bot.Event) map[string]string {
-	t.Helper()
-	ctx := context.Background()
-	pool := dbtest.Pool(t)
-	core, _ := newCore(t, pool, &teamFetcher{})
-	store, err := knowledge.NewStore(pool, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	seen := map[string]*strings.Builder{}
-	var teams []string
-	for team := range scripts {
-		teams = append(teams, team)
-		seen[team] = &strings.Builder{}
-	}
-	slices.Sort(teams)
-	for i := 0; ; i++ {
-		played := false
-		for _, team := range teams {
-			if i >= len(scripts[team]) {
-				continue
-			}
-			played = true
-			ev := *scripts[team][i]
-			ev.Community = bot.CommunityRef{Platform: bot.Slack, ExternalID: team}
-			// A reply's first button is pressed at once, as Slack sends a
-			// press: its command, run as the member.
-			for pressed := false; ; pressed = true {
-				replies, err := core.HandleEvent(ctx, &ev)
-				if err != nil {
-					t.Fatalf("%s event %s: %v", team, ev.ID, err)
-				}
-				settle(t, core, ev.Community)
-				fmt.Fprintf(seen[team], "%s %s %s:", ev.ID, ev.User.ID, ev.Text)
-				var button string
-				for _, r := range replies {
-					fmt.Fprintf(seen[team], " %s\n", r.Text.String())
-					if len(r.Buttons) > 0 && button == "" {
-						button = r.Buttons[0].Command
-					}
-				}
-				fmt.Fprintln(seen[team])
-				if button == "" || pressed || ev.Kind != bot.Command {
-					break
-				}
-				ev.ID, ev.Text = ev.ID+"-button", button
-			}
-		}
-		if !played {
-			break
-		}
-	}
-	out := map[string]string{}
-	for _, team := range teams {
-		c, err := store.FindCommunity(ctx, "slack", team, "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		tips, err := store.ExportTips(ctx, c.ID, true)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for i := range tips {
-			tips[i].SavedAt = time.Time{} // times differ between runs
-		}
-		export, _ := json.MarshalIndent(tips, "", " ")
-		out[team] = seen[team].String() + string(export)
-	}
-	return out
-}
-
-func settle(t *testing.T, core *commands.Core, ref bot.CommunityRef) {
-	t.Helper()
-	if err := core.Settle(context.Background(), ref); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// TestTenantIsolation plays two workspaces with overlapping member ids,
-// event ids, message ids and tip numbers, each alone and then interleaved:
-// what each one's members see, and its repository, must not change when the
-// other is active. A difference means one community read or changed the
-// other's rows.
+// TestTenantIsolation plays the world's groups alone and then together,
+// for a few seeds: nothing any workspace sees or holds may change when
+// strangers are active. It then checks that the script crossed the
+// boundaries that were agreed to (a linked server's reaction found from
+// Slack, a partner's tip found and a share accepted) and that what crossed
+// them is only what may: no partner ever sees a tip from a private channel.
 func TestTenantIsolation(t *testing.T) {
 	const events = 120
 	for _, seed := range []uint64{1, 2} {
 		t.Run(fmt.Sprintf("Seed%d", seed), func(t *testing.T) {
-			a, b := tenantScript(seed, events), tenantScript(seed+100, events)
-			alone := tenantRun(t, map[string][]*bot.Event{"TA": a})
-			alone["TB"] = tenantRun(t, map[string][]*bot.Event{"TB": b})["TB"]
-			together := tenantRun(t, map[string][]*bot.Event{"TA": a, "TB": b})
-			for _, team := range []string{"TA", "TB"} {
-				if together[team] != alone[team] {
-					t.Errorf("%s saw something else with the other workspace active (seed %d):\n%s",
-						team, seed, firstDifference(alone[team], together[team]))
+			t.Parallel()
+			scripts := map[bot.CommunityRef][]*bot.Event{}
+			for i, ref := range []bot.CommunityRef{slackTA, discordGA, slackTP, slackTB, discordGB} {
+				scripts[ref] = tenantScript(seed*1000+uint64(i), events, ref.ExternalID, isolationPlans[ref])
+			}
+			// Each group alone, and the world together, each on a database
+			// of its own, at once.
+			runs := map[string]map[bot.CommunityRef][]*bot.Event{"World": scripts}
+			for _, group := range isolationGroups() {
+				var name strings.Builder
+				some := map[bot.CommunityRef][]*bot.Event{}
+				for _, ref := range group {
+					name.WriteString(ref.ExternalID)
+					some[ref] = scripts[ref]
+				}
+				runs[name.String()] = some
+			}
+			var mu sync.Mutex
+			alone, together := map[string]tenantSeen{}, map[string]tenantSeen{}
+			t.Run("Play", func(t *testing.T) {
+				for name, some := range runs {
+					t.Run(name, func(t *testing.T) {
+						t.Parallel()
+						seen := tenantRun(t, some)
+						mu.Lock()
+						defer mu.Unlock()
+						into := alone
+						if name == "World" {
+							into = together
+						}
+						maps.Copy(into, seen)
+					})
+				}
+			})
+			if t.Failed() {
+				return
+			}
+			for _, ws := range slices.Sorted(maps.Keys(alone)) {
+				if diff := alone[ws].difference(together[ws]); diff != "" {
+					t.Errorf("%s saw something else with the strangers active (seed %d): %s", ws, seed, diff)
 				}
 			}
-			if !strings.Contains(alone["TA"], "Saved as tip") || !strings.Contains(alone["TA"], "of TA") ||
-				!strings.Contains(alone["TA"]+alone["TB"], "Guests of this workspace") || !strings.Contains(alone["TA"]+alone["TB"], "-button") {
-				t.Errorf("the script exercised too little; TA's run:\n%s", alone["TA"])
-			}
+			agreedCrossings(t, alone)
+			onlyWhatMayCross(t, alone)
+			qualifiedIDsShown(t, alone)
 		})
 	}
 }
 
-func firstDifference(want, got string) string {
-	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
-	for i := range min(len(w), len(g)) {
-		if w[i] != g[i] {
-			return fmt.Sprintf("line %d\n  alone:    %s\n  together: %s", i+1, w[i], g[i])
+// agreedCrossings checks that the script exercised what it checks: every
+// boundary that was agreed to was crossed, in the way it was agreed.
+func agreedCrossings(t *testing.T, seen map[string]tenantSeen) {
+	t.Helper()
+	for _, c := range []struct {
+		ws, in, want string
+		absent       bool
+		why          string
+	}{
+		{"GA", "replies", "Linked: this community is now one with", false, "GA was linked into TA's default community"},
+		{"GA", "replies", "Linked: you and u2 on slack", false, "U2 linked their Discord and Slack accounts"},
+		{"TA", "replies", " of GA #ga", false, "a search in TA found a tip saved by a reaction in GA"},
+		{"GA", "replies", " of TA #ta", false, "a search in GA found a tip saved by a reaction in TA"},
+		{"TA", "replies", "*slack:TP #", false, "a partner search in TA found TP's tip"},
+		{"TP", "replies", "*slack:TA #", false, "a partner search in TP found TA's tip"},
+		{"TP", "replies", "Accepted offer", false, "TP accepted a tip TA shared"},
+		{"TP", "notices", "offers default a tip", false, "TP's facilitators were told of an offer"},
+		{"TP", "repositories", "Shared from slack:TA #", false, "TP's repository holds a tip shared from TA"},
+		{"TA", "repositories", "in C3 of TA", false, "a reaction in C3 saved into fe"},
+		{"TA", "repositories", "Message G7.0009 in G7 of TA", false, "a reaction in the allowed private channel saved a tip"},
+		{"TA", "repositories", "Message G7.0008 in G7 of GA", false, "a reaction in GA's allowed private channel saved a tip"},
+		{"TP", "repositories", "Message G7.0009 in G7 of TP", false, "a reaction in TP's allowed private channel saved a tip"},
+		{"TP", "E-finish7", "are no longer partners", false, "TP ended the partnership"},
+		{"TP", "E-finish8", "slack:TA #", true, "a partnership that ended shows nothing"},
+		{"TA", "E-finish8", "slack:TP #", true, "a partnership that ended shows nothing"},
+		{"TB", "replies", "fe and default are partners now", false, "TB's two communities became partners"},
+		{"TB", "repositories", "Shared from default #", false, "TB's fe accepted a tip from its default community"},
+		{"GB", "repositories", "of GB #gb", false, "GB saved tips of its own"},
+		{"TA", "replies", "-button", false, "a button was pressed"},
+	} {
+		s := seen[c.ws]
+		var got string
+		switch c.in {
+		case "replies":
+			got = s.transcript
+		case "notices":
+			got = s.notices
+		case "repositories":
+			b, _ := json.Marshal(s.repos)
+			got = string(b)
+		default: // one event's replies
+			_, got, _ = strings.Cut(s.transcript, "\n"+c.in+" ")
+			got, _, _ = strings.Cut(got, "\n\n")
+		}
+		switch {
+		case c.absent && strings.Contains(got, c.want):
+			t.Errorf("%s's %s show %q, which they may not (%s):\n%s", c.ws, c.in, c.want, c.why, got)
+		case !c.absent && !strings.Contains(got, c.want):
+			t.Errorf("the script exercised too little: %s's %s lack %q (%s)", c.ws, c.in, c.want, c.why)
 		}
 	}
-	return fmt.Sprintf("lengths differ: %d lines alone, %d together", len(w), len(g))
+	if !strings.Contains(seen["TA"].transcript+seen["TB"].transcript, "Guests of this workspace") {
+		t.Errorf("the script exercised too little: no guest was refused")
+	}
+}
+
+var (
+	// partnerTipFromPrivate is a tip of another community, named by it,
+	// whose message was said in a DM or a private channel.
+	partnerTipFromPrivate = regexp.MustCompile(`\*[^*\n]+ #\d+\* Message \S+ in [DG]\S*`)
+	fetchedText           = regexp.MustCompile(`Message \S+ in (\S+) of (\w+)`)
+)
+
+// onlyWhatMayCross checks what crossed: no workspace was shown a
+// stranger's message, and, inside each group, what the differential cannot
+// see: a partner never saw a tip said in a private channel or a DM, and a
+// repository holds only its own workspaces' messages and, shared from a
+// partner, none said in private.
+func onlyWhatMayCross(t *testing.T, seen map[string]tenantSeen) {
+	t.Helper()
+	own := map[string][]string{"slack:TA": {"TA", "GA"}}
+	group := map[string][]string{}
+	for _, g := range isolationGroups() {
+		for _, ref := range g {
+			for _, other := range g {
+				group[ref.ExternalID] = append(group[ref.ExternalID], other.ExternalID)
+			}
+		}
+	}
+	for ws, s := range seen {
+		if m := partnerTipFromPrivate.FindString(s.transcript + s.notices); m != "" {
+			t.Errorf("%s was shown a partner's tip from a private channel: %s", ws, m)
+		}
+		for _, m := range fetchedText.FindAllStringSubmatch(s.transcript+s.notices, -1) {
+			if !slices.Contains(group[ws], m[2]) {
+				t.Errorf("%s was shown a message of a stranger: %s", ws, m[0])
+			}
+		}
+		for community, tips := range s.repos {
+			mine := slices.Concat(own[community], []string{ws})
+			for _, tip := range tips {
+				m := fetchedText.FindStringSubmatch(tip.Text)
+				if m == nil {
+					continue // saved with /cop save
+				}
+				private, from := strings.HasPrefix(m[1], "D") || strings.HasPrefix(m[1], "G"), m[2]
+				shared := strings.Contains(tip.Text, "Shared from")
+				if !shared && !slices.Contains(mine, from) || shared && private {
+					t.Errorf("%s holds tip %d, %q", community, tip.Number, tip.Text)
+				}
+			}
+		}
+	}
 }
