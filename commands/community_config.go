@@ -47,7 +47,9 @@ func (c *Core) config(ctx context.Context, req *request) (bot.Reply, error) {
 		if err != nil {
 			return bot.Reply{}, err
 		}
-		t = t.Append(channelPolicyLines(policies))
+		if lines := channelPolicyLines(policies); len(lines) > 0 {
+			t = t.Append(bot.Plain("\n"), lines)
+		}
 		return bot.Reply{Text: t.Line("Facilitators change them with `/cop config <key> <value>`.")}, nil
 	}
 	setting, ok := knowledge.LookupSetting(key)
@@ -102,10 +104,7 @@ func (c *Core) channelPolicy(ctx context.Context, req *request, word, policy str
 	if err != nil {
 		return bot.Reply{}, err
 	}
-	channelID, name := ch.ID, ch.Name
-	if name == "" {
-		name = channelID
-	}
+	channelID, name := ch.ID, cmp.Or(ch.Name, rawID(ch.ID))
 	changed, err := c.store.SetChannelPolicy(ctx, req.Member, channelID, ch.Name, policy)
 	if err != nil {
 		return bot.Reply{}, err
@@ -150,6 +149,14 @@ func (c *Core) channel(ctx context.Context, req *request, t token) (bot.Channel,
 	return ch, nil
 }
 
+// rawID is an id as its platform gave it, for people to read: a channel
+// without a known name is shown by it, and a qualified id (a linked
+// side's) is copbot's own.
+func rawID(id string) string {
+	_, raw := bot.Unqualify(bot.CommunityRef{}, id)
+	return raw
+}
+
 // channelPolicyLines lists the excluded and allowed channels for /cop config.
 func channelPolicyLines(policies []knowledge.ChannelPolicy) bot.Text {
 	var t bot.Text
@@ -160,7 +167,7 @@ func channelPolicyLines(policies []knowledge.ChannelPolicy) bot.Text {
 		var names []string
 		for _, p := range policies {
 			if p.Policy == want.policy {
-				names = append(names, "#"+cmp.Or(p.Name, p.ChannelID))
+				names = append(names, "#"+cmp.Or(p.Name, rawID(p.ChannelID)))
 			}
 		}
 		if len(names) > 0 {

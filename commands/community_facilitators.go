@@ -108,5 +108,5 @@ func displayName(m knowledge.Member) string {
 	if strings.TrimSpace(m.DisplayName) != "" {
 		return m.DisplayName
 	}
-	return m.PlatformUserID
+	return rawID(m.PlatformUserID)
 }

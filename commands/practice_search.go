@@ -50,7 +50,7 @@ func (c *Core) search(ctx context.Context, req *request) (bot.Reply, error) {
 			return bot.Reply{}, err
 		}
 		q.AuthorID = &author.ID
-		shownAuthor, runAuthor = "from:@"+displayName(author), "from:<@"+author.PlatformUserID+">"
+		shownAuthor, runAuthor = "from:@"+displayName(author), "from:"+c.typedMention(req, author)
 	}
 	q.Words = req.Args.Rest()
 	terms := q.Words
@@ -115,6 +115,17 @@ func fromOption(a *commandArgs) ([]token, bool) {
 		}
 	}
 	return from, found
+}
+
+// typedMention is a member as the reader would mention them in a command
+// (a button's): by their platform's id in the reader's own workspace; by
+// name when they are on another side of a linked community, whose ids the
+// reader's platform does not know.
+func (c *Core) typedMention(req *request, m knowledge.Member) string {
+	if ws, raw := bot.Unqualify(refOf(req.Community), m.PlatformUserID); bot.SameWorkspace(ws, req.Event.Community) {
+		return "<@" + raw + ">"
+	}
+	return "@" + displayName(m)
 }
 
 // partnersOption consumes in:partners, the one place a search may also
