@@ -59,6 +59,14 @@ func TestStore_LinkRoutesASideIntoItsCommunity(t *testing.T) {
 		t.Errorf("LinkedSide = %+v, %d, %v", side, into, err)
 	}
 
+	// An event of the side is held by the Slack community, and settling
+	// the Discord server waits for it.
+	sl.react(t, "Ev-side", "~discord:G-link:U-bob", "~discord:G-link:M1", true)
+	if events, _, err := s.Unsettled(ctx, "discord", "G-link"); err != nil || events != 1 {
+		t.Errorf("unsettled events of the Discord server = %d, %v; want the reaction it made", events, err)
+	}
+	sl.drain(t)
+
 	if err := s.Unlink(ctx, sl.member(t, "ada"), dc.c); !errors.Is(err, knowledge.ErrForbidden) {
 		t.Errorf("a member unlinked: %v", err)
 	}

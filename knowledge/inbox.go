@@ -583,7 +583,11 @@ func IsTransient(err error) bool {
 // console goes on; nor is one scheduled for later (a follow-up).
 func (s *Store) Unsettled(ctx context.Context, platform, workspace string) (events int, jobs []int64, err error) {
 	err = s.pool.QueryRow(ctx, `
-		WITH ws AS (SELECT array_agg(id) AS ids FROM communities WHERE platform = $1 AND external_id = $2)
+		WITH ws AS (SELECT array_agg(id) AS ids FROM communities
+			-- the workspace's communities, and those they are linked into,
+			-- which hold what their events make
+			WHERE platform = $1 AND external_id = $2
+			   OR id IN (SELECT linked_to FROM communities WHERE platform = $1 AND external_id = $2))
 		SELECT (SELECT count(*) FROM inbox, ws WHERE community_id = ANY(ws.ids)),
 		       ARRAY(SELECT j.id FROM river_job j, ws
 		             WHERE j.state IN ('available', 'running', 'pending') AND j.scheduled_at <= now()

@@ -25,7 +25,11 @@ type WaitingJob struct {
 // arguments name one of them (community_id), or several (a capture's
 // community_ids). $1 and $2 are the workspace's platform and external id.
 const workspaceJobs = `
-	WITH ws AS (SELECT array_agg(id) AS ids FROM communities WHERE platform = $1 AND external_id = $2)
+	WITH ws AS (SELECT array_agg(id) AS ids FROM communities
+			-- the workspace's communities, and those they are linked into,
+			-- which hold what their events make
+			WHERE platform = $1 AND external_id = $2
+			   OR id IN (SELECT linked_to FROM communities WHERE platform = $1 AND external_id = $2))
 	SELECT j.id, j.created_at, j.scheduled_at FROM river_job j, ws
 	WHERE ((j.args->>'community_id')::bigint = ANY(ws.ids)
 	       OR EXISTS (SELECT 1 FROM jsonb_array_elements_text(j.args->'community_ids') x WHERE x::bigint = ANY(ws.ids)))`
