@@ -214,12 +214,8 @@ func hashTags(tags []string) string {
 	return "#" + strings.Join(tags, " #")
 }
 
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
-}
+// plural is knowledge.Plural, copbot's one plural rule.
+var plural = knowledge.Plural
 
 // reader is the member of a request as the repository sees them: a guest
 // comes with the channels the platform says they are in.

@@ -170,7 +170,7 @@ func (s *Store) Link(ctx context.Context, by Member, here Community, code, asMem
 		if tips > 0 || objectives > 0 {
 			return invalidf("This community has %d %s (removed ones count: they are kept) and %d %s of its own, and two "+
 				"repositories are not merged: the community that joins must be new. If %s is the newer one, run `/cop link` "+
-				"here and type the code there.", tips, plural(tips, "tip", "tips"), objectives, plural(objectives, "objective", "objectives"),
+				"here and type the code there.", tips, Plural(tips, "tip", "tips"), objectives, Plural(objectives, "objective", "objectives"),
 				into.Place())
 		}
 		if partners > 0 {

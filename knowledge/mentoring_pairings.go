@@ -293,7 +293,7 @@ func closedAlready(p Pairing, now time.Time) error {
 	}
 	n := DaysLeft(until, now)
 	return invalidf("Pairing %d has already ended. You can still give feedback on it for %d more %s: "+
-		"`/cop mentor end %d <feedback> rating 1-5`.", p.Number, n, plural(n, "day", "days"), p.Number)
+		"`/cop mentor end %d <feedback> rating 1-5`.", p.Number, n, Plural(n, "day", "days"), p.Number)
 }
 
 // endTarget finds the pairing an end means and checks that the member may

@@ -193,7 +193,7 @@ func (s *Store) PairByHand(ctx context.Context, by, mentor, mentee Member, topic
 			return invalidf("%s has paused mentoring; they can `/cop mentor resume`.", mt.Member.Name())
 		case mt.Load >= mt.Capacity:
 			return invalidf("%s already has %d %s, their capacity; they can raise it with `/cop mentor offer <topics> capacity %d`.",
-				mt.Member.Name(), mt.Load, plural(mt.Load, "mentee", "mentees"), mt.Capacity+1)
+				mt.Member.Name(), mt.Load, Plural(mt.Load, "mentee", "mentees"), mt.Capacity+1)
 		}
 		r, found, err := m.openRequest(ctx, mentee.ID, by.ID == mentee.ID)
 		if err != nil {
@@ -256,7 +256,8 @@ func (m *mentoringTx) sharedTopics(ctx context.Context, mentorID int64, topics [
 	return shared, n, err
 }
 
-func plural(n int, one, many string) string {
+// Plural is one or many as n says: the one plural rule of copbot's words.
+func Plural(n int, one, many string) string {
 	if n == 1 {
 		return one
 	}
