@@ -33,3 +33,27 @@ func TestConfig_ChannelsAsPeopleNameThem(t *testing.T) {
 		t.Errorf("a bare channel name was refused, or a period doubled:\n%s", out)
 	}
 }
+
+// TestParse_OpenQuoteInAMembersWords: a quote left open in a check-in's
+// note or in mentoring feedback is the member's, taken as typed, as
+// /cop save and /cop story take it; elsewhere it is still an error that
+// says so (issue 23).
+func TestParse_OpenQuoteInAMembersWords(t *testing.T) {
+	out := wiredConsole(t,
+		`/cop objective add "Reviews" target 10 due 2099-03-01`,
+		`/cop checkin 1 3 the "quick" one and a "half`,
+		`/cop objective show 1`,
+		`/cop tags "open`,
+	)
+	for _, want := range []string{
+		"host set 3 → 3 · the \"quick\" one and a \"half", // the history keeps the note as typed
+		"There is an opening quote without a closing one.",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("transcript lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Count(out, "There is an opening quote") != 1 {
+		t.Errorf("an open quote in a note was refused:\n%s", out)
+	}
+}

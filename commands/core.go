@@ -209,7 +209,11 @@ func (c *Core) command(ctx context.Context, ev *bot.Event, community knowledge.C
 	if c.router.FreeText(text) { // the handler reads the rest as typed
 		text, _ = splitFirstWord(text)
 	}
-	args, err := parse(text)
+	read := parse
+	if c.router.EndsInText(text) {
+		read = parseLenient
+	}
+	args, err := read(text)
 	if err != nil {
 		return c.errorReply(ctx, req, err)
 	}

@@ -46,6 +46,7 @@ func (c *Core) mentorCommand() family {
 			"end it at once; the mentor's slot goes to the next in line. Each of you gives your own feedback and a rating " +
 			fmt.Sprintf("(1 to 5) when ending or for %d days after, again to change it (`/cop mentor end 3 <feedback> rating 4`). ", knowledge.FeedbackDays) +
 			"Facilitators read it with `/cop mentor feedback`, and a mentor reads their mentees' in `/cop mentor status`; nobody else does.",
+		EndsInText: true,
 		Handler: subcommands{
 			"":        c.mentorStatus,
 			"status":  c.mentorStatus,

@@ -24,7 +24,8 @@ func (c *Core) checkinCommand() family {
 		Notes: "A plain number sets the objective's value; `+2` or `-1` changes it. Every check-in is kept with who, " +
 			"when and the note: to correct one, check in again. The owner and facilitators check in " +
 			"(`/cop config checkin-by anyone` lets everyone).",
-		Handler: handlerFunc(c.checkin),
+		EndsInText: true,
+		Handler:    handlerFunc(c.checkin),
 	}
 }
 

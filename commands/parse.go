@@ -67,7 +67,13 @@ func (e *parseError) Error() string { return e.Msg }
 
 // parse splits command text into tokens. Quotes may be straight or curly
 // (phones and Slack's formatting turn "x" into “x”).
-func parse(text string) (*commandArgs, error) {
+func parse(text string) (*commandArgs, error) { return parseQuotes(text, false) }
+
+// parseLenient is parse for a command that ends in a member's own words: a
+// quote left open is a character of the word it starts.
+func parseLenient(text string) (*commandArgs, error) { return parseQuotes(text, true) }
+
+func parseQuotes(text string, lenient bool) (*commandArgs, error) {
 	var toks []token
 	s := strings.TrimSpace(text)
 	for {
@@ -80,7 +86,7 @@ func parse(text string) (*commandArgs, error) {
 			key = m[1]
 			s = s[len(m[1])+1:]
 		}
-		tok, rest, err := nextToken(s)
+		tok, rest, err := nextToken(s, lenient)
 		if err != nil {
 			return nil, err
 		}
@@ -90,7 +96,7 @@ func parse(text string) (*commandArgs, error) {
 	}
 }
 
-func nextToken(s string) (token, string, error) {
+func nextToken(s string, lenient bool) (token, string, error) {
 	if m := userMention.FindStringSubmatch(s); m != nil {
 		return token{Kind: mentionToken, Text: m[0], ID: m[1], Name: m[2]}, s[len(m[0]):], nil
 	}
@@ -103,12 +109,20 @@ func nextToken(s string) (token, string, error) {
 	if first, size := utf8.DecodeRuneInString(s); isQuote(first) {
 		inner := s[size:]
 		end := strings.IndexFunc(inner, isQuote)
-		if end < 0 {
+		if end < 0 && !lenient {
 			return token{}, "", &parseError{Msg: "There is an opening quote without a closing one."}
+		}
+		if end < 0 {
+			return plainWord(s)
 		}
 		_, qsize := utf8.DecodeRuneInString(inner[end:])
 		return token{Kind: quotedToken, Text: inner[:end]}, inner[end+qsize:], nil
 	}
+	return plainWord(s)
+}
+
+// plainWord reads a word up to the next space: a #tag, an @name, or a word.
+func plainWord(s string) (token, string, error) {
 	end := strings.IndexFunc(s, unicode.IsSpace)
 	if end < 0 {
 		end = len(s)

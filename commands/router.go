@@ -64,7 +64,10 @@ type family struct {
 	// and # in it are the member's, not grammar, so an unclosed quote is
 	// no error.
 	FreeText bool
-	Handler  handler
+	// EndsInText commands end in a member's own words (a check-in's note,
+	// mentoring feedback): a quote left open there is theirs, not grammar.
+	EndsInText bool
+	Handler    handler
 }
 
 // router sends a command to its family's handler.
@@ -127,6 +130,13 @@ func (r *router) Names() []string {
 func (r *router) FreeText(text string) bool {
 	name, _ := splitFirstWord(text)
 	return r.cmds[strings.ToLower(name)].FreeText
+}
+
+// EndsInText reports whether the command the text starts with ends in
+// text as typed.
+func (r *router) EndsInText(text string) bool {
+	name, _ := splitFirstWord(text)
+	return r.cmds[strings.ToLower(name)].EndsInText
 }
 
 // ServeCommand routes on the first word; no word means help.
