@@ -103,10 +103,16 @@ func newLongText(size int, s Setup) longText {
 	return l
 }
 
-// complete is a condition on messages: the last line has arrived.
+// complete is a condition on messages: the whole reply has arrived.
 func (l longText) complete(ss *session) func([]Message) bool {
 	last := l.markers[len(l.markers)-1]
-	return func(ms []Message) bool { return holds(shown(ss, ms), last) }
+	// The last line may be split too: its marker can be shown before the
+	// rest of it has arrived, so the letters must all be there as well.
+	want := len(lettersOf(l.text.String()))
+	return func(ms []Message) bool {
+		text := shown(ss, ms)
+		return holds(text, last) && len(lettersOf(text)) >= want
+	}
 }
 
 // shown is the text of messages as read, each part displayed.
