@@ -3,6 +3,7 @@ package knowledge_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -348,5 +349,40 @@ func TestStore_ArchiveKeepsSides(t *testing.T) {
 	}
 	if _, err := s.ArchiveCommunity(ctx, feAdmin); err != nil {
 		t.Errorf("archive after unlink: %v", err)
+	}
+}
+
+// TestStore_LinkMakesAFacilitatorAtOnce: the linking facilitator becomes a
+// facilitator of the linked community while another facilitator makes
+// them one too: both succeed, once.
+func TestStore_LinkMakesAFacilitatorAtOnce(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	for round := range 5 {
+		sl := newPractice(t, s, "slack", fmt.Sprintf("T-fac%d", round))
+		dc := newPractice(t, s, "discord", fmt.Sprintf("G-fac%d", round))
+		qualified := fmt.Sprintf("~discord:G-fac%d:U-admin", round)
+		them, err := s.SeeMember(ctx, sl.c.ID, knowledge.Person{PlatformUserID: qualified, DisplayName: "admin"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		code, _, err := s.LinkCode(ctx, sl.member(t, "admin"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		concurrently(2, func(i int) {
+			var err error
+			if i == 0 {
+				_, err = s.Link(ctx, dc.member(t, "admin"), dc.c, code, qualified)
+			} else {
+				_, err = s.AddFacilitators(ctx, sl.member(t, "admin"), []knowledge.Member{them})
+			}
+			if err != nil {
+				t.Errorf("round %d, caller %d: %v", round, i, err)
+			}
+		})
+		if m, err := s.MemberByPlatformID(ctx, sl.c.ID, qualified); err != nil || !m.IsFacilitator {
+			t.Fatalf("round %d: %+v, %v; want a facilitator", round, m, err)
+		}
 	}
 }
