@@ -57,3 +57,35 @@ func TestParse_OpenQuoteInAMembersWords(t *testing.T) {
 		t.Errorf("an open quote in a note was refused:\n%s", out)
 	}
 }
+
+// TestAnswers_WhatWasMeant: an objective's edit never takes stray words
+// for a new title, one item is "1 item", a tag typed with other
+// characters says what it is filed as on a line of its own, and a search
+// of punctuation says there is no word in it, quoting it as typed (issue
+// 23).
+func TestAnswers_WhatWasMeant(t *testing.T) {
+	out := wiredConsole(t,
+		`/cop objective add "One" target 1 due 2099-01-31`,
+		`/cop objective edit 1 unit code reviews`,
+		`/cop objective show 1`,
+		`/cop save Pin your tool versions`,
+		`/cop tag 1 #ci!`,
+		`/cop search ...`,
+		`/cop search ""`,
+	)
+	for _, want := range []string{
+		"1 item by 2099-01-31",
+		"a new title goes after `title`",
+		"*Objective 1* “One”",
+		"Tip 1 is tagged #ci.\n    #ci! is filed as #ci",
+		"“...” has no word in it to search for",
+		"“\"\"” has no word in it to search for",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("transcript lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "1 items") || strings.Contains(out, "“reviews”") {
+		t.Errorf("a plural for one, or a stray word taken for a title:\n%s", out)
+	}
+}

@@ -58,7 +58,7 @@ func (c *Core) objectiveCommand() family {
 }
 
 func (c *Core) objectiveAdd(ctx context.Context, req *request) (bot.Reply, error) {
-	spec, problems, err := c.parseObjectiveSpec(ctx, req)
+	spec, problems, err := c.parseObjectiveSpec(ctx, req, true)
 	if err != nil {
 		return bot.Reply{}, err
 	}
@@ -92,7 +92,7 @@ func (c *Core) objectiveAdd(ctx context.Context, req *request) (bot.Reply, error
 		return bot.Reply{}, err
 	}
 	t := bot.Textf("Added %s: %s %s by %s, owner %s, %s check-ins.", objectiveName(o),
-		knowledge.FormatAmount(o.Target), bot.Untrusted(o.Unit), o.Due.Format(knowledge.DateLayout),
+		knowledge.FormatAmount(o.Target), bot.Untrusted(unitOf(o.Unit, o.Target)), o.Due.Format(knowledge.DateLayout),
 		bot.Untrusted(o.OwnerName), o.Cadence)
 	if o.Tag != "" {
 		t = t.Line("Tips saved with %s count +1 each.", bot.Untrusted("#"+o.Tag))
@@ -106,7 +106,7 @@ func (c *Core) objectiveEdit(ctx context.Context, req *request) (bot.Reply, erro
 	if err != nil {
 		return bot.Reply{}, err
 	}
-	spec, problems, err := c.parseObjectiveSpec(ctx, req)
+	spec, problems, err := c.parseObjectiveSpec(ctx, req, false)
 	if err != nil {
 		return bot.Reply{}, err
 	}
@@ -127,7 +127,7 @@ func (c *Core) objectiveEdit(ctx context.Context, req *request) (bot.Reply, erro
 		return bot.Reply{}, err
 	}
 	t := bot.Textf("Updated %s: %s %s by %s, owner %s, %s check-ins", objectiveName(o), knowledge.FormatAmount(o.Target),
-		bot.Untrusted(o.Unit), o.Due.Format(knowledge.DateLayout), bot.Untrusted(o.OwnerName), o.Cadence)
+		bot.Untrusted(unitOf(o.Unit, o.Target)), o.Due.Format(knowledge.DateLayout), bot.Untrusted(o.OwnerName), o.Cadence)
 	if o.Tag != "" {
 		t = t.Append(bot.Textf(", counting tips tagged %s", bot.Untrusted("#"+o.Tag)))
 	}
@@ -230,7 +230,7 @@ func (c *Core) objectiveClose(ctx context.Context, req *request) (bot.Reply, err
 		return bot.Reply{}, err
 	}
 	t := bot.Textf("Closed %s as %s at %s of %s %s.", objectiveName(o), o.State, knowledge.FormatAmount(p.Value),
-		knowledge.FormatAmount(o.Target), bot.Untrusted(o.Unit))
+		knowledge.FormatAmount(o.Target), bot.Untrusted(unitOf(o.Unit, o.Target)))
 	if o.State == knowledge.ObjectiveAchieved {
 		t = t.Append(bot.Plain(" Well done, everyone!"))
 	}

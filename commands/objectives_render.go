@@ -35,7 +35,7 @@ func progressLine(p knowledge.Progress) bot.Text {
 		status += ", past its due date"
 	}
 	return bot.Textf("%s of %s %s (%s%%) %s *%s*", knowledge.FormatAmount(p.Value), knowledge.FormatAmount(o.Target),
-		bot.Untrusted(o.Unit), knowledge.FormatAmount(math.Round(p.Percent())), progressBar(p.Percent()), status)
+		bot.Untrusted(unitOf(o.Unit, o.Target)), knowledge.FormatAmount(math.Round(p.Percent())), progressBar(p.Percent()), status)
 }
 
 // outlookLines explain the status: the linear projection, the pace still
@@ -54,7 +54,7 @@ func outlookLines(p knowledge.Progress) bot.Text {
 		return t
 	case p.Overdue:
 		line("It was due on %s and is %s %s short. A facilitator can move the due date (`/cop objective edit %d due YYYY-MM-DD`) or close it.",
-			due, knowledge.FormatAmount(p.Left()), bot.Untrusted(o.Unit), o.Number)
+			due, knowledge.FormatAmount(p.Left()), bot.Untrusted(unitOf(o.Unit, p.Left())), o.Number)
 		return t
 	case p.Status == knowledge.StatusNotStarted:
 		line("No check-ins yet, so there is nothing to project; the first one starts the linear projection.")
@@ -208,4 +208,13 @@ func objectiveDetails(p knowledge.Progress) bot.Text {
 func dayIn(t time.Time, loc *time.Location) time.Time {
 	y, m, d := t.In(loc).Date()
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+// unitOf is an objective's unit for an amount: the default unit, "items",
+// is "item" for one; a unit people chose is theirs as they wrote it.
+func unitOf(unit string, amount float64) string {
+	if unit == "items" && amount == 1 {
+		return "item"
+	}
+	return unit
 }

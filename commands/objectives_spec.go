@@ -21,7 +21,9 @@ type objectiveSpec struct {
 
 // parseObjectiveSpec reads `keyword value` pieces and the title. Problems
 // with what was typed are collected, so that one reply names them all.
-func (c *Core) parseObjectiveSpec(ctx context.Context, req *request) (objectiveSpec, []string, error) {
+// Adding takes the title as the words left over; editing takes it only
+// after `title`, so that a stray word never renames an objective.
+func (c *Core) parseObjectiveSpec(ctx context.Context, req *request, adding bool) (objectiveSpec, []string, error) {
 	var spec objectiveSpec
 	var problems []string
 	problem := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
@@ -105,13 +107,17 @@ func (c *Core) parseObjectiveSpec(ctx context.Context, req *request) (objectiveS
 		}
 	}
 	switch {
+	case !adding:
 	case spec.title == nil && len(quoted) == 1:
 		spec.title, quoted = &quoted[0], nil
 	case spec.title == nil && len(quoted) == 0 && len(words) > 0:
 		title := strings.Join(words, " ")
 		spec.title, words = &title, nil
 	}
-	if rest := append(quoted, words...); len(rest) > 0 {
+	if rest := append(quoted, words...); len(rest) > 0 && !adding {
+		problem("I don't know what to do with `%s`; a new title goes after `title`, in quotes, and the rest after its keyword "+
+			"(`target`, `due`, `unit`, …); a unit of several words goes in quotes too, like `unit \"peer reviews\"`.", strings.Join(rest, " "))
+	} else if len(rest) > 0 {
 		problem("I don't know what to do with `%s`; put the title in quotes and the rest after its keyword (`target`, `due`, `cadence`, …); "+
 			"a unit of several words goes in quotes too, like `unit \"peer reviews\"`.", strings.Join(rest, " "))
 	}

@@ -46,7 +46,7 @@ func (c *Core) retag(ctx context.Context, req *request,
 	var notes bot.Text
 	for _, word := range strings.Fields(req.Event.Text) {
 		typed, ok := strings.CutPrefix(word, "#")
-		if n := knowledge.NormalizeTag(typed); ok && n != "" && n != strings.ToLower(strings.TrimRight(typed, ".,;:!?")) {
+		if n := knowledge.NormalizeTag(typed); ok && n != "" && n != strings.ToLower(typed) {
 			notes = notes.Line("#%s is filed as #%s: tags keep letters, digits, - and _ (up to %d).", bot.Untrusted(typed),
 				bot.Untrusted(n), knowledge.MaxTagLength)
 		}
@@ -76,5 +76,8 @@ func (c *Core) retag(ctx context.Context, req *request,
 		}
 		t = t.Line("It %s %s.", what, bot.Untrusted(hashTags(unchanged)))
 	}
-	return bot.Reply{Text: t.Append(notes)}, nil
+	if len(notes) > 0 {
+		t = t.Append(bot.Plain("\n"), notes)
+	}
+	return bot.Reply{Text: t}, nil
 }

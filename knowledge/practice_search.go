@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
@@ -93,7 +94,7 @@ func (s *Store) checkSearch(ctx context.Context, q *SearchQuery) error {
 		return invalidf("Tell me what to look for, for example `/cop search flaky tests`.")
 	}
 	if words != "" && len(q.Tags) == 0 && q.AuthorID == nil && utf8.RuneCountInString(words) < 2 {
-		return invalidf("%q is too short to search for; try a whole word.", words)
+		return invalidf("“%s” is too short to search for; try a whole word.", words)
 	}
 	if q.Language == "" {
 		q.Language = SearchLanguage
@@ -103,8 +104,12 @@ func (s *Store) checkSearch(ctx context.Context, q *SearchQuery) error {
 		if err := s.pool.QueryRow(ctx, `SELECT numnode(websearch_to_tsquery($1::regconfig, $2))`, q.Language, words).Scan(&nodes); err != nil {
 			return fmt.Errorf("parse search words: %w", err)
 		}
-		if nodes == 0 {
-			return invalidf("%q has only words too common to search for; add a more specific one.", words)
+		switch {
+		case nodes > 0:
+		case !strings.ContainsFunc(words, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }):
+			return invalidf("“%s” has no word in it to search for: type a word, like `/cop search flaky tests`.", words)
+		default:
+			return invalidf("“%s” has only words too common to search for; add a more specific one.", words)
 		}
 	}
 	return nil
