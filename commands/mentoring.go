@@ -3,7 +3,6 @@ package commands
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -210,10 +209,11 @@ func (c *Core) mentorOffer(ctx context.Context, req *request) (bot.Reply, error)
 		return bot.Reply{}, err
 	}
 	if found {
-		n, err := strconv.Atoi(v.Text)
-		if err != nil {
-			return bot.Reply{}, &knowledge.InvalidError{Msg: fmt.Sprintf("`%s` is not a number of mentees; capacity goes from 1 to %d.",
-				v.Text, knowledge.MaxCapacity)}
+		n, err := knowledge.ParseWhole(v.Text, 1, knowledge.MaxCapacity, "a capacity (how many mentees at once)", 2)
+		if err != nil && v.Text == "0" {
+			return bot.Reply{}, &knowledge.InvalidError{Msg: err.Error() + " To take no one for a while, use `/cop mentor pause`."}
+		} else if err != nil {
+			return bot.Reply{}, err
 		}
 		offer.Capacity = &n
 	}

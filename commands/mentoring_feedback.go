@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"strconv"
 	"strings"
 	"time"
 
@@ -36,9 +35,9 @@ func (c *Core) mentorEnd(ctx context.Context, req *request) (bot.Reply, error) {
 		return bot.Reply{}, err
 	}
 	if found {
-		n, err := strconv.Atoi(strings.TrimSuffix(v.Text, "/5"))
+		n, err := knowledge.ParseWhole(strings.TrimSuffix(v.Text, "/5"), 1, 5, "a rating", 4)
 		if err != nil {
-			return bot.Reply{}, &knowledge.InvalidError{Msg: fmt.Sprintf("`%s` is not a rating; give 1 to 5, like `rating 4`.", v.Text)}
+			return bot.Reply{}, err
 		}
 		rating = &n
 	}

@@ -84,8 +84,8 @@ func TestCore_MentoringHints(t *testing.T) {
 		core, _ := newCore(t, dbtest.Pool(t))
 		out := script(t, core, "/cop config mentor-followup-days 0.0001", "/cop config mentor-followup-days 91",
 			"/cop config mentor-followup-days 7")
-		mustContain(t, out, "`0.0001` won't do: give a whole number of days from 1 to 90, like `14`.",
-			"`91` won't do: give a whole number of days from 1 to 90", "`mentor-followup-days` is now 7.")
+		mustContain(t, out, "`0.0001` won't do for the days before a follow-up: give a whole number from 1 to 90, like `14`.",
+			"`91` won't do for the days before a follow-up: give a whole number from 1 to 90", "`mentor-followup-days` is now 7.")
 	})
 }
 

@@ -233,9 +233,9 @@ func TestCore_MentorCommands(t *testing.T) {
 
 	t.Run("BadInputChangesNothing", func(t *testing.T) {
 		tests := []struct{ line, want string }{
-			{"/cop mentor offer testing capacity 0", "1 to 20; 0 won't do"},
-			{"/cop mentor offer testing capacity 500", "500 won't do"},
-			{"/cop mentor offer testing capacity lots", "`lots` is not a number of mentees"},
+			{"/cop mentor offer testing capacity 0", "`0` won't do for a capacity (how many mentees at once): give a whole number from 1 to 20"},
+			{"/cop mentor offer testing capacity 500", "`500` won't do for a capacity"},
+			{"/cop mentor offer testing capacity lots", "`lots` won't do for a capacity (how many mentees at once): give a whole number from 1 to 20, like `2`."},
 			{"/cop mentor offer", "Name the topics, like `/cop mentor offer testing #ci`."},
 			{"/cop mentor offer the and", "too common to match anyone on"},
 			{"/cop mentor request @ada", "Topics are words or #tags"},
@@ -249,8 +249,8 @@ func TestCore_MentorCommands(t *testing.T) {
 			{"/cop mentor end #1", "You're not in pairing 1"},
 			{"/cop mentor end 99999999999999999999", "is not a pairing number"},
 			{"/cop mentor decline 7", "You're not the mentor of pairing 7"},
-			{"/cop mentor end 1 rating 9", "A rating goes from 1 to 5; 9 won't do."},
-			{"/cop mentor end 1 rating great", "`great` is not a rating"},
+			{"/cop mentor end 1 rating 9", "`9` won't do for a rating: give a whole number from 1 to 5, like `4`."},
+			{"/cop mentor end 1 rating great", "`great` won't do for a rating: give a whole number from 1 to 5, like `4`."},
 			{"/cop mentor frobnicate", "I don't know “/cop mentor frobnicate”."},
 		}
 		for _, tt := range tests {

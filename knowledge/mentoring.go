@@ -286,9 +286,9 @@ const MaxFollowUpDays = 90
 // MaxFollowUpDays: a follow-up sooner than a day asks before anyone could
 // have met, and fractions of a day are no way to set that.
 func normalizeFollowUpDays(v string) (string, error) {
-	n, err := strconv.Atoi(v)
-	if err != nil || n < 1 || n > MaxFollowUpDays {
-		return "", invalidf("`%s` won't do: give a whole number of days from 1 to %d, like `14`.", v, MaxFollowUpDays)
+	n, err := ParseWhole(v, 1, MaxFollowUpDays, "the days before a follow-up", 14)
+	if err != nil {
+		return "", err
 	}
 	return strconv.Itoa(n), nil
 }

@@ -91,7 +91,7 @@ func TestStore_FollowUpDaysAreWholeDays(t *testing.T) {
 	admin := p.member(t, "admin")
 	for _, v := range []string{"0.0001", "0.5", "0", "91", "-3", "14d", "1e1"} {
 		_, err := s.SetConfig(ctx, admin, "mentor-followup-days", v)
-		if err == nil || !strings.Contains(err.Error(), "give a whole number of days from 1 to 90, like `14`") {
+		if err == nil || !strings.Contains(err.Error(), "won't do for the days before a follow-up: give a whole number from 1 to 90, like `14`") {
 			t.Errorf("mentor-followup-days %s: %v", v, err)
 		}
 	}

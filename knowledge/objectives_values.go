@@ -169,3 +169,14 @@ func joinProblems(errs []error) error {
 	}
 	return &InvalidError{Msg: msg}
 }
+
+// ParseWhole reads a whole number from lo to hi, for what (its name as
+// people read it: "capacity", "a rating"), with the one message every such
+// number gets when it is not one.
+func ParseWhole(s string, lo, hi int, what string, example int) (int, error) {
+	n, err := strconv.Atoi(s)
+	if err != nil || n < lo || n > hi {
+		return 0, invalidf("`%s` won't do for %s: give a whole number from %d to %d, like `%d`.", s, what, lo, hi, example)
+	}
+	return n, nil
+}
