@@ -148,5 +148,5 @@ func TestCore_StatsShowTheRating(t *testing.T) {
 	c.cmd("U3", "mentor request testing")
 	c.cmd("U1", "mentor accept 2")
 	c.cmd("U3", "mentor end 2 confirm")
-	mustContain(t, c.cmd("UADMIN", "stats"), "Pairings ended: 2 (+2), average rating 4.5 (1 rated)")
+	mustContain(t, c.cmd("UADMIN", "stats"), "Pairings ended: 2 (+2), average rating 4.5 (1 pairing rated by their pair)")
 }

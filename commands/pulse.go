@@ -195,7 +195,8 @@ func figure(c knowledge.Count) string {
 }
 
 // ratingText writes the average rating of the pairings ended in the
-// period: ", average rating 4.3 (2 rated; before: 4.5)".
+// period, each pairing's the mean of what its mentor and mentee gave:
+// ", average rating 4.3 (2 pairings rated by their pair; before: 4.5)".
 func ratingText(m knowledge.MentoringStats) string {
 	one := func(v float64) string { return knowledge.FormatAmount(math.Round(v*10) / 10) }
 	switch {
@@ -204,7 +205,8 @@ func ratingText(m knowledge.MentoringStats) string {
 	case m.Rating.Now == nil:
 		return ", none rated yet"
 	}
-	s := fmt.Sprintf(", average rating %s (%d rated", one(*m.Rating.Now), m.Rated.Now)
+	s := fmt.Sprintf(", average rating %s (%d %s rated by their pair", one(*m.Rating.Now), m.Rated.Now,
+		plural(m.Rated.Now, "pairing", "pairings"))
 	if b := m.Rating.Before; b != nil {
 		s += "; before: " + one(*b)
 	}
