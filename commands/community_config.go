@@ -138,12 +138,16 @@ func (c *Core) channel(ctx context.Context, req *request, t token) (bot.Channel,
 		return bot.Channel{}, &knowledge.InvalidError{Msg: fmt.Sprintf("Pick #%s from the list that opens as you type #, "+
 			"so that I get the channel itself; a name typed out reaches me as plain text.", t.Text)}
 	}
-	ch, found, err := finder.FindChannel(ctx, req.Event.Community, t.Text)
+	name := t.Text
+	if t.Kind == tagToken {
+		name = t.Raw // a channel's name as typed, not cut or changed as a tag is
+	}
+	ch, found, err := finder.FindChannel(ctx, req.Event.Community, name)
 	if err != nil {
 		return bot.Channel{}, err
 	}
 	if !found {
-		return bot.Channel{}, &knowledge.InvalidError{Msg: fmt.Sprintf("I can't see a channel called #%s here.", t.Text)}
+		return bot.Channel{}, &knowledge.InvalidError{Msg: fmt.Sprintf("I can't see a channel called #%s here.", name)}
 	}
 	ch.ID = seenBy(&bot.Event{Community: req.Event.Community, Channel: ch}, req.Community).Channel.ID
 	return ch, nil

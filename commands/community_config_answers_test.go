@@ -18,12 +18,14 @@ func TestConfig_ChannelsAsPeopleNameThem(t *testing.T) {
 		"/cop config digest-channel general",
 		"/cop config welcome Hello there.",
 		`/cop objective add "Reviews" target 10 unit peer reviews due 2099-03-01`,
+		"/cop config exclude #"+strings.Repeat("long-name-", 8)+"end",
 	)
 	for _, want := range []string{
 		"#random", // excluded by its bare name
 		"`digest-channel` is now #general.",
 		"`welcome` is now Hello there.\n",
 		"a unit of several words goes in quotes too, like `unit \"peer reviews\"`",
+		"Reactions in #" + strings.Repeat("long-name-", 8) + "end no longer save tips.", // a channel's name is not cut as a tag is
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("transcript lacks %q:\n%s", want, out)

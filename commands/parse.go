@@ -38,6 +38,9 @@ type token struct {
 	Name string
 	// Key is set when the token was written as key:value, e.g. from:@ada.
 	Key string
+	// Raw is a #word as typed, without its #: the tag it files under is
+	// Text, and the channel it may name is Raw.
+	Raw string
 }
 
 // commandArgs are a command's tokens, consumed from the front or by name.
@@ -134,7 +137,7 @@ func plainWord(s string) (token, string, error) {
 		if tag == "" {
 			return token{}, "", &parseError{Msg: fmt.Sprintf("`%s` is not a tag: a tag needs a letter or a digit (and may have - and _).", word)}
 		}
-		return token{Kind: tagToken, Text: tag}, rest, nil
+		return token{Kind: tagToken, Text: tag, Raw: word[1:]}, rest, nil
 	case len(word) > 1 && word[0] == '@':
 		return token{Kind: mentionToken, Text: word, Name: word[1:]}, rest, nil
 	}

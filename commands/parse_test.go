@@ -3,6 +3,7 @@ package commands
 import (
 	"errors"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"unicode"
@@ -55,7 +56,7 @@ func TestParse(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !reflect.DeepEqual(a.toks, tt.want) {
+			if !reflect.DeepEqual(withoutRaw(a.toks), tt.want) {
 				t.Errorf("Parse(%q)\n got %+v\nwant %+v", tt.in, a.toks, tt.want)
 			}
 		})
@@ -178,8 +179,9 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("Parse(%q) = %+v\nwritten back as %q, it parses to %+v", s, toks, rest, again.toks)
 		}
 		for i, tok := range again.toks {
-			// Quotes come back straight, and a link's label is gone.
-			if tok != toks[i] {
+			// Quotes come back straight, a link's label is gone, and a
+			// #word comes back as the tag it files under.
+			if tok.Raw, toks[i].Raw = "", ""; tok != toks[i] {
 				t.Fatalf("Parse(%q) token %d = %+v\nwritten back as %q, it parses to %+v", s, i, toks[i], rest, tok)
 			}
 		}
@@ -187,4 +189,14 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("Rest is not stable: %q, then %q", rest, back)
 		}
 	})
+}
+
+// withoutRaw is tokens without what a #word was typed as, which the tables
+// below leave out.
+func withoutRaw(toks []token) []token {
+	out := slices.Clone(toks)
+	for i := range out {
+		out[i].Raw = ""
+	}
+	return out
 }
