@@ -48,7 +48,7 @@ func TestParse_OpenQuoteInAMembersWords(t *testing.T) {
 		`/cop tags "open`,
 	)
 	for _, want := range []string{
-		"host set 3 → 3 · the \"quick\" one and a \"half", // the history keeps the note as typed
+		"host set it to 3 · the \"quick\" one and a \"half", // the history keeps the note as typed
 		"There is an opening quote without a closing one.",
 	} {
 		if !strings.Contains(out, want) {

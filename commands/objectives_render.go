@@ -151,18 +151,23 @@ func ago(t, now time.Time, loc *time.Location) string {
 // historyLine shows one entry: when, who, what, the value after it, the note.
 func historyLine(e knowledge.Entry, p knowledge.Progress) bot.Text {
 	when := ago(e.At, p.Now, p.Location)
-	change := "set " + knowledge.FormatAmount(e.Amount)
+	var change string
 	if !e.Set {
 		change = fmt.Sprintf("%+g", e.Amount)
 		if e.Amount == math.Trunc(e.Amount) {
 			change = fmt.Sprintf("%+d", int64(e.Amount))
 		}
 	}
+	// A change shows the value after it; a value set is that value.
+	after := " → " + knowledge.FormatAmount(e.Value)
+	if e.Set {
+		change, after = "set it to "+knowledge.FormatAmount(e.Value), ""
+	}
 	var t bot.Text
 	if e.TipNumber > 0 {
-		t = bot.Textf("• %s — tip %d, tagged by %s, %s → %s", when, e.TipNumber, bot.Untrusted(e.Who), change, knowledge.FormatAmount(e.Value))
+		t = bot.Textf("• %s — tip %d, tagged by %s, %s%s", when, e.TipNumber, bot.Untrusted(e.Who), change, after)
 	} else {
-		t = bot.Textf("• %s — %s %s → %s", when, bot.Untrusted(e.Who), change, knowledge.FormatAmount(e.Value))
+		t = bot.Textf("• %s — %s %s%s", when, bot.Untrusted(e.Who), change, after)
 	}
 	if e.Note != "" {
 		t = t.Append(bot.Textf(" · %s", bot.Untrusted(e.Note)))

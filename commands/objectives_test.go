@@ -29,7 +29,7 @@ func TestCore_Objectives(t *testing.T) {
 				"3 of 5 strategies (60%) ██████░░░░ *on track*",
 				"Linear projection: at the pace so far (3 a week), the target is reached in about 5 days, before the due date.",
 				"Needs 2 more by 2099-06-30: less than one a year.",
-				"• just now — host set 2 → 2 · first two from the workshop",
+				"• just now — host set it to 2 · first two from the workshop",
 				"• just now — host +1 → 3",
 				"[file: ",
 			}, nil},
