@@ -1,10 +1,8 @@
 package commands_test
 
 import (
-	"os"
 	"regexp"
 	"slices"
-	"strings"
 	"testing"
 
 	"github.com/copbot/copbot/internal/dbtest"
@@ -15,19 +13,11 @@ import (
 // word, and every usage line of help is in the table: the two cannot drift
 // apart.
 func TestRouter_ReadmeFormsAreHelps(t *testing.T) {
-	readme, err := os.ReadFile("../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, table, _ := strings.Cut(string(readme), "\n## Commands\n")
-	table, _, _ = strings.Cut(table, "\n#")
 	form := regexp.MustCompile("`/cop ([^`]*)`")
 	var inReadme []string
-	for _, line := range strings.Split(table, "\n") {
-		if cells := strings.Split(line, " | "); strings.HasPrefix(line, "| ") && len(cells) > 1 {
-			for _, m := range form.FindAllStringSubmatch(strings.ReplaceAll(cells[0], `\|`, "|"), -1) {
-				inReadme = append(inReadme, m[1])
-			}
+	for _, cell := range readmeCommandCells(t) {
+		for _, m := range form.FindAllStringSubmatch(cell, -1) {
+			inReadme = append(inReadme, m[1])
 		}
 	}
 	core, _ := newIdleCore(t, dbtest.Pool(t))

@@ -15,22 +15,7 @@ import (
 // documenting it fails here (as forgetting Discord's table fails
 // TestCommands_MirrorTheGrammar in bot/discord).
 func TestRouter_ReadmeListsEveryCommand(t *testing.T) {
-	readme, err := os.ReadFile("../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, table, ok := strings.Cut(string(readme), "\n## Commands\n")
-	if !ok {
-		t.Fatal("README.md has no ## Commands section")
-	}
-	table, _, _ = strings.Cut(table, "\n#")
-	// The first cell of each row: its `/cop …` forms.
-	var rows []string
-	for _, line := range strings.Split(table, "\n") {
-		if cells := strings.Split(line, " | "); strings.HasPrefix(line, "| ") && len(cells) > 1 {
-			rows = append(rows, strings.ReplaceAll(cells[0], `\|`, "|"))
-		}
-	}
+	rows := readmeCommandCells(t)
 	core, _ := newIdleCore(t, dbtest.Pool(t))
 	for family, subs := range core.Grammar() {
 		form := regexp.MustCompile("`/cop " + family + `\b([^` + "`" + `]*)`)
@@ -51,4 +36,26 @@ func TestRouter_ReadmeListsEveryCommand(t *testing.T) {
 			}
 		}
 	}
+}
+
+// readmeCommandCells is the first cell of each row of the README's
+// Commands table, its `/cop …` forms, with \| read as |.
+func readmeCommandCells(t *testing.T) []string {
+	t.Helper()
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, table, ok := strings.Cut(string(readme), "\n## Commands\n")
+	if !ok {
+		t.Fatal("README.md has no ## Commands section")
+	}
+	table, _, _ = strings.Cut(table, "\n#")
+	var cells []string
+	for _, line := range strings.Split(table, "\n") {
+		if row := strings.Split(line, " | "); strings.HasPrefix(line, "| ") && len(row) > 1 {
+			cells = append(cells, strings.ReplaceAll(row[0], `\|`, "|"))
+		}
+	}
+	return cells
 }
