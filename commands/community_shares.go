@@ -204,7 +204,7 @@ func (w *shareOfferWorker) Work(ctx context.Context, job *river.Job[knowledge.Sh
 	if offer.State != knowledge.OfferOpen {
 		return nil
 	}
-	ref := bot.CommunityRef{Platform: bot.Platform(offer.To.Platform), ExternalID: offer.To.ExternalID, Name: offer.To.Name}
+	ref := refOf(offer.To)
 	from := offer.From.NameFrom(offer.To)
 	t := bot.Textf("*%s* offers %s a tip (offer %d):", bot.Untrusted(from), bot.Untrusted(offer.To.Label()), offer.Number)
 	t = t.Line("%s", sourcedTipLine(from, offer.Tip))

@@ -46,7 +46,7 @@ func (c *Core) jobCommunity(ctx context.Context, id int64) (bot.CommunityRef, er
 	if err != nil {
 		return bot.CommunityRef{}, err
 	}
-	return bot.CommunityRef{Platform: bot.Platform(community.Platform), ExternalID: community.ExternalID, Name: community.Name}, nil
+	return refOf(community), nil
 }
 
 // restemWorker re-indexes a community's tips after its search language

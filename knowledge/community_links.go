@@ -370,10 +370,13 @@ func (s *Store) UnlinkMe(ctx context.Context, by Member) (bool, error) {
 
 // Place names a community with its workspace, for people: "frontend on
 // slack:T0123".
-func (c Community) Place() string {
-	ws := c.Platform + ":" + c.ExternalID
-	if c.Platform == "console" && c.ExternalID == "console" {
-		ws = "console"
+func (c Community) Place() string { return c.Label() + " on " + c.workspace() }
+
+// workspace is c's workspace as the command line names it (bot.CommunityRef's
+// String): "slack:T0123", "console" for the console's first one.
+func (c Community) workspace() string {
+	if c.Platform == "console" && (c.ExternalID == "console" || c.ExternalID == "") {
+		return "console"
 	}
-	return c.Label() + " on " + ws
+	return c.Platform + ":" + c.ExternalID
 }

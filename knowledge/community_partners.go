@@ -78,10 +78,7 @@ func (c Community) NameFrom(here Community) string {
 	if c.Platform == here.Platform && c.ExternalID == here.ExternalID {
 		return c.Label()
 	}
-	s := c.Platform + ":" + c.ExternalID
-	if c.Platform == "console" && (c.ExternalID == "console" || c.ExternalID == "") {
-		s = "console"
-	}
+	s := c.workspace()
 	if c.Name != "" {
 		s += "/" + c.Name
 	}
